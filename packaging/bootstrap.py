@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Set up s2ide in ./.venv and run it: `python3 packaging/bootstrap.py demo|test|gui [ARGS]`.
+
+Installs torch 2.13.0 first (the CPU build where that is what pip finds), then s2ide with a
+torch range that 2.13.0 already satisfies, so no step ever pulls the multi-gigabyte CUDA
+stack by accident. Re-running is cheap: the install is skipped when nothing changed.
+Standard library only, so it runs on a bare Python 3.11.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+TORCH = "torch==2.13.0"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(*cmd: str | Path, env: dict[str, str] | None = None) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, env=env)
+
+
+def ensure_installed() -> Path:
+    python = venv_python()
+    if not python.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".s2ide-installed"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + TORCH.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return python
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if run(*pip, TORCH) != 0:
+        sys.exit(f"bootstrap: could not install {TORCH}")
+    if run(*pip, "-e", f"{ROOT}[dev]") != 0:
+        sys.exit("bootstrap: could not install s2ide and its dependencies")
+    stamp.write_text(wanted)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    what = argv[0] if argv else "demo"
+    rest = argv[1:]
+    python = ensure_installed()
+    if what == "demo":
+        made = subprocess.run([str(python), "-m", "s2ide", "demo"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        if made.returncode != 0:
+            return made.returncode
+        return run(python, "-m", "s2ide", "gui", made.stdout.strip().splitlines()[-1], *rest)
+    if what == "gui":
+        return run(python, "-m", "s2ide", "gui", *rest)
+    if what == "test":
+        env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+        checks = [
+            (python, "-m", "ruff", "check", "s2ide", "tests", "packaging"),
+            (VENV / ("Scripts/lint-imports.exe" if os.name == "nt" else "bin/lint-imports"),),
+            (python, "-m", "mypy"),
+            (python, "-m", "pytest", *rest),
+        ]
+        for check in checks:
+            code = run(*check, env=env)
+            if code != 0:
+                return code
+        return 0
+    sys.exit(f"bootstrap: unknown action {what!r} (use demo, gui or test)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,63 @@
+"""The `s2ide` command: a thin face over `s2ide.core` and `s2ide.ml` (DESIGN.md §4).
+
+Each command group lives in its own module with `register(subparsers)`. Errors print one line
+to stderr and exit 1; usage errors exit 2 (argparse). Qt is imported only by `gui`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from s2ide import __version__
+from s2ide.cli import project_cmds
+from s2ide.core.errors import Cancelled, S2Error
+
+COMMAND_MODULES = [project_cmds]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="s2ide", description="s2ide, the Software 2.0 IDE: label, escalate, retrain, inspect."
+    )
+    parser.add_argument("--version", action="version", version=f"s2ide {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `s2ide` and `s2ide PROJECT` open the app, as `s2ide gui [PROJECT]` does.
+    if not args_list or (args_list[0] not in _commands(parser) and not args_list[0].startswith("-")):
+        args_list = ["gui", *args_list]
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.run(args) or 0)
+    except Cancelled:
+        print("s2ide: cancelled", file=sys.stderr)
+        return 1
+    except S2Error as exc:
+        print(f"s2ide: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `s2ide samples P | head`: the reader left, nothing to report
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("s2ide: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for a person; say what broke
+        print(f"s2ide: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,84 @@
+"""Shared pieces of the command line: opening projects, JSON output, a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from s2ide.core.project import Project
+from s2ide.core.tasks import Progress, TaskState
+
+
+def add_project_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", type=Path, help="the project folder")
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
+
+
+def open_project(path: Path) -> Project:
+    return Project.open(path)
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Plain aligned columns for people; scripts use --json."""
+    if not rows:
+        print("(none)")
+        return
+    widths = {c: max(len(c), *(len(_cell(r.get(c))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        print("  ".join(_cell(row.get(c)).ljust(widths[c]) for c in columns).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+class ProgressBar:
+    """A one-line bar on stderr (redrawn in place on a terminal, a few lines otherwise)."""
+
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label = label
+        self.width = width
+        self.tty = sys.stderr.isatty()
+        self._last_line = 0.0
+        self._drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        final = progress.total > 0 and progress.done >= progress.total
+        if not self.tty and not final and now - self._last_line < 2.0:
+            return
+        self._last_line = now
+        filled = int(self.width * progress.fraction)
+        bar = "#" * filled + "-" * (self.width - filled)
+        text = f"{self.label} [{bar}] {progress.done}/{progress.total} {progress.message}"
+        if self.tty:
+            sys.stderr.write("\r" + text[:160].ljust(100))
+            self._drawn = True
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty and self._drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def state(self) -> TaskState:
+        return TaskState(self, min_interval=0.1)

@@ -1,0 +1,136 @@
+"""Annotation geometry: the JSON every part of s2ide agrees on, in image pixels.
+
+Coordinates are floats in the displayed (EXIF-oriented) image, origin at the top-left corner
+of the top-left pixel, x to the right, y down.
+
+- box:     {"x", "y", "w", "h", "angle"}  top-left of the unrotated box; `angle` in degrees,
+           clockwise about the box centre (0 for axis-aligned boxes)
+- polygon: {"points": [[x, y], ...]}        at least 3 points, not closed (first != last)
+- line:    {"points": [[x, y], ...]}        at least 2 points (a polyline)
+- point:   {"x", "y"}
+- mask:    geometry {"encoding": "png", "width", "height"}; the annotation's `data` holds a
+           1-bit PNG of the whole image, one mask annotation per (sample, label)
+- tag:     no geometry
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from s2ide.core.errors import InvalidInputError
+
+GEOMETRY_KINDS = ("box", "polygon", "line", "point", "mask")
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(f"{what} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{what} must be finite, got {value}")
+    return float(value)
+
+
+def _points(value: Any, minimum: int, what: str) -> list[list[float]]:
+    if not isinstance(value, list):
+        raise InvalidInputError(f"{what} must be a list of [x, y] points")
+    points = []
+    for index, point in enumerate(value):
+        if not isinstance(point, (list, tuple)) or len(point) != 2:
+            raise InvalidInputError(f"{what}[{index}] must be an [x, y] pair")
+        points.append([_number(point[0], f"{what}[{index}].x"), _number(point[1], f"{what}[{index}].y")])
+    if len(points) < minimum:
+        raise InvalidInputError(f"{what} needs at least {minimum} points, got {len(points)}")
+    return points
+
+
+def validate(kind: str, geometry: Any, width: int | None = None, height: int | None = None) -> dict[str, Any]:
+    """A normalised copy of `geometry`, or InvalidInputError saying what is wrong with it."""
+    if kind == "tag":
+        return {}
+    if not isinstance(geometry, dict):
+        raise InvalidInputError(f"{kind} geometry must be an object")
+    if kind == "box":
+        box = {key: _number(geometry.get(key), f"box.{key}") for key in ("x", "y", "w", "h")}
+        box["angle"] = _number(geometry.get("angle", 0.0), "box.angle")
+        if box["w"] <= 0 or box["h"] <= 0:
+            raise InvalidInputError(f"box has a non-positive size ({box['w']} x {box['h']})")
+        if (
+            width is not None
+            and height is not None
+            and box["angle"] == 0
+            and (box["x"] >= width or box["y"] >= height or box["x"] + box["w"] <= 0 or box["y"] + box["h"] <= 0)
+        ):
+            raise InvalidInputError(f"box lies outside the {width}x{height} image")
+        return box
+    if kind == "polygon":
+        return {"points": _points(geometry.get("points"), 3, "polygon.points")}
+    if kind == "line":
+        return {"points": _points(geometry.get("points"), 2, "line.points")}
+    if kind == "point":
+        return {"x": _number(geometry.get("x"), "point.x"), "y": _number(geometry.get("y"), "point.y")}
+    if kind == "mask":
+        return {
+            "encoding": "png",
+            "width": int(_number(geometry.get("width"), "mask.width")),
+            "height": int(_number(geometry.get("height"), "mask.height")),
+        }
+    raise InvalidInputError(f"unknown annotation kind {kind!r}")
+
+
+def box_corners(box: dict[str, float]) -> list[tuple[float, float]]:
+    """The four corners of a (possibly rotated) box, clockwise from the top-left."""
+    cx, cy = box["x"] + box["w"] / 2, box["y"] + box["h"] / 2
+    theta = math.radians(box.get("angle", 0.0))
+    cos, sin = math.cos(theta), math.sin(theta)
+    corners = []
+    for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        x, y = dx * box["w"] / 2, dy * box["h"] / 2
+        corners.append((cx + x * cos - y * sin, cy + x * sin + y * cos))
+    return corners
+
+
+def polygon_area(points: list[list[float]]) -> float:
+    """Shoelace area, always positive."""
+    area = 0.0
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]):
+        area += x1 * y2 - x2 * y1
+    return abs(area) / 2
+
+
+def bounds(kind: str, geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    """x, y, w, h of the axis-aligned bounding box."""
+    if kind == "box":
+        xs, ys = zip(*box_corners(geometry))
+    elif kind in ("polygon", "line"):
+        xs, ys = zip(*geometry["points"])
+    elif kind == "point":
+        return geometry["x"], geometry["y"], 0.0, 0.0
+    else:
+        raise InvalidInputError(f"{kind} has no vector bounds")
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def encode_mask(mask: np.ndarray) -> bytes:
+    """A boolean HxW array as a 1-bit PNG (small for the mostly-empty masks labelers paint)."""
+    if mask.ndim != 2:
+        raise InvalidInputError(f"a mask must be 2-D, got shape {mask.shape}")
+    buffer = io.BytesIO()
+    Image.fromarray(mask.astype(bool)).save(buffer, "PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def decode_mask(data: bytes, width: int | None = None, height: int | None = None) -> np.ndarray:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as exc:
+        raise InvalidInputError(f"mask data is not a readable PNG ({exc})") from exc
+    mask = np.asarray(image.convert("1") if image.mode != "1" else image, dtype=bool)
+    if width is not None and height is not None and mask.shape != (height, width):
+        raise InvalidInputError(f"mask is {mask.shape[1]}x{mask.shape[0]}, the image is {width}x{height}")
+    return mask

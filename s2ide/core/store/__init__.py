@@ -1,0 +1,50 @@
+"""The project store: one SQLite connection and the repositories over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.repositories import (
+    AnnotationRepository,
+    AuditRepository,
+    LabelRepository,
+    MetaRepository,
+    SampleFilter,
+    SampleRepository,
+    StatsRepository,
+    UserRepository,
+)
+
+__all__ = ["SampleFilter", "Store"]
+
+
+class Store:
+    """One connection (use it from one thread) with every repository attached.
+
+    ``with store.transaction():`` groups writes into one commit; nesting uses savepoints.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path
+        self.db: sqlite_utils.Database = open_database(db_path)
+        self.conn = self.db.conn
+        self.transaction = Transactions(self.conn)
+        self.meta = MetaRepository(self.conn)
+        self.labels = LabelRepository(self.conn)
+        self.samples = SampleRepository(self.conn)
+        self.annotations = AnnotationRepository(self.conn)
+        self.users = UserRepository(self.conn)
+        self.audit = AuditRepository(self.conn)
+        self.stats = StatsRepository(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

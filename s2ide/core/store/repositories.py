@@ -1,0 +1,440 @@
+"""Repositories: the only code that writes SQL (DESIGN.md §2).
+
+Each repository takes the connection of one `Store`. They never open transactions of their
+own: callers group writes with `store.transaction()`, so one user action is one commit.
+A second backend (PostgreSQL for teams) re-implements these classes, not their callers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from s2ide.core.clock import now_iso
+from s2ide.core.errors import InvalidInputError, UnknownLabelError, UnknownSampleError
+from s2ide.core.store.records import Annotation, AuditEntry, Label, Sample, User
+from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+class MetaRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def get_json(self, key: str, default: Any = None) -> Any:
+        raw = self.get(key)
+        return default if raw is None else json.loads(raw)
+
+    def set_json(self, key: str, value: Any) -> None:
+        self.set(key, json.dumps(value))
+
+
+class LabelRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    _COLUMNS = "id, name, color, hotkey, description, guideline, position"
+
+    def list(self) -> list[Label]:
+        rows = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels ORDER BY position, id")
+        return [Label(*row) for row in rows]
+
+    def get(self, label_id: int) -> Label:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels WHERE id = ?", (label_id,)).fetchone()
+        if row is None:
+            raise UnknownLabelError(f"no label with id {label_id}")
+        return Label(*row)
+
+    def by_name(self, name: str) -> Label | None:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels WHERE name = ?", (name,)).fetchone()
+        return Label(*row) if row else None
+
+    def resolve(self, ref: str | int) -> Label:
+        """A label by name, else by numeric id; a clear error naming the known labels."""
+        if isinstance(ref, int):
+            return self.get(ref)
+        found = self.by_name(ref)
+        if found is None and ref.isdigit():
+            row = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels WHERE id = ?", (int(ref),)).fetchone()
+            found = Label(*row) if row else None
+        if found is None:
+            names = ", ".join(label.name for label in self.list()) or "none"
+            raise UnknownLabelError(f"unknown label {ref!r} (the project has: {names})")
+        return found
+
+    def create(self, name: str, color: str, hotkey: str | None = None, description: str = "") -> Label:
+        name = name.strip()
+        if not name:
+            raise InvalidInputError("a label needs a name")
+        if self.by_name(name) is not None:
+            raise InvalidInputError(f"label {name!r} exists already")
+        position = self._conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM labels").fetchone()[0]
+        cur = self._conn.execute(
+            "INSERT INTO labels (name, color, hotkey, description, position) VALUES (?, ?, ?, ?, ?)",
+            (name, color, hotkey, description, position),
+        )
+        return self.get(int(cur.lastrowid or 0))
+
+    def update(self, label_id: int, **fields: Any) -> Label:
+        allowed = {"name", "color", "hotkey", "description", "guideline", "position"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise InvalidInputError(f"labels have no field(s) {sorted(unknown)}")
+        if not fields:
+            return self.get(label_id)
+        if "name" in fields:
+            other = self.by_name(fields["name"])
+            if other is not None and other.id != label_id:
+                raise InvalidInputError(f"label {fields['name']!r} exists already")
+        sets = ", ".join(f"{key} = ?" for key in fields)
+        self._conn.execute(f"UPDATE labels SET {sets} WHERE id = ?", (*fields.values(), label_id))
+        return self.get(label_id)
+
+    def hotkey_owner(self, hotkey: str) -> Label | None:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels WHERE hotkey = ?", (hotkey,)).fetchone()
+        return Label(*row) if row else None
+
+
+@dataclass(frozen=True)
+class SampleFilter:
+    """What the gallery and `s2ide samples` narrow the sample list by."""
+
+    split: str | None = None
+    status: str | None = None
+    label_id: int | None = None
+    unlabeled_only: bool = False
+    search: str | None = None
+    ids: Sequence[int] | None = None
+
+    def validate(self) -> None:
+        if self.split is not None and self.split not in SPLITS:
+            raise InvalidInputError(f"unknown split {self.split!r} (use one of {', '.join(SPLITS)})")
+        if self.status is not None and self.status not in STATUSES:
+            raise InvalidInputError(f"unknown status {self.status!r} (use one of {', '.join(STATUSES)})")
+
+
+class SampleRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    _COLUMNS = "id, path, sha256, width, height, split, status, added_at"
+
+    def get(self, sample_id: int) -> Sample:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM samples WHERE id = ?", (sample_id,)).fetchone()
+        if row is None:
+            raise UnknownSampleError(f"no sample with id {sample_id}")
+        return Sample(*row)
+
+    def by_path(self, path: str) -> Sample | None:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM samples WHERE path = ?", (path,)).fetchone()
+        return Sample(*row) if row else None
+
+    def by_sha256(self, sha256: str) -> Sample | None:
+        row = self._conn.execute(f"SELECT {self._COLUMNS} FROM samples WHERE sha256 = ?", (sha256,)).fetchone()
+        return Sample(*row) if row else None
+
+    def known_hashes(self) -> set[str]:
+        return {row[0] for row in self._conn.execute("SELECT sha256 FROM samples")}
+
+    def add(self, path: str, sha256: str, width: int, height: int, split: str = "none") -> int:
+        if split not in SPLITS:
+            raise InvalidInputError(f"unknown split {split!r}")
+        cur = self._conn.execute(
+            "INSERT INTO samples (path, sha256, width, height, split, status, added_at) "
+            "VALUES (?, ?, ?, ?, ?, 'unlabeled', ?)",
+            (path, sha256, width, height, split, now_iso()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def set_status(self, sample_id: int, status: str) -> None:
+        if status not in STATUSES:
+            raise InvalidInputError(f"unknown status {status!r}")
+        self._conn.execute("UPDATE samples SET status = ? WHERE id = ?", (status, sample_id))
+
+    def set_split(self, sample_ids: Iterable[int], split: str) -> None:
+        if split not in SPLITS:
+            raise InvalidInputError(f"unknown split {split!r}")
+        self._conn.executemany("UPDATE samples SET split = ? WHERE id = ?", [(split, i) for i in sample_ids])
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
+
+    def _where(self, flt: SampleFilter) -> tuple[str, list[Any]]:
+        flt.validate()
+        clauses: list[str] = []
+        params: list[Any] = []
+        if flt.split:
+            clauses.append("s.split = ?")
+            params.append(flt.split)
+        if flt.status:
+            clauses.append("s.status = ?")
+            params.append(flt.status)
+        if flt.label_id is not None:
+            clauses.append("t.label_id = ?")
+            params.append(flt.label_id)
+        if flt.unlabeled_only:
+            clauses.append("t.label_id IS NULL")
+        if flt.search:
+            clauses.append("s.path LIKE ? ESCAPE '\\'")
+            escaped = flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if flt.ids is not None:
+            clauses.append(f"s.id IN ({','.join('?' * len(flt.ids))})")
+            params.extend(flt.ids)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def rows(self, flt: SampleFilter | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """id, path, sha256, width, height, split, status and the tag's label_id, ordered by id."""
+        where, params = self._where(flt or SampleFilter())
+        sql = (
+            "SELECT s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id "
+            "FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag'"
+            f"{where} ORDER BY s.id"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return _dicts(self._conn.execute(sql, params))
+
+    def ids(self, flt: SampleFilter | None = None) -> list[int]:
+        where, params = self._where(flt or SampleFilter())
+        sql = (
+            "SELECT s.id FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag'"
+            f"{where} ORDER BY s.id"
+        )
+        return [row[0] for row in self._conn.execute(sql, params)]
+
+
+class AnnotationRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    _COLUMNS = (
+        "id, sample_id, kind, label_id, geometry, data, author, source, agreed_with_prediction, created_at, updated_at"
+    )
+
+    def get(self, annotation_id: int) -> Annotation | None:
+        cur = self._conn.execute(f"SELECT {self._COLUMNS} FROM annotations WHERE id = ?", (annotation_id,))
+        rows = _dicts(cur)
+        return Annotation.from_row(rows[0]) if rows else None
+
+    def for_sample(self, sample_id: int) -> list[Annotation]:
+        cur = self._conn.execute(
+            f"SELECT {self._COLUMNS} FROM annotations WHERE sample_id = ? ORDER BY id", (sample_id,)
+        )
+        return [Annotation.from_row(row) for row in _dicts(cur)]
+
+    def tag_of(self, sample_id: int) -> Annotation | None:
+        cur = self._conn.execute(
+            f"SELECT {self._COLUMNS} FROM annotations WHERE sample_id = ? AND kind = 'tag'", (sample_id,)
+        )
+        rows = _dicts(cur)
+        return Annotation.from_row(rows[0]) if rows else None
+
+    def add(
+        self,
+        sample_id: int,
+        kind: str,
+        label_id: int | None,
+        author: str,
+        *,
+        geometry: dict[str, Any] | None = None,
+        data: bytes | None = None,
+        source: str = "human",
+        agreed_with_prediction: bool | None = None,
+    ) -> int:
+        now = now_iso()
+        cur = self._conn.execute(
+            "INSERT INTO annotations (sample_id, kind, label_id, geometry, data, author, source, "
+            "agreed_with_prediction, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sample_id,
+                kind,
+                label_id,
+                json.dumps(geometry) if geometry is not None else None,
+                data,
+                author,
+                source,
+                None if agreed_with_prediction is None else int(agreed_with_prediction),
+                now,
+                now,
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def update(self, annotation_id: int, **fields: Any) -> None:
+        allowed = {"label_id", "geometry", "data", "author", "source", "agreed_with_prediction"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise InvalidInputError(f"annotations have no field(s) {sorted(unknown)}")
+        if "geometry" in fields and fields["geometry"] is not None:
+            fields["geometry"] = json.dumps(fields["geometry"])
+        if "agreed_with_prediction" in fields and fields["agreed_with_prediction"] is not None:
+            fields["agreed_with_prediction"] = int(fields["agreed_with_prediction"])
+        fields["updated_at"] = now_iso()
+        sets = ", ".join(f"{key} = ?" for key in fields)
+        self._conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", (*fields.values(), annotation_id))
+
+    def delete(self, annotation_id: int) -> None:
+        self._conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+
+    def restore(self, annotation: Annotation) -> None:
+        """Put back a deleted annotation with its original id (undo of a delete)."""
+        self._conn.execute(
+            f"INSERT INTO annotations ({self._COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                annotation.id,
+                annotation.sample_id,
+                annotation.kind,
+                annotation.label_id,
+                json.dumps(annotation.geometry) if annotation.geometry is not None else None,
+                annotation.data,
+                annotation.author,
+                annotation.source,
+                None if annotation.agreed_with_prediction is None else int(annotation.agreed_with_prediction),
+                annotation.created_at,
+                annotation.updated_at,
+            ),
+        )
+
+    def count_for_sample(self, sample_id: int) -> int:
+        return int(
+            self._conn.execute("SELECT COUNT(*) FROM annotations WHERE sample_id = ?", (sample_id,)).fetchone()[0]
+        )
+
+
+class UserRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def list(self) -> list[User]:
+        return [User(*row) for row in self._conn.execute("SELECT name, role, created_at FROM users ORDER BY name")]
+
+    def get(self, name: str) -> User | None:
+        row = self._conn.execute("SELECT name, role, created_at FROM users WHERE name = ?", (name,)).fetchone()
+        return User(*row) if row else None
+
+    def upsert(self, name: str, role: str) -> User:
+        name = name.strip()
+        if not name:
+            raise InvalidInputError("a user needs a name")
+        if role not in ROLES:
+            raise InvalidInputError(f"unknown role {role!r} (use one of {', '.join(ROLES)})")
+        self._conn.execute(
+            "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+            (name, role, now_iso()),
+        )
+        user = self.get(name)
+        assert user is not None
+        return user
+
+
+class AuditRepository:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def record(
+        self, user: str, action: str, entity: str, entity_id: Any, before: Any = None, after: Any = None
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO audit (at, user, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                now_iso(),
+                user,
+                action,
+                entity,
+                None if entity_id is None else str(entity_id),
+                None if before is None else json.dumps(before),
+                None if after is None else json.dumps(after),
+            ),
+        )
+
+    def list(
+        self,
+        user: str | None = None,
+        entity: str | None = None,
+        entity_id: Any = None,
+        sample_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if user:
+            clauses.append("user = ?")
+            params.append(user)
+        if entity:
+            clauses.append("entity = ?")
+            params.append(entity)
+        if entity_id is not None:
+            clauses.append("entity_id = ?")
+            params.append(str(entity_id))
+        if sample_id is not None:
+            clauses.append(
+                "((entity = 'sample' AND entity_id = ?) OR json_extract(after, '$.sample_id') = ? "
+                "OR json_extract(before, '$.sample_id') = ?)"
+            )
+            params += [str(sample_id), sample_id, sample_id]
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        cur = self._conn.execute(
+            f"SELECT id, at, user, action, entity, entity_id, before, after FROM audit{where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        out = []
+        for row in cur:
+            out.append(
+                AuditEntry(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[5],
+                    json.loads(row[6]) if row[6] else None,
+                    json.loads(row[7]) if row[7] else None,
+                )
+            )
+        return out
+
+
+class StatsRepository:
+    """Aggregate counts: GROUP BYs over indexed columns, fast at a million annotations."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _pairs(self, sql: str) -> dict[str, int]:
+        return {str(key): int(count) for key, count in self._conn.execute(sql)}
+
+    def summary(self) -> dict[str, Any]:
+        labels = {name: 0 for (name,) in self._conn.execute("SELECT name FROM labels ORDER BY position, id")}
+        labels.update(
+            self._pairs(
+                "SELECT l.name, c.n FROM (SELECT label_id, COUNT(*) AS n FROM annotations "
+                "WHERE label_id IS NOT NULL GROUP BY label_id) c JOIN labels l ON l.id = c.label_id"
+            )
+        )
+        return {
+            "samples": int(self._conn.execute("SELECT COUNT(*) FROM samples").fetchone()[0]),
+            "annotations": int(self._conn.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]),
+            "labels": labels,
+            "splits": self._pairs("SELECT split, COUNT(*) FROM samples GROUP BY split"),
+            "status": self._pairs("SELECT status, COUNT(*) FROM samples GROUP BY status"),
+            "sources": self._pairs("SELECT source, COUNT(*) FROM annotations GROUP BY source"),
+            "kinds": self._pairs("SELECT kind, COUNT(*) FROM annotations GROUP BY kind"),
+            "escalations": self._pairs("SELECT state, COUNT(*) FROM escalations GROUP BY state"),
+        }

@@ -1,0 +1,93 @@
+"""Roles and what each may do. Enforced here, in the core, not only by hiding buttons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from s2ide.core.errors import InvalidInputError, PermissionDenied
+from s2ide.core.store import Store
+from s2ide.core.store.records import User
+
+
+class Role(StrEnum):
+    LABELER = "labeler"
+    LEAD = "lead"
+    ENGINEER = "engineer"
+
+
+class Action(StrEnum):
+    LABEL = "label"
+    ESCALATE = "escalate"
+    RESOLVE_ESCALATION = "resolve an escalation"
+    RETURN_ESCALATION = "return an escalation"
+    REASSIGN_ESCALATION = "reassign an escalation"
+    EDIT_GUIDELINES = "edit guidelines"
+    EDIT_LABELS = "edit labels"
+    MANAGE_USERS = "manage users"
+    MANAGE_MODELS = "manage models"
+    VIEW_AUDIT = "view the audit log"
+    SET_STRATEGY = "set the labeling strategy"
+
+
+_ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.LABELER: frozenset({Action.LABEL, Action.ESCALATE}),
+    Role.LEAD: frozenset(
+        {
+            Action.LABEL,
+            Action.ESCALATE,
+            Action.RESOLVE_ESCALATION,
+            Action.RETURN_ESCALATION,
+            Action.REASSIGN_ESCALATION,
+            Action.EDIT_GUIDELINES,
+            Action.EDIT_LABELS,
+            Action.MANAGE_USERS,
+            Action.VIEW_AUDIT,
+        }
+    ),
+}
+_ALLOWED[Role.ENGINEER] = _ALLOWED[Role.LEAD] | {Action.MANAGE_MODELS, Action.SET_STRATEGY}
+
+
+def can(role: Role | str, action: Action) -> bool:
+    return action in _ALLOWED[Role(role)]
+
+
+def require_user(store: Store, name: str) -> User:
+    """The named user of this project; unknown names are refused with the known ones listed."""
+    if not name or not name.strip():
+        raise InvalidInputError("say who is working (--user NAME)")
+    user = store.users.get(name.strip())
+    if user is None:
+        known = ", ".join(u.name for u in store.users.list()) or "none yet"
+        raise InvalidInputError(
+            f"unknown user {name!r} (known: {known}); add one with `s2ide users PROJECT add NAME --role ROLE`"
+        )
+    return user
+
+
+def require(store: Store, name: str, action: Action) -> User:
+    user = require_user(store, name)
+    if not can(user.role, action):
+        raise PermissionDenied(f"{user.name} is a {user.role} and may not {action.value}")
+    return user
+
+
+def add_user(store: Store, name: str, role: str, by: str | None = None) -> User:
+    """Add or change a user. The first user may be added by anyone; later ones need MANAGE_USERS
+    when `by` names an existing user (the CLI and first-run dialog pass no `by`)."""
+    if role not in {r.value for r in Role}:
+        raise InvalidInputError(f"unknown role {role!r} (use one of labeler, lead, engineer)")
+    if by is not None and store.users.list():
+        require(store, by, Action.MANAGE_USERS)
+    with store.transaction():
+        before = store.users.get(name.strip())
+        user = store.users.upsert(name, role)
+        store.audit.record(
+            by or user.name,
+            "user",
+            "user",
+            user.name,
+            None if before is None else {"role": before.role},
+            {"role": user.role},
+        )
+    return user

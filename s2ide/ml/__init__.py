@@ -1,0 +1,1 @@
+"""Models in plain torch (no Qt): datasets from the store, training, prediction, registry."""
