@@ -1,0 +1,44 @@
+"""Start the app: `s2ide gui [PROJECT]` (no PROJECT: the last one, else the demo)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from s2ide.core.errors import S2Error
+from s2ide.core.settings import Settings
+from s2ide.ui.context import AppContext
+from s2ide.ui.main_window import MainWindow
+
+
+def choose_project(argv: Sequence[str], settings: Settings) -> Path:
+    if argv:
+        return Path(argv[0])
+    last = settings.last_project
+    if last is not None and (last / "project.db").is_file():
+        return last
+    from s2ide.core.demo import build_demo
+
+    return build_demo().path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("s2ide")
+    app.setOrganizationName("s2ide")
+    context = AppContext()
+    window = MainWindow(context)
+    window.show()
+    try:
+        context.open_project(choose_project(args, context.settings))
+    except S2Error as exc:
+        QMessageBox.critical(window, "s2ide", str(exc))
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,21 @@
+"""The features the main window is built from, in order.
+
+Each module named here has `attach(window: MainWindow) -> None`, which adds its docks, menu
+actions and shortcuts through the window's small API (`add_dock`, `menu`, `context`,
+`add_task`). main_window.py stays a thin shell; a feature is added by one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from s2ide.ui.main_window import MainWindow
+
+FEATURE_MODULES: list[str] = []
+
+
+def attach_all(window: MainWindow) -> None:
+    for name in FEATURE_MODULES:
+        importlib.import_module(name).attach(window)

@@ -1,0 +1,124 @@
+"""The main window: a thin shell of docks, menus and a status bar (DESIGN.md §6.10).
+
+Features (gallery, label panel, canvas tools, training, escalations, ...) attach themselves
+through `add_dock`, `menu` and `add_task`; they share state only through `self.context`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressBar, QPushButton, QWidget
+
+from s2ide.core.tasks import Progress
+from s2ide.ui.canvas.view import ImageView
+from s2ide.ui.context import AppContext
+from s2ide.ui.features import attach_all
+from s2ide.ui.workers import TaskRunner
+
+MENU_ORDER = ("&File", "&Edit", "&View", "&Label", "&Review", "&Model", "&Help")
+
+
+class TaskStatus(QWidget):
+    """Progress bar, message and cancel button for one TaskRunner, shown while it runs."""
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QHBoxLayout
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: runner.cancel())
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        runner.started.connect(self._on_started)
+        runner.progress.connect(self._on_progress)
+        runner.idle.connect(self.hide)
+        self.hide()
+
+    def _on_started(self, title: str) -> None:
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.total > 0:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(progress.done)
+        if progress.message:
+            self.label.setText(progress.message[:60])
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("s2ide")
+        self.resize(1400, 900)
+        self.setDockNestingEnabled(True)
+        self.runners: list[TaskRunner] = []
+        self._menus: dict[str, QMenu] = {}
+        for title in MENU_ORDER:
+            self.menu(title)
+        self.view = ImageView(self)
+        self.setCentralWidget(self.view)
+        self.statusBar().setSizeGripEnabled(True)
+        context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        context.projectChanged.connect(self._update_title)
+        context.userChanged.connect(self._update_title)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.menu("&File").addAction(quit_action)
+        attach_all(self)
+
+    # -- the API features use --------------------------------------------------------------
+    def menu(self, title: str) -> QMenu:
+        if title not in self._menus:
+            self._menus[title] = self.menuBar().addMenu(title)
+        return self._menus[title]
+
+    def add_dock(
+        self,
+        widget: QWidget,
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea,
+        tabify_with: QDockWidget | None = None,
+        visible: bool = True,
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.replace(' ', '_').lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tabify_with is not None:
+            self.tabifyDockWidget(tabify_with, dock)
+        self.menu("&View").addAction(dock.toggleViewAction())
+        dock.setVisible(visible)
+        return dock
+
+    def add_task(self, runner: TaskRunner) -> TaskRunner:
+        """Show the runner's progress and cancel button in the status bar; stop it on close."""
+        self.runners.append(runner)
+        self.statusBar().addPermanentWidget(TaskStatus(runner, self))
+        runner.failed.connect(lambda text: self.context.message(f"{runner.title or 'task'} failed: {text}", 0))
+        runner.cancelled.connect(lambda: self.context.message(f"{runner.title or 'task'} cancelled"))
+        return runner
+
+    # -- window ----------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        ctx = self.context
+        if ctx.project is None:
+            self.setWindowTitle("s2ide")
+            return
+        who = f" — {ctx.user.name} ({ctx.user.role})" if ctx.user else ""
+        self.setWindowTitle(f"{ctx.project.name}{who} — s2ide")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for runner in self.runners:
+            runner.shutdown()
+        super().closeEvent(event)
