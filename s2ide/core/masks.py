@@ -81,9 +81,9 @@ def flood_fill(mask: np.ndarray, x: int, y: int, value: bool) -> Box | None:
         if row[sx] != target:
             continue
         same = row == target
-        left = sx - (np.argmin(same[sx::-1]) if not same[sx::-1].all() else sx + 1) + 1
+        left = int(sx - (np.argmin(same[sx::-1]) if not same[sx::-1].all() else sx + 1) + 1)
         tail = same[sx:]
-        right = sx + (np.argmin(tail) if not tail.all() else len(tail))
+        right = int(sx + (np.argmin(tail) if not tail.all() else len(tail)))
         row[left:right] = value
         box = [min(box[0], left), min(box[1], sy), max(box[2], right), max(box[3], sy + 1)]
         for ny in (sy - 1, sy + 1):

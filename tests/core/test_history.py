@@ -137,7 +137,7 @@ def test_eraser_after_brush_undoes_in_order(session):
     assert not session.document(sid).mask(cat).array.any()
     erase.revert(session)
     assert (session.document(sid).mask(cat).array == painted).all()
-    stored = [a for a in session.store.annotations.for_sample(sid) if a.kind == "mask"][0]
+    stored = next(a for a in session.store.annotations.for_sample(sid) if a.kind == "mask")
     assert (decode_mask(stored.data) == painted).all()
 
 
