@@ -200,7 +200,7 @@ def _two_boxes(window):
 
 
 def test_select_move_and_undo(opened):
-    window, ids = opened
+    window, _ids = opened
     canvas = _two_boxes(window)
     click(window.view, (20, 20))
     (first,) = canvas.selection
