@@ -18,7 +18,8 @@ from tests.ui.canvas.conftest import add_samples, click, drag_path
 from tests.ui.canvas.test_tools import canvas_of, rows
 
 
-def _wait_image(qtbot, window, size=QSize(200, 100)):
+def _wait_image(qtbot, window, size=None):
+    size = size or QSize(200, 100)
     qtbot.waitUntil(lambda: window.view.image_item.size == size and window.view.image_item.full_resolution)
 
 
@@ -106,7 +107,7 @@ def test_locked_and_hidden_layers(opened):
 
 
 def test_image_adjustments_change_only_the_display(qtbot, opened):
-    window, ids = opened
+    window, _ids = opened
     before = window.view.image_item.tiles()[0][1].pixelColor(5, 5)
     window.canvas_feature.layers.set_adjustments(0.3, 1.0, 1.0)
     qtbot.waitUntil(
