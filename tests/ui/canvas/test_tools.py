@@ -291,3 +291,31 @@ def test_gesture_in_progress_sends_nothing_and_mouse_move_without_button_is_harm
     assert rows(window, ids[0], "mask") == []  # saved when the gesture ends, not during it
     send_mouse(window.view, QEvent.Type.MouseButtonRelease, (60, 50), left, Qt.MouseButton.NoButton)
     assert len(rows(window, ids[0], "mask")) == 1
+
+
+def test_context_menu_relabels_and_deletes_the_shape_under_the_cursor(opened):
+    window, ids = opened
+    canvas = _two_boxes(window)
+    from PySide6.QtCore import QPointF
+
+    menu = canvas.context_menu(QPointF(20, 20))
+    assert menu is not None and len(canvas.selection) == 1
+    relabel = menu.actions()[0].menu()
+    dog_action = next(a for a in relabel.actions() if a.text() == "dog")
+    dog_action.trigger()
+    dog = window.context.labels()[1].id
+    assert sorted(a.label_id for a in rows(window, ids[0], "box")) == sorted([dog, window.context.labels()[0].id])
+    next(a for a in menu.actions() if a.text() == "Delete").trigger()
+    assert len(rows(window, ids[0], "box")) == 1
+    assert canvas.context_menu(QPointF(190, 95)) is None
+
+
+def test_each_gesture_is_committed_for_other_connections_at_once(opened):
+    window, ids = opened
+    canvas_of(window).set_tool("point")
+    click(window.view, (10, 10))
+    other = window.context.project.connect()  # another process or window would see this
+    try:
+        assert [a.kind for a in other.annotations.for_sample(ids[0])] == ["point"]
+    finally:
+        other.close()
