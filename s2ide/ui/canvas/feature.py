@@ -118,9 +118,8 @@ class CanvasFeature(QObject):
         self.shortcuts.adopt("redo", redo, window)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
-        delete = make("delete", window, canvas.delete_selection)
+        delete = make("delete", view, canvas.delete_selection)  # only while the canvas has focus
         delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        view.addAction(delete)
         edit_menu.addAction(delete)
         hotkeys = QAction("Canvas &hotkeys…", window)
         hotkeys.triggered.connect(self.edit_hotkeys)
