@@ -323,3 +323,19 @@ def test_each_gesture_is_committed_for_other_connections_at_once(opened):
         assert [a.kind for a in other.annotations.for_sample(ids[0])] == ["point"]
     finally:
         other.close()
+
+
+def test_escape_during_a_move_puts_shapes_back_unsaved(qtbot, opened):
+    window, ids = opened
+    canvas = _two_boxes(window)
+    click(window.view, (20, 20))
+    (first,) = canvas.selection
+    left = Qt.MouseButton.LeftButton
+    send_mouse(window.view, QEvent.Type.MouseButtonPress, (20, 20), left, left)
+    send_mouse(window.view, QEvent.Type.MouseMove, (60, 60), Qt.MouseButton.NoButton, left)
+    assert canvas.items[first].geometry["x"] == pytest.approx(50, abs=1)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, (60, 60), left, Qt.MouseButton.NoButton)
+    assert canvas.items[first].geometry["x"] == pytest.approx(10, abs=1)
+    assert window.context.store.annotations.get(first).geometry["x"] == pytest.approx(10, abs=1)
