@@ -326,7 +326,7 @@ def test_each_gesture_is_committed_for_other_connections_at_once(opened):
 
 
 def test_escape_during_a_move_puts_shapes_back_unsaved(qtbot, opened):
-    window, ids = opened
+    window, _ids = opened
     canvas = _two_boxes(window)
     click(window.view, (20, 20))
     (first,) = canvas.selection
