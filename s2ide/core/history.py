@@ -23,6 +23,7 @@ from s2ide.core.masks import encode_png
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
 from s2ide.core.tiles import TileDelta, write
+from s2ide.core.users import Action, require
 
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
 
@@ -34,6 +35,13 @@ class Session:
     store: Store
     user: str
     documents: dict[int, SampleDocument] = field(default_factory=dict)
+    _allowed: bool = False
+
+    def authorize(self) -> None:
+        """Refuse edits by an unknown user or a role that may not label (checked once a session)."""
+        if not self._allowed:
+            require(self.store, self.user, Action.LABEL)
+            self._allowed = True
 
     def document(self, sample_id: int) -> SampleDocument:
         doc = self.documents.get(sample_id)
@@ -81,6 +89,7 @@ class AddShape(Edit):
         self.text = f"add {kind}"
 
     def apply(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             if self.annotation is None:
@@ -94,6 +103,7 @@ class AddShape(Edit):
         session.document(self.sample_id).put_shapes([self.annotation], added=True)
 
     def revert(self, session: Session) -> None:
+        session.authorize()
         assert self.annotation is not None
         store = session.store
         with store.transaction():
@@ -115,6 +125,7 @@ class DeleteShapes(Edit):
         self.text = f"delete {len(self.annotations)} shape(s)"
 
     def apply(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             for annotation in self.annotations:
@@ -123,6 +134,7 @@ class DeleteShapes(Edit):
         session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
 
     def revert(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             for annotation in self.annotations:
@@ -156,6 +168,7 @@ class ChangeShapes(Edit):
                 raise InvalidInputError(f"cannot change {sorted(change.after)} of a shape")
 
     def _write(self, session: Session, use_after: bool) -> None:
+        session.authorize()
         store = session.store
         updated = []
         with store.transaction():
@@ -236,6 +249,7 @@ class MaskEdit(Edit):
         )
 
     def _write(self, session: Session, use_after: bool) -> None:
+        session.authorize()
         doc = session.document(self.sample_id)
         layer = doc.mask(self.label_id)
         box = None

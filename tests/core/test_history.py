@@ -146,3 +146,13 @@ def test_budget_drops_oldest_but_keeps_the_newest():
     assert keep_within_budget([10, 10, 10], budget=100) == 0
     assert keep_within_budget([500], budget=10) == 0
     assert np.sum([1]) == 1
+
+
+def test_unknown_user_cannot_edit_and_nothing_is_saved(filled_project):
+    from s2ide.core.errors import InvalidInputError
+
+    session = Session(filled_project.store, "mallory")
+    sid = filled_project.store.samples.ids()[0]
+    with pytest.raises(InvalidInputError, match="mallory"):
+        AddShape(sid, "point", None, {"x": 1, "y": 1}).apply(session)
+    assert _kinds(session, sid) == []

@@ -208,6 +208,7 @@ class CanvasFeature(QObject):
         self.brush_spin.blockSignals(False)
 
     def shutdown(self) -> None:
+        self._prefetch_timer.stop()
         self.canvas.tool.cancel()
         self.images.shutdown()
         self.prefetcher.shutdown()

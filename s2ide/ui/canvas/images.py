@@ -78,8 +78,8 @@ class CanvasImages(QObject):
             return
         lut = make_lut(self.layers.brightness, self.layers.contrast, self.layers.gamma)
         tiles = [(rect, apply_lut(image, lut)) for rect, image in decoded.tiles]
-        preview = apply_lut(decoded.preview, lut) if decoded.preview is not None else None
-        self.view.show_image(decoded.size, tiles, preview, keep_view=keep_view)
+        reduced = [apply_lut(image, lut) for image in decoded.reduced]
+        self.view.show_image(decoded.size, tiles, reduced, keep_view=keep_view)
 
     def _on_adjustments(self) -> None:
         decoded = self.decoded
