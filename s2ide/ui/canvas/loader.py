@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from s2ide.ui.canvas.decode import Decoded, DecodeError, decode, with_half_level
 
-CACHE_BYTES = 768 * 1024 * 1024
+CACHE_BYTES = 400 * 1024 * 1024  # the open 8K image and the next one, or dozens of 1080p
 
 
 class _Emitter(QObject):
