@@ -233,3 +233,19 @@ def test_minimap_appears_when_zoomed_in_and_moves_the_view(qtbot, opened):
 
     qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=QPoint(minimap.width() - 4, minimap.height() - 4))
     assert window.view.visible_scene_rect().center().x() > 150
+
+
+def test_large_image_adjustments_come_from_a_worker(qtbot, window, tmp_path):
+    path = tmp_path / "big" / "big.png"
+    path.parent.mkdir()
+    Image.new("RGB", (2600, 1800), (20, 40, 60)).save(path)
+    (sample_id,) = add_samples(window.context.project, [path])
+    window.context.open_sample(sample_id)
+    _wait_image(qtbot, window, QSize(2600, 1800))
+    window.canvas_feature.layers.set_adjustments(0.0, 1.0, 2.0)
+    qtbot.waitUntil(
+        lambda: (
+            window.view.image_item.full_resolution and window.view.image_item.tiles()[0][1].pixelColor(9, 9).red() > 20
+        ),
+        timeout=10000,
+    )
