@@ -275,6 +275,7 @@ class AnnotationCanvas(QObject):
             annotation.id, annotation.geometry, self.color_for(annotation.label_id), label_id=annotation.label_id
         )
         item.set_pixel_size(self.pixel_size)
+        item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         self._style(item, LAYER_OF_KIND[annotation.kind])
         self.scene.addItem(item)
         self.items[annotation_id] = item
@@ -319,6 +320,7 @@ class AnnotationCanvas(QObject):
                     item.set_geometry(annotation.geometry)
                     item.set_color(self.color_for(annotation.label_id))
                     item.label_id = annotation.label_id
+                    item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         if event.change == Change.SHAPES_REMOVED and self.selection & set(event.ids):
             self.set_selection(self.selection - set(event.ids))
 

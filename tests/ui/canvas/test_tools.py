@@ -339,3 +339,41 @@ def test_escape_during_a_move_puts_shapes_back_unsaved(qtbot, opened):
     send_mouse(window.view, QEvent.Type.MouseButtonRelease, (60, 60), left, Qt.MouseButton.NoButton)
     assert canvas.items[first].geometry["x"] == pytest.approx(10, abs=1)
     assert window.context.store.annotations.get(first).geometry["x"] == pytest.approx(10, abs=1)
+
+
+def test_add_a_vertex_by_double_click_and_remove_one_with_alt_click(opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("polygon")
+    for point in ((10, 10), (90, 10), (90, 80)):
+        click(window.view, point)
+    click(window.view, (10.5, 10.5))
+    (polygon_id,) = canvas.items
+    canvas.set_tool("select")
+    click(window.view, (60, 30))
+    assert canvas.selection == {polygon_id}
+    left = Qt.MouseButton.LeftButton
+    send_mouse(window.view, QEvent.Type.MouseButtonDblClick, (50, 10), left, left)
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, (50, 10), left, Qt.MouseButton.NoButton)
+    points = window.context.store.annotations.get(polygon_id).geometry["points"]
+    assert len(points) == 4 and points[1] == [pytest.approx(50, abs=1), pytest.approx(10, abs=1)]
+    click(window.view, (50, 10), Qt.KeyboardModifier.AltModifier)
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 3
+    click(window.view, (50, 10.2), Qt.KeyboardModifier.AltModifier)  # no vertex there now: nothing happens
+    click(window.view, (90, 10), Qt.KeyboardModifier.AltModifier)  # a triangle keeps its 3 vertices
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 3
+    undo(window)
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 4
+
+
+def test_hover_cursor_tells_what_a_press_would_do(opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    hover(window.view, (20, 20))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.SizeAllCursor
+    click(window.view, (20, 20))
+    hover(window.view, (40, 40))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+    hover(window.view, (190, 90))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
+    assert "cat" in canvas.items[next(iter(canvas.selection))].toolTip()
