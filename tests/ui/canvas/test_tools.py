@@ -342,7 +342,7 @@ def test_escape_during_a_move_puts_shapes_back_unsaved(qtbot, opened):
 
 
 def test_add_a_vertex_by_double_click_and_remove_one_with_alt_click(opened):
-    window, ids = opened
+    window, _ids = opened
     canvas = canvas_of(window)
     canvas.set_tool("polygon")
     for point in ((10, 10), (90, 10), (90, 80)):
