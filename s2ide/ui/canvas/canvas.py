@@ -139,7 +139,10 @@ class AnnotationCanvas(QObject):
         hits = [
             item
             for item in self.items.values()
-            if item.isVisible() and not self.layers.locked_kind(item.kind) and item.hit(pos)
+            if item.isVisible()
+            and item.boundingRect().contains(pos)  # cheap first; the outline test builds a path
+            and not self.layers.locked_kind(item.kind)
+            and item.hit(pos)
         ]
         if not hits:
             return None
@@ -164,6 +167,7 @@ class AnnotationCanvas(QObject):
         self.tool = tool
         tool.activate()
         self.view.viewport().setCursor(tool.cursor)
+        self.message(f"{tool.title}: {tool.tip}", 6000)
         self.toolChanged.emit(str(tool.kind))
 
     def set_label(self, label_id: int | None, relabel_selection: bool = True) -> None:
