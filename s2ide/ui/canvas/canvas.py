@@ -72,6 +72,9 @@ class AnnotationCanvas(QObject):
         context.projectChanged.connect(self._on_project)
         context.userChanged.connect(self._forget_session)
         context.predictionsChanged.connect(self._reload_predictions)
+        context.annotationsChanged.connect(self._on_annotations_elsewhere)
+        self._notifying = False
+        self._seen: list[tuple[int, str, int | None, str]] = []
         context.modelsChanged.connect(self._reload_predictions)
 
     # -- what tools use ----------------------------------------------------------------------
@@ -237,6 +240,7 @@ class AnnotationCanvas(QObject):
                 self.undo.activate(None)
                 return
         self.doc = doc
+        self._seen = self._signature(sample_id)
         doc.subscribe(self._on_doc)
         for annotation in doc.shapes.values():
             self._add_shape_item(annotation.id)
@@ -334,7 +338,32 @@ class AnnotationCanvas(QObject):
             self.reload_items()
             return
         self.edited.emit(edit.sample_id)
-        self.context.notify_annotations(edit.sample_id)
+        if self.doc is not None and edit.sample_id == self.doc.sample_id:
+            self._seen = self._signature(edit.sample_id)
+        self._notifying = True
+        try:
+            self.context.notify_annotations(edit.sample_id)
+        finally:
+            self._notifying = False
+
+    def _on_annotations_elsewhere(self, sample_id: int) -> None:
+        """Someone else (an accepted pre-label, an import) changed the open sample: show the store.
+
+        Tagging the image also lands here; a cheap signature of the rows tells whether anything
+        the canvas draws changed, so a tag does not reload (and re-decode) the masks."""
+        if self._notifying or self.doc is None or sample_id != self.doc.sample_id or self.tool.busy:
+            return
+        if self._signature(sample_id) == self._seen:
+            return
+        try:
+            fresh = SampleDocument.load(self.context.store, sample_id)
+        except S2Error:
+            return
+        self.load(sample_id, fresh)
+
+    def _signature(self, sample_id: int) -> list[tuple[int, str, int | None, str]]:
+        rows = self.context.store.annotations.for_sample(sample_id)
+        return sorted((a.id, a.kind, a.label_id, a.updated_at) for a in rows if a.kind != "tag")
 
     # -- predictions -----------------------------------------------------------------------
     def _reload_predictions(self) -> None:

@@ -249,3 +249,17 @@ def test_large_image_adjustments_come_from_a_worker(qtbot, window, tmp_path):
         ),
         timeout=10000,
     )
+
+
+def test_shapes_added_elsewhere_appear_on_the_open_sample(opened):
+    window, ids = opened
+    from s2ide.core.history import Session
+
+    canvas = canvas_of(window)
+    other = window.context.project.connect()
+    try:
+        AddShape(ids[0], "box", None, {"x": 1, "y": 1, "w": 9, "h": 9}).apply(Session(other, "lara"))
+    finally:
+        other.close()
+    window.context.notify_annotations(ids[0])
+    assert len(canvas.items) == 1
