@@ -35,8 +35,9 @@ SCRIPT = textwrap.dedent(
     L, N = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     def send(kind, x, y, button, buttons):
         pos = view.viewportTransform().map(QPointF(x, y))
-        QApplication.sendEvent(view.viewport(), QMouseEvent(kind, pos, view.viewport().mapToGlobal(pos), button, buttons,
-                                                            Qt.KeyboardModifier.NoModifier))
+        glob = view.viewport().mapToGlobal(pos)
+        event = QMouseEvent(kind, pos, glob, button, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(view.viewport(), event)
     canvas.set_tool("box")
     send(QEvent.Type.MouseButtonPress, 10, 10, L, L)
     send(QEvent.Type.MouseMove, 40, 30, N, L)
