@@ -377,3 +377,17 @@ def test_hover_cursor_tells_what_a_press_would_do(opened):
     hover(window.view, (190, 90))
     assert window.view.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
     assert "cat" in canvas.items[next(iter(canvas.selection))].toolTip()
+
+
+def test_shift_drag_a_box_corner_rotates_it(opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    click(window.view, (20, 20))
+    (first,) = canvas.selection
+    # the box is 10..40, centre (25, 25); the bottom-right corner swept a quarter turn clockwise
+    drag_path(window.view, [(40, 40), (25, 46), (10, 40)], modifiers=Qt.KeyboardModifier.ShiftModifier)
+    geometry = window.context.store.annotations.get(first).geometry
+    assert geometry["angle"] == pytest.approx(90, abs=1)
+    assert (geometry["x"], geometry["w"]) == (pytest.approx(10, abs=1), pytest.approx(30, abs=1))
+    undo(window)
+    assert window.context.store.annotations.get(first).geometry["angle"] == 0

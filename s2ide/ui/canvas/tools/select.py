@@ -1,5 +1,5 @@
 """Select tool: click to select (Shift or Ctrl adds), drag shapes to move them, drag a handle
-(corner or vertex) to reshape, drag on empty canvas for a selection band. Double-click a
+(corner or vertex) to reshape, Shift-drag a box corner to rotate the box, drag on empty canvas for a selection band. Double-click a
 selected polygon's edge to add a vertex, Alt-click a vertex to remove it. Delete removes the
 selection; choosing a label relabels it. Each gesture is one undo step for all shapes it moved."""
 
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from s2ide.core.history import ChangeShapes, FieldChange
 from s2ide.ui.canvas.items.base import ShapeItem
+from s2ide.ui.canvas.items.box import BoxItem, rotated
 from s2ide.ui.canvas.items.polygon import PolygonItem
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 
@@ -109,7 +110,11 @@ class SelectTool(Tool):
         if self.drag == Drag.HANDLE and self.handle_item is not None:
             original = self.originals[self.handle_item.annotation_id or 0]
             self.handle_item.set_geometry(original)
-            self.handle_item.set_geometry(self.handle_item.with_handle(self.handle_index, canvas.clamp(pos)))
+            rotate = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if rotate and isinstance(self.handle_item, BoxItem):
+                self.handle_item.set_geometry(rotated(original, self.start, pos))
+            else:
+                self.handle_item.set_geometry(self.handle_item.with_handle(self.handle_index, canvas.clamp(pos)))
         elif self.drag == Drag.MOVE:
             delta = pos - self.start
             for annotation_id, geometry in self.originals.items():
