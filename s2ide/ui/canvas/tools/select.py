@@ -1,7 +1,8 @@
 """Select tool: click to select (Shift or Ctrl adds), drag shapes to move them, drag a handle
-(corner or vertex) to reshape, Shift-drag a box corner to rotate the box, drag on empty canvas for a selection band. Double-click a
-selected polygon's edge to add a vertex, Alt-click a vertex to remove it. Delete removes the
-selection; choosing a label relabels it. Each gesture is one undo step for all shapes it moved."""
+(corner or vertex) to reshape, Shift-drag a box corner to rotate the box, drag on empty canvas
+for a selection band. Double-click a selected polygon's edge to add a vertex, Alt-click a vertex
+to remove it. Delete removes the selection; choosing a label relabels it. Each gesture is one
+undo step for all the shapes it changed."""
 
 from __future__ import annotations
 
