@@ -391,3 +391,26 @@ def test_shift_drag_a_box_corner_rotates_it(opened):
     assert (geometry["x"], geometry["w"]) == (pytest.approx(10, abs=1), pytest.approx(30, abs=1))
     undo(window)
     assert window.context.store.annotations.get(first).geometry["angle"] == 0
+
+
+def test_shift_click_with_the_brush_paints_a_straight_line_from_the_last_stroke(opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("brush")
+    canvas.set_brush_size(4)
+    click(window.view, (20, 50))
+    click(window.view, (180, 50), Qt.KeyboardModifier.ShiftModifier)
+    mask = _mask(window, ids[0])
+    assert mask[50, 20:180].all()
+    assert canvas.undo.group.activeStack().count() == 2
+
+
+def test_polygon_shows_when_a_click_would_close_it(opened):
+    window, _ids = opened
+    canvas_of(window).set_tool("polygon")
+    for point in ((10, 10), (90, 10), (90, 80)):
+        click(window.view, point)
+    hover(window.view, (11, 11))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
+    hover(window.view, (50, 60))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
