@@ -78,27 +78,6 @@ def _reader(path: Path) -> QImageReader:
     return reader
 
 
-def decode_preview(path: Path) -> Decoded | None:
-    """Only the reduced preview of a large image Qt can read (None when there is none to make).
-
-    Run beside `decode(..., qt_preview=False)` in a second thread, it shows the image while the
-    full decode is still running, instead of before it starts."""
-    reader = _reader(path)
-    raw = reader.size()
-    if not raw.isValid():
-        return None
-    swapped = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)
-    size = raw.transposed() if swapped else raw
-    if max(size.width(), size.height()) > QT_MAX_SIDE or size.width() * size.height() <= PREVIEW_ABOVE_PIXELS:
-        return None
-    if not _scales_cheaply(reader):
-        return None  # a PNG preview costs a full decode: the full image itself comes as soon
-    factor = _preview_factor(raw)
-    reader.setScaledSize(QSize(max(1, raw.width() // factor), max(1, raw.height() // factor)))
-    scaled = reader.read()
-    return None if scaled.isNull() else Decoded(size, [], _display_format(scaled))
-
-
 def _scales_cheaply(reader: QImageReader) -> bool:
     """JPEG decodes at 1/2, 1/4, 1/8 scale for a fraction of the cost; other formats do not."""
     return bytes(reader.format().data()).lower() in (b"jpeg", b"jpg")
@@ -111,9 +90,9 @@ def _preview_factor(raw: QSize) -> int:
     return factor
 
 
-def decode(path: Path, on_preview: Callable[[Decoded], None] | None = None, qt_preview: bool = True) -> Decoded:
-    """Decode `path` for display; `on_preview` gets a reduced version first when worthwhile
-    (with qt_preview=False only on the Pillow path: the caller decodes Qt's preview itself)."""
+def decode(path: Path, on_preview: Callable[[Decoded], None] | None = None) -> Decoded:
+    """Decode `path` for display; `on_preview` gets a reduced version first when that is cheap
+    (JPEG's scaled decoding, or the Pillow path's reduction of what it decoded anyway)."""
     if not path.is_file():
         raise DecodeError(f"{path}: no such file")
     reader = _reader(path)
@@ -127,7 +106,7 @@ def decode(path: Path, on_preview: Callable[[Decoded], None] | None = None, qt_p
     large = size.width() * size.height() > PREVIEW_ABOVE_PIXELS
     factor = _preview_factor(raw)
     preview: QImage | None = None
-    if on_preview is not None and large and qt_preview and _scales_cheaply(reader):
+    if on_preview is not None and large and _scales_cheaply(reader):
         reader.setScaledSize(QSize(max(1, raw.width() // factor), max(1, raw.height() // factor)))
         scaled = reader.read()
         if not scaled.isNull():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from s2ide.ui.canvas.decode import Decoded, DecodeError, decode, decode_preview, with_half_level
+from s2ide.ui.canvas.decode import Decoded, DecodeError, decode, with_half_level
 
 CACHE_BYTES = 400 * 1024 * 1024  # the open 8K image and the next one, or dozens of 1080p
 
@@ -24,24 +24,6 @@ class _Emitter(QObject):
     done = Signal(int, int, object)
     failed = Signal(int, int, str)
     finished = Signal(int)  # ticket: the job is over (its last result, if any, came before)
-
-
-class _PreviewJob(QRunnable):
-    """The preview of a requested image, decoded beside its full decode."""
-
-    def __init__(self, sample_id: int, ticket: int, path: Path, emitter: _Emitter) -> None:
-        super().__init__()
-        self.sample_id, self.ticket, self.path, self.emitter = sample_id, ticket, path, emitter
-
-    def run(self) -> None:
-        try:
-            decoded = decode_preview(self.path)
-            if decoded is not None:
-                self.emitter.preview.emit(self.sample_id, self.ticket, decoded)
-        except Exception:  # the full decode reports what is wrong with the file
-            pass
-        finally:
-            self.emitter.finished.emit(self.ticket)
 
 
 class _DecodeJob(QRunnable):
@@ -67,7 +49,7 @@ class _DecodeJob(QRunnable):
                 if self.want_preview
                 else None
             )
-            decoded = decode(self.path, on_preview, qt_preview=False)
+            decoded = decode(self.path, on_preview)
         except DecodeError as exc:
             emitter.failed.emit(self.sample_id, self.ticket, str(exc))
         except MemoryError:
@@ -88,10 +70,11 @@ class ImageLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(parent)
-        # Requests have two threads (preview beside the full decode) and prefetches one more, so
-        # a prefetch never delays what is asked for.
+        # Requests and prefetches have a thread each, so a prefetch never delays what is asked for.
+        # (A preview decoded beside its full decode, not before it, was tried: on two busy cores
+        # the first view came later by half, for little gain in full resolution.)
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self._pool.setMaxThreadCount(1)
         self._prefetch_pool = QThreadPool(self)
         self._prefetch_pool.setMaxThreadCount(1)
         self._emitter = _Emitter()
@@ -184,9 +167,8 @@ class ImageLoader(QObject):
         self._pending[sample_id] = self._tickets
         job = _DecodeJob(sample_id, self._tickets, path, want_preview, self._emitter)
         if want_preview:
-            self._requests[job.ticket] = 2
+            self._requests[job.ticket] = 1
             self._pool.start(job, priority)
-            self._pool.start(_PreviewJob(sample_id, job.ticket, path, self._emitter), priority + 1)
         else:
             job.setAutoDelete(False)  # kept so a request can take it back before it starts
             self._prefetch_jobs[job.ticket] = job

@@ -223,18 +223,10 @@ def test_large_images_get_a_half_size_level_for_middle_zooms(qtbot):
     assert [level.width() for level in view.image_item.levels()] == [3000]
 
 
-def test_separate_preview_only_for_large_jpegs(tmp_path):
-    from s2ide.ui.canvas.decode import decode_preview
-
-    jpeg = tmp_path / "big.jpg"
-    Image.new("RGB", (3000, 2000), (50, 60, 70)).save(jpeg, quality=70)
-    preview = decode_preview(jpeg)
-    assert preview is not None and preview.size == QSize(3000, 2000) and preview.preview.width() <= 2048
+def test_preview_only_where_scaled_decoding_is_cheap(tmp_path):
     png = tmp_path / "big.png"
     Image.new("RGB", (3000, 2000), (50, 60, 70)).save(png)
-    assert decode_preview(png) is None  # it would cost a full decode
-    small = tmp_path / "small.jpg"
-    Image.new("RGB", (640, 480)).save(small)
-    assert decode_preview(small) is None
-    full = decode(jpeg, lambda d: None, qt_preview=False)
-    assert full.size == QSize(3000, 2000) and full.preview is not None
+    previews = []
+    decoded = decode(png, previews.append)
+    assert previews == []  # a PNG preview would cost a second full decode
+    assert decoded.size == QSize(3000, 2000) and decoded.preview is not None  # scaled from the full one
