@@ -118,6 +118,44 @@ class AddShape(Edit):
         return 256 + 24 * len(str(self.geometry))
 
 
+class AddShapes(Edit):
+    """Several new shapes as one step (a paste). Redo puts them back with the same ids."""
+
+    def __init__(self, sample_id: int, shapes: Sequence[tuple[str, int | None, dict[str, Any]]]) -> None:
+        super().__init__(sample_id)
+        self.shapes = [(kind, label_id, validate(kind, geometry)) for kind, label_id, geometry in shapes]
+        self.annotations: list[Annotation] = []
+        self.text = f"paste {len(self.shapes)} shape(s)"
+
+    def apply(self, session: Session) -> None:
+        session.authorize()
+        store = session.store
+        with store.transaction():
+            if not self.annotations:
+                for kind, label_id, geometry in self.shapes:
+                    new_id = store.annotations.add(self.sample_id, kind, label_id, session.user, geometry=geometry)
+                    self.annotations.append(_fresh(store, new_id))
+            else:
+                for annotation in self.annotations:
+                    store.annotations.restore(annotation)
+            for annotation in self.annotations:
+                store.audit.record(session.user, "add", "annotation", annotation.id, None, annotation.summary())
+        session.document(self.sample_id).put_shapes(self.annotations, added=True)
+
+    def revert(self, session: Session) -> None:
+        session.authorize()
+        store = session.store
+        with store.transaction():
+            for annotation in self.annotations:
+                store.annotations.delete(annotation.id)
+                store.audit.record(session.user, "undo add", "annotation", annotation.id, annotation.summary(), None)
+        session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
+
+    @property
+    def cost(self) -> int:
+        return sum(256 + 24 * len(str(geometry)) for _, _, geometry in self.shapes)
+
+
 class DeleteShapes(Edit):
     def __init__(self, sample_id: int, annotations: Sequence[Annotation]) -> None:
         super().__init__(sample_id)

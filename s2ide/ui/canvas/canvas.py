@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 
 from s2ide.core.document import Change, DocEvent, SampleDocument
 from s2ide.core.errors import S2Error
-from s2ide.core.history import ChangeShapes, DeleteShapes, Edit, FieldChange, Session
+from s2ide.core.geometry import bounds
+from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, Session
 from s2ide.core.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
@@ -38,6 +39,7 @@ _MOUSE_EVENTS = {
     QEvent.Type.MouseButtonDblClick,
 }
 _TOOL_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Backspace}
+_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class AnnotationCanvas(QObject):
@@ -57,6 +59,7 @@ class AnnotationCanvas(QObject):
         self.mask_items: dict[int, MaskItem] = {}
         self.prediction_items: list[QGraphicsItem] = []
         self.selection: set[int] = set()
+        self.clipboard: list[tuple[str, int | None, dict]] = []
         self.label_id: int | None = None
         self.brush_size = DEFAULT_BRUSH
         self._session: Session | None = None
@@ -189,6 +192,44 @@ class AnnotationCanvas(QObject):
         ]
         if changes and self.doc is not None:
             self.commit(ChangeShapes(self.doc.sample_id, changes, "relabel"))
+
+    def copy_selection(self) -> int:
+        """Keep the selected shapes for pasting (on this sample or the next); how many."""
+        if self.doc is None or not self.selection:
+            return 0
+        self.clipboard = [
+            (a.kind, a.label_id, a.geometry)
+            for a in (self.doc.shapes[i] for i in sorted(self.selection) if i in self.doc.shapes)
+            if a.geometry is not None
+        ]
+        self.message(f"Copied {len(self.clipboard)} shape(s)")
+        return len(self.clipboard)
+
+    def paste(self) -> None:
+        """Add the copied shapes at the same place, as one step, and select them."""
+        if self.doc is None or not self.clipboard:
+            return
+        shapes = []
+        for kind, label_id, geometry in self.clipboard:
+            x, y, w, h = bounds(kind, geometry)
+            inside = x < self.doc.width and y < self.doc.height and x + w >= 0 and y + h >= 0
+            if inside and not self.layers.locked_kind(kind):
+                shapes.append((kind, label_id, geometry))
+        if not shapes:
+            self.message("Nothing to paste here (outside this image, or its layer is locked)")
+            return
+        edit = AddShapes(self.doc.sample_id, shapes)
+        if self.commit(edit):
+            self.set_selection({a.id for a in edit.annotations})
+
+    def nudge_selection(self, dx: float, dy: float) -> None:
+        changes = [
+            FieldChange(i, {"geometry": self.items[i].geometry}, {"geometry": self.items[i].moved(dx, dy)})
+            for i in sorted(self.selection)
+            if i in self.items and not self.layers.locked_kind(self.items[i].kind)
+        ]
+        if changes and self.doc is not None:
+            self.commit(ChangeShapes(self.doc.sample_id, changes, "nudge"))
 
     def delete_selection(self) -> None:
         if self.doc is None or not self.selection:
@@ -467,7 +508,20 @@ class AnnotationCanvas(QObject):
                 return True
             if kind == QEvent.Type.KeyPress and self._tool_wants(event):
                 return self.tool.key_press(event)
+            if kind == QEvent.Type.KeyPress and self._nudge(event):
+                return True
         return False
+
+    def _nudge(self, event: QKeyEvent) -> bool:
+        """Arrow keys move the selection by a pixel (ten with Shift), one undo step a press."""
+        step = _ARROWS.get(Qt.Key(event.key()))
+        if step is None or not self.selection or self.tool.busy or self.tool.kind != ToolKind.SELECT:
+            return False
+        if event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        scale = 10.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+        self.nudge_selection(step[0] * scale, step[1] * scale)
+        return True
 
     def _tool_wants(self, event: QKeyEvent) -> bool:
         if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):

@@ -118,9 +118,14 @@ class CanvasFeature(QObject):
         self.shortcuts.adopt("redo", redo, window)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
-        delete = make("delete", view, canvas.delete_selection)  # only while the canvas has focus
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        edit_menu.addAction(delete)
+        for spec_id, slot in (
+            ("copy", canvas.copy_selection),
+            ("paste", canvas.paste),
+            ("delete", canvas.delete_selection),
+        ):
+            action = make(spec_id, view, slot)  # only while the canvas has focus
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            edit_menu.addAction(action)
         hotkeys = QAction("Canvas &hotkeys…", window)
         hotkeys.triggered.connect(self.edit_hotkeys)
         edit_menu.addAction(hotkeys)

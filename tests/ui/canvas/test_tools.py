@@ -414,3 +414,35 @@ def test_polygon_shows_when_a_click_would_close_it(opened):
     assert window.view.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
     hover(window.view, (50, 60))
     assert window.view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+
+
+def test_copy_and_paste_shapes_onto_the_next_sample(qtbot, opened):
+    window, ids = opened
+    canvas = _two_boxes(window)
+    drag_path(window.view, [(5, 5), (150, 60)])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.clipboard) == 2
+    window.context.open_sample(ids[1])
+    qtbot.waitUntil(lambda: canvas.sample_id == ids[1])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    pasted = rows(window, ids[1], "box")
+    assert sorted(a.geometry["x"] for a in pasted) == [pytest.approx(10, abs=1), pytest.approx(100, abs=1)]
+    assert canvas.selection == {a.id for a in pasted}
+    undo(window)
+    assert rows(window, ids[1], "box") == []
+
+
+def test_arrow_keys_nudge_the_selection(qtbot, opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    click(window.view, (20, 20))
+    (first,) = canvas.selection
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    qtbot.keyClick(window.view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    geometry = window.context.store.annotations.get(first).geometry
+    assert (geometry["x"], geometry["y"]) == (pytest.approx(11, abs=1), pytest.approx(20, abs=1))
+    undo(window)
+    assert window.context.store.annotations.get(first).geometry["y"] == pytest.approx(10, abs=1)
