@@ -263,3 +263,31 @@ def test_shapes_added_elsewhere_appear_on_the_open_sample(opened):
         other.close()
     window.context.notify_annotations(ids[0])
     assert len(canvas.items) == 1
+
+
+def test_undo_budget_drops_stacks_of_samples_left_long_ago_first(qtbot, opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("point")
+    click(window.view, (10, 10))
+    window.context.open_sample(ids[1])
+    _wait_image(qtbot, window)
+    canvas.undo.budget = 400  # less than two points' worth
+    click(window.view, (20, 20))
+    assert canvas.undo.group.activeStack().count() == 1
+    window.context.open_sample(ids[0])
+    _wait_image(qtbot, window)
+    assert not canvas.undo.group.canUndo()  # the older sample's history went first
+    assert len(rows(window, ids[0], "point")) == 1  # forgetting history never touches the data
+
+
+def test_hotkeys_dialog_restores_defaults(qtbot, opened):
+    window, _ids = opened
+    feature = window.canvas_feature
+    feature.shortcuts.set_keys({"tool.box": ["X"]})
+    dialog = CanvasSettingsDialog(feature.shortcuts, window)
+    qtbot.addWidget(dialog)
+    dialog.restore_defaults()
+    dialog.accept()
+    assert feature.tool_actions["box"].shortcut().toString() == "B"
+    assert "tool.box" not in window.context.settings.get("canvas_hotkeys")
