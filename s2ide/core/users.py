@@ -27,6 +27,8 @@ class Action(StrEnum):
     MANAGE_MODELS = "manage models"
     VIEW_AUDIT = "view the audit log"
     SET_STRATEGY = "set the labeling strategy"
+    EDIT_REVIEW_SETTINGS = "change the escalation reasons or the double-labeling share"
+    REVIEW_ESCALATION = "take an escalation into review"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -42,6 +44,8 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.EDIT_LABELS,
             Action.MANAGE_USERS,
             Action.VIEW_AUDIT,
+            Action.EDIT_REVIEW_SETTINGS,
+            Action.REVIEW_ESCALATION,
         }
     ),
 }
