@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.store import Store
-from s2ide.core.store.records import User
+from s2ide.core.store.records import AuditEntry, User
 
 
 class Role(StrEnum):
@@ -95,3 +95,11 @@ def add_user(store: Store, name: str, role: str, by: str | None = None) -> User:
             {"role": user.role},
         )
     return user
+
+
+def read_audit(
+    store: Store, viewer: str, *, user: str | None = None, sample_id: int | None = None, limit: int = 1000
+) -> list[AuditEntry]:
+    """The audit log, newest first, for leads and engineers (who changed what, before and after)."""
+    require(store, viewer, Action.VIEW_AUDIT)
+    return store.audit.list(user=user or None, sample_id=sample_id, limit=limit)

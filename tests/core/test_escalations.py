@@ -247,3 +247,16 @@ def test_the_active_prediction_is_read_for_the_lead(filled_project):
                 (samples[0], version, label),
             )
     assert store.review.escalations.active_prediction(samples[0]) == (dog, 0.75)
+
+
+def test_the_audit_log_is_for_leads(filled_project):
+    from s2ide.core.users import read_audit
+
+    store = filled_project.store
+    _, _, samples = _ids(filled_project)
+    e = esc.escalate(store, samples[0], "other", "lara")
+    with pytest.raises(PermissionDenied, match="may not view the audit log"):
+        read_audit(store, "lara")
+    rows = read_audit(store, "leo", user="lara", sample_id=samples[0])
+    assert [(r.action, r.entity_id) for r in rows] == [("escalate", str(e.id))]
+    assert read_audit(store, "eng", sample_id=samples[1])[0].after["sample_id"] == samples[1]
