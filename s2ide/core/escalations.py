@@ -150,9 +150,11 @@ def _transition(
     with store.transaction():
         before = store.review.escalations.get(escalation_id)
         if before.state not in _FROM[action]:
-            allowed = " or ".join(s.value for s in _FROM[action])
+            names = [s.value.replace("_", " ") for s in _FROM[action]]
+            allowed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
             raise InvalidInputError(
-                f"escalation #{escalation_id} is {before.state}; only a {allowed} one can be {_PAST[action]}"
+                f"escalation #{escalation_id} is {before.state.replace('_', ' ')}; "
+                f"only one that is {allowed} can be {_PAST[action]}"
             )
         after = store.review.escalations.update(escalation_id, **fields)
         if comment:

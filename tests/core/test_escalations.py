@@ -129,7 +129,7 @@ def test_wrong_transitions_change_nothing(filled_project):
     store = filled_project.store
     cat, dog, samples = _ids(filled_project)
     e = esc.escalate(store, samples[0], "other", "lara")
-    with pytest.raises(InvalidInputError, match="is open; only a returned one can be re-opened"):
+    with pytest.raises(InvalidInputError, match="is open; only one that is returned can be re-opened"):
         esc.reopen(store, e.id, "lara", "hello")
     esc.resolve(store, e.id, cat, "leo", "cat")
     audit_rows = len(store.audit.list())

@@ -238,3 +238,32 @@ def test_overlay_survives_a_cleared_scene(window):
     assert point.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
     window.review.overlay.clear()
     assert _region_items(window) == []
+
+
+def test_guidelines_follow_the_sample_but_stay_blind_for_a_second_labeler(window):
+    from s2ide.core.agreement import set_share
+    from s2ide.core.labeling import set_tag
+    from s2ide.core.users import add_user
+
+    ctx = window.context
+    store = ctx.store
+    panel = window.review.guidelines
+    samples = store.samples.ids()
+    dog = store.labels.by_name("dog").id
+    ctx.set_user("lara")
+    ctx.open_sample(samples[3])  # a dog (imported)
+    assert panel.label_combo.currentText() == "dog" and panel.banner.isHidden()
+    add_user(store, "bob", "labeler")
+    set_share(store, 1.0, "leo")
+    set_tag(store, samples[0], dog, "lara")  # lara's independent label on a cat image
+    ctx.open_sample(samples[2])
+    ctx.set_user("bob")
+    ctx.open_sample(samples[0])
+    assert not panel.banner.isHidden() and "Double-labeling" in panel.banner.text()
+    assert panel.label_combo.currentText() != "dog"  # lara's label is not revealed
+
+
+def test_escalate_shortcuts(window):
+    action = window.review.escalate_action
+    assert [s.toString() for s in action.shortcuts()] == ["Ctrl+E", "!"]
+    assert action in window.menu("&Review").actions()

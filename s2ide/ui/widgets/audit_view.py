@@ -28,6 +28,7 @@ from s2ide.ui.context import AppContext
 
 COLUMNS = ("When (UTC)", "Who", "Action", "What", "Before", "After")
 LIMIT = 2000
+MAX_JSON_WIDTH = 420
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
@@ -151,3 +152,5 @@ class AuditView(QWidget):
         self.model.set_rows(rows)
         self.message.setText(f"{len(rows)} change(s)" + (" (newest shown)" if len(rows) == LIMIT else ""))
         self.table.resizeColumnsToContents()
+        for column in (4, 5):  # before/after: capped, the full JSON is in the tooltip
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), MAX_JSON_WIDTH))

@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QScrollArea,
@@ -170,12 +170,19 @@ class EscalationsView(QWidget):
         self.age = QComboBox()
         for age_name, min_age in AGE_FILTERS:
             self.age.addItem(age_name, min_age)
-        filters = QHBoxLayout()
-        for combo in (self.state, self.reason, self.label, self.labeler, self.age):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        filters = QGridLayout()  # two rows, so the filters stay readable in a narrow dock
+        placed = (
+            (self.state, 0, 0, 2),
+            (self.age, 0, 2, 1),
+            (self.reason, 1, 0, 1),
+            (self.label, 1, 1, 1),
+            (self.labeler, 1, 2, 1),
+        )
+        for combo, row, column, span in placed:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self.reload)
-            filters.addWidget(combo)
-        filters.addStretch(1)
+            filters.addWidget(combo, row, column, 1, span)
 
         self.model = EscalationTableModel(context, self)
         self.table = QTableView()
@@ -199,7 +206,17 @@ class EscalationsView(QWidget):
         detail_scroll.setWidget(self.detail)
         tabs = QTabWidget()
         tabs.addTab(detail_scroll, "Detail")
-        tabs.addTab(self.agreement, "Agreement")
+        agreement_page = QWidget()
+        agreement_layout = QVBoxLayout(agreement_page)
+        agreement_layout.setContentsMargins(2, 2, 2, 2)
+        explain = QLabel(
+            "Each labeler's independent labels on double-labeled samples against the settled label "
+            "(the lead's resolution, or both labelers agreeing)."
+        )
+        explain.setWordWrap(True)
+        agreement_layout.addWidget(explain)
+        agreement_layout.addWidget(self.agreement, 1)
+        tabs.addTab(agreement_page, "Agreement")
         self.tabs = tabs
 
         top = QWidget()

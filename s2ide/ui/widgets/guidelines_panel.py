@@ -135,6 +135,10 @@ class GuidelinesPanel(QWidget):
             tag = store.annotations.tag_of(sample_id)
             if tag is not None and tag.label_id is not None and not blind:
                 self.show_label(tag.label_id)
+            elif tag is None and not blind:  # unlabeled: the model's guess is the label to read up on
+                prediction = store.review.escalations.active_prediction(sample_id)
+                if prediction is not None and prediction[0] is not None:
+                    self.show_label(prediction[0])
         self.refresh()
 
     def _on_annotations(self, sample_id: int) -> None:
