@@ -286,6 +286,40 @@ def age_cutoff(min_age: timedelta | None) -> str | None:
     return (datetime.now(UTC) - min_age).isoformat(timespec="milliseconds")
 
 
+# state filter name -> the states it lists ('open' is the CLI's: open or in review, a lead's work)
+STATE_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "open": ("open", "in_review"),
+    "open_only": ("open",),
+    "in_review": ("in_review",),
+    "returned": ("returned",),
+    "resolved": ("resolved",),
+    "active": ACTIVE_STATES,
+    "all": None,
+}
+
+
+def escalation_filter(
+    state: str = "open",
+    *,
+    reason: str | None = None,
+    label_id: int | None = None,
+    raised_by: str | None = None,
+    min_age: timedelta | None = None,
+) -> EscalationFilter:
+    """`state` names one of STATE_FILTERS."""
+    if state not in STATE_FILTERS:
+        raise InvalidInputError(
+            f"unknown escalation state {state!r} (use open, in_review, returned, resolved, active or all)"
+        )
+    return EscalationFilter(
+        states=STATE_FILTERS[state],
+        reason=reason,
+        label_id=label_id,
+        raised_by=raised_by,
+        created_before=age_cutoff(min_age),
+    )
+
+
 def list_escalations(
     store: Store,
     state: str = "open",
@@ -294,23 +328,12 @@ def list_escalations(
     label_id: int | None = None,
     raised_by: str | None = None,
     min_age: timedelta | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Escalation]:
-    """`state` is a state, 'active' (not resolved), 'open' (open or in review, the CLI's sense) or 'all'."""
-    states: Sequence[str] | None
-    if state == "all":
-        states = None
-    elif state == "active":
-        states = ACTIVE_STATES
-    elif state == "open":
-        states = ("open", "in_review")
-    elif state in EscalationState.__members__.values():
-        states = (state,)
-    else:
-        raise InvalidInputError(f"unknown escalation state {state!r} (use open, in_review, returned, resolved or all)")
-    flt = EscalationFilter(
-        states=states, reason=reason, label_id=label_id, raised_by=raised_by, created_before=age_cutoff(min_age)
-    )
-    return store.review.escalations.list(flt)
+    """Oldest first, filtered (see `escalation_filter`); `limit`/`offset` page through long queues."""
+    flt = escalation_filter(state, reason=reason, label_id=label_id, raised_by=raised_by, min_age=min_age)
+    return store.review.escalations.list(flt, limit=limit, offset=offset)
 
 
 def waiting_count(store: Store) -> int:

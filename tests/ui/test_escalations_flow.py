@@ -267,3 +267,23 @@ def test_escalate_shortcuts(window):
     action = window.review.escalate_action
     assert [s.toString() for s in action.shortcuts()] == ["Ctrl+E", "!"]
     assert action in window.menu("&Review").actions()
+
+
+def test_a_long_queue_loads_in_pages(window, tmp_path):
+    from s2ide.ui.widgets.escalations_view import PAGE
+
+    ctx = window.context
+    store = ctx.store
+    with store.transaction():
+        for i in range(PAGE + 30):
+            sid = store.samples.add(f"many/{i}.png", f"{i:064x}", 8, 8)
+            store.review.escalations.add(sid, "lara", "other")
+    ctx.set_user("leo")
+    view = window.review.escalations
+    view.reload()
+    model = view.model
+    assert model.rowCount() == PAGE and model.total == PAGE + 30 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == PAGE + 30 and not model.canFetchMore()
+    assert model.data(model.index(PAGE + 29, 1)) == f"{PAGE + 29}.png"
+    assert view.summary.text().startswith(f"{PAGE + 30} match")

@@ -202,8 +202,8 @@ class EscalationRepository:
             params.append(flt.sample_id)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
-    def list(self, flt: EscalationFilter | None = None, limit: int | None = None) -> list[Escalation]:
-        """Oldest first: the one waiting longest is the one to answer next."""
+    def list(self, flt: EscalationFilter | None = None, limit: int | None = None, offset: int = 0) -> list[Escalation]:
+        """Oldest first: the one waiting longest is the one to answer next. Pages with limit/offset."""
         where, params = self._where(flt or EscalationFilter())
         sql = (
             f"SELECT {_ESC_COLUMNS} FROM escalations e "
@@ -211,9 +211,17 @@ class EscalationRepository:
             f"{where} ORDER BY e.created_at, e.id"
         )
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
         return [_escalation(row) for row in self._conn.execute(sql, params)]
+
+    def count_matching(self, flt: EscalationFilter | None = None) -> int:
+        where, params = self._where(flt or EscalationFilter())
+        sql = (
+            "SELECT COUNT(*) FROM escalations e "
+            f"LEFT JOIN annotations t ON t.sample_id = e.sample_id AND t.kind = 'tag'{where}"
+        )
+        return int(self._conn.execute(sql, params).fetchone()[0])
 
     def count(self, states: Sequence[str]) -> int:
         sql = f"SELECT COUNT(*) FROM escalations WHERE state IN ({','.join('?' * len(states))})"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.agreement import agreement_by_labeler
-from s2ide.core.escalations import list_escalations, reasons, waiting_count
-from s2ide.core.store.escalations import Escalation
+from s2ide.core.escalations import escalation_filter, reasons, waiting_count
+from s2ide.core.store import SampleFilter
+from s2ide.core.store.escalations import Escalation, EscalationFilter
 from s2ide.ui.context import AppContext
 from s2ide.ui.widgets.escalation_detail import EscalationDetail
 
@@ -47,6 +49,7 @@ AGE_FILTERS: tuple[tuple[str, timedelta | None], ...] = (
     ("Older than 1 day", timedelta(days=1)),
     ("Older than 1 week", timedelta(weeks=1)),
 )
+PAGE = 200
 COLUMNS = ("#", "Sample", "State", "Reason", "Labeler", "Proposed", "Assignee", "Age")
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -64,20 +67,48 @@ def age_text(created_at: str, now: datetime | None = None) -> str:
 
 
 class EscalationTableModel(QAbstractTableModel):
+    """Rows come in pages as the table scrolls (canFetchMore/fetchMore): a queue of 100,000
+    escalations opens as fast as one of ten."""
+
     def __init__(self, context: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
         self.context = context
         self.rows: list[Escalation] = []
         self.paths: dict[int, str] = {}
+        self.filter: EscalationFilter | None = None
+        self.total = 0
 
-    def set_rows(self, rows: list[Escalation]) -> None:
+    def load(self, flt: EscalationFilter | None, total: int) -> None:
         self.beginResetModel()
-        self.rows = rows
-        self.paths = {}
-        if rows:
-            store = self.context.store
-            self.paths = {e.sample_id: store.samples.get(e.sample_id).path for e in rows}
+        self.filter, self.total = flt, total
+        self.rows, self.paths = [], {}
+        if flt is not None and total:
+            self._append(self._next_page())
         self.endResetModel()
+
+    def _next_page(self) -> list[Escalation]:
+        return self.context.store.review.escalations.list(self.filter, limit=PAGE, offset=len(self.rows))
+
+    def _append(self, batch: list[Escalation]) -> None:
+        ids = sorted({e.sample_id for e in batch} - set(self.paths))
+        if ids:
+            rows = self.context.store.samples.rows(SampleFilter(ids=ids))
+            self.paths.update({int(r["id"]): str(r["path"]) for r in rows})
+        self.rows.extend(batch)
+
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent: Index = _ROOT) -> None:
+        if parent.isValid() or self.filter is None:
+            return
+        batch = self._next_page()
+        if not batch:
+            self.total = len(self.rows)
+            return
+        self.beginInsertRows(_ROOT, len(self.rows), len(self.rows) + len(batch) - 1)
+        self._append(batch)
+        self.endInsertRows()
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -161,6 +192,7 @@ class EscalationsView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self._stale = True
         self.state = QComboBox()
         for text, value in STATE_FILTERS:
             self.state.addItem(text, value)
@@ -268,37 +300,44 @@ class EscalationsView(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
+        """The badge always; the table only while it is on screen (else when it is shown)."""
         if self.context.project is None:
-            self.model.set_rows([])
+            self.model.load(None, 0)
             self.detail.show_escalation(None)
             self.countChanged.emit(0)
             return
         store = self.context.store
-        state = self.state.currentData()
-        rows = list_escalations(
-            store,
-            "open" if state == "open_only" else state,
+        waiting = waiting_count(store)
+        self.countChanged.emit(waiting)
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        flt = escalation_filter(
+            self.state.currentData(),
             reason=self.reason.currentData(),
             label_id=self.label.currentData(),
             raised_by=self.labeler.currentData(),
             min_age=self.age.currentData(),
         )
-        if state == "open_only":
-            rows = [e for e in rows if e.state == "open"]
         current = self.detail.escalation.id if self.detail.escalation else None
-        self.model.set_rows(rows)
-        waiting = waiting_count(store)
-        self.summary.setText(f"{len(rows)} shown · {waiting} waiting for a lead")
-        self.countChanged.emit(waiting)
+        total = store.review.escalations.count_matching(flt)
+        self.model.load(flt, total)
+        self.summary.setText(f"{total} match · {waiting} waiting for a lead")
         self.agreement.refresh()
-        row = next((i for i, e in enumerate(rows) if e.id == current), None)
+        row = next((i for i, e in enumerate(self.model.rows) if e.id == current), None)
         if row is not None:
             self.table.selectRow(row)
-            self.detail.show_escalation(rows[row])
+            self.detail.show_escalation(self.model.rows[row])
         elif current is not None:
             self.detail.show_escalation(store.review.escalations.get(current))
         else:
             self.detail.show_escalation(None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.detail.show_escalation(self.model.escalation_at(current.row()))

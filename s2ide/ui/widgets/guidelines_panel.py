@@ -142,10 +142,9 @@ class GuidelinesPanel(QWidget):
         self.refresh()
 
     def _on_annotations(self, sample_id: int) -> None:
+        """Only the open sample matters here (its label, a new example); other changes are skipped."""
         if sample_id == self.context.current_sample_id:
             self.follow_sample(sample_id)
-        else:
-            self.refresh()
 
     # -- content ---------------------------------------------------------------------------
     def current_label(self) -> Label | None:
