@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 REGION_COLOR = QColor("#ff8c00")
 OVERLAY_Z = 1000.0
+BOTTOM_DOCK_HEIGHT = 380  # px: the queue's table and the detail with its Decide buttons
 
 
 class RegionOverlay:
@@ -101,13 +102,13 @@ class ReviewFeature(QObject):
         self.escalations = EscalationsView(context)
         self.returned = ReturnedPanel(context)
         self.audit = AuditView(context)
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.guidelines_dock = window.add_dock(self.guidelines, "Guidelines", right)
-        self.escalations_dock = window.add_dock(
-            self.escalations, "Escalations", right, tabify_with=self.guidelines_dock
-        )
-        self.returned_dock = window.add_dock(self.returned, "Returned to me", right, tabify_with=self.guidelines_dock)
-        self.audit_dock = window.add_dock(self.audit, "Audit", Qt.DockWidgetArea.BottomDockWidgetArea, visible=False)
+        # Guidelines beside the canvas; the queues and the audit log under it, where a wide table fits.
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.guidelines_dock = window.add_dock(self.guidelines, "Guidelines", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.escalations_dock = window.add_dock(self.escalations, "Escalations", bottom)
+        self.returned_dock = window.add_dock(self.returned, "Returned to me", bottom, tabify_with=self.escalations_dock)
+        self.audit_dock = window.add_dock(self.audit, "Audit", bottom, tabify_with=self.escalations_dock, visible=False)
+        window.resizeDocks([self.escalations_dock], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self.escalations.openRequested.connect(self.show_escalation)
         self.returned.openRequested.connect(self.show_escalation)
         self.escalations.countChanged.connect(self._badge)
@@ -171,10 +172,9 @@ class ReviewFeature(QObject):
         user = self.context.user
         if user is None:
             return
-        if is_lead(user.role):
-            self._raise(self.escalations_dock)
-        else:
-            self._raise(self.returned_dock if self.returned.rows else self.guidelines_dock)
+        self._raise(self.guidelines_dock)
+        self._raise(self.escalations_dock if is_lead(user.role) else self.returned_dock)
+        self.window.resizeDocks([self.escalations_dock], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     # -- actions ---------------------------------------------------------------------------
     def make_escalate_dialog(self) -> EscalateDialog | None:

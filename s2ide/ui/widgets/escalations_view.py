@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,6 +50,7 @@ AGE_FILTERS: tuple[tuple[str, timedelta | None], ...] = (
     ("Older than 1 week", timedelta(weeks=1)),
 )
 PAGE = 200
+WIDE_LAYOUT_PX = 900
 COLUMNS = ("#", "Sample", "State", "Reason", "Labeler", "Proposed", "Assignee", "Age")
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -219,6 +220,7 @@ class EscalationsView(QWidget):
         self.model = EscalationTableModel(context, self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        self.table.setMinimumHeight(50)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -257,7 +259,7 @@ class EscalationsView(QWidget):
         top_layout.addLayout(filters)
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(self.summary)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(tabs)
         splitter.setStretchFactor(0, 1)
@@ -333,6 +335,16 @@ class EscalationsView(QWidget):
             self.detail.show_escalation(store.review.escalations.get(current))
         else:
             self.detail.show_escalation(None)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Side by side (table | detail) when wide, stacked when narrow."""
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_LAYOUT_PX
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            extent = event.size().width() if wide else event.size().height()
+            self.splitter.setSizes([int(extent * 0.45), int(extent * 0.55)])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
