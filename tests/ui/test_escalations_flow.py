@@ -287,3 +287,46 @@ def test_a_long_queue_loads_in_pages(window, tmp_path):
     assert model.rowCount() == PAGE + 30 and not model.canFetchMore()
     assert model.data(model.index(PAGE + 29, 1)) == f"{PAGE + 29}.png"
     assert view.summary.text().startswith(f"{PAGE + 30} match")
+
+
+def test_ctrl_e_opens_the_escalate_dialog(window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from s2ide.ui.widgets.escalate_dialog import EscalateDialog
+
+    ctx = window.context
+    ctx.set_user("lara")
+    ctx.open_sample(ctx.store.samples.ids()[0])
+    seen = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        seen.append(type(dialog))
+        dialog.note.setPlainText("via the hotkey")
+        dialog.accept()
+
+    QTimer.singleShot(50, answer)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert seen == [EscalateDialog]
+    (e,) = ctx.store.review.escalations.list()
+    assert e.note == "via the hotkey" and e.reason == "ambiguous class"
+
+
+def test_second_label_queue_shows_the_waiting_samples(window, qtbot):
+    from s2ide.core.agreement import set_share
+    from s2ide.core.labeling import set_tag
+    from s2ide.core.users import add_user
+
+    ctx = window.context
+    store = ctx.store
+    add_user(store, "bob", "labeler")
+    set_share(store, 1.0, "leo")
+    samples = store.samples.ids()
+    set_tag(store, samples[1], store.labels.by_name("cat").id, "lara")
+    ctx.set_user("bob")
+    with qtbot.waitSignal(ctx.showSamplesRequested) as blocker:
+        window.review.show_second_label_queue()
+    assert blocker.args == [[samples[1]], "Waiting for bob's independent label"]

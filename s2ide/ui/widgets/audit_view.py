@@ -83,7 +83,7 @@ class AuditView(QWidget):
         self.sample_filter.setMaximumWidth(100)
         self.sample_filter.returnPressed.connect(self.reload)
         self.user_filter.currentIndexChanged.connect(self.reload)
-        current_button = QPushButton("Open sample")
+        current_button = QPushButton("This sample")
         current_button.setToolTip("Show the changes of the sample open on the canvas")
         current_button.clicked.connect(self.filter_current_sample)
         refresh = QPushButton("Refresh")
