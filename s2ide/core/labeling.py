@@ -79,7 +79,7 @@ def set_tag(
             {"label_id": before_label, "status": sample.status},
             {"label_id": label_id, "status": new_status, "source": source, "sample_id": sample_id},
         )
-        if source == "human":  # double-labeling votes; may escalate a disagreement (core/agreement.py)
+        if source != "import":  # double-labeling votes; may escalate a disagreement (core/agreement.py)
             record_label(store, sample_id, label_id, user)
     return TagChange(sample_id, before_label, label_id)
 

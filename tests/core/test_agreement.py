@@ -124,3 +124,17 @@ def test_agreement_figures_on_a_hand_made_example(project, tmp_path):
     assert (figures["bob"].samples, figures["bob"].agreed) == (6, 6)
     assert figures["bob"].kappa == pytest.approx(1.0)
     assert agreement.settled_labels(store) == dict(zip(samples, [cat, dog, dog, cat, cat, dog]))
+
+
+def test_clearing_a_label_withdraws_the_vote_and_imports_never_vote(project, tmp_path):
+    store = project.store
+    samples = add_unlabeled(project, tmp_path, 2)
+    add_labelers(project, "ann")
+    agreement.set_share(store, 1.0, "leo")
+    cat = store.labels.by_name("cat").id
+    set_tag(store, samples[0], cat, "ann", source="model-accepted")  # accepting a suggestion is a judgement too
+    assert [v.user for v in store.review.votes.for_sample(samples[0])] == ["ann"]
+    set_tag(store, samples[0], None, "ann")
+    assert store.review.votes.for_sample(samples[0]) == []
+    set_tag(store, samples[1], cat, "ann", source="import")
+    assert store.review.votes.all() == []
