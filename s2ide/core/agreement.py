@@ -144,7 +144,7 @@ def settled_labels(store: Store) -> dict[int, int]:
     by_sample: dict[int, list[int]] = {}
     for vote in store.review.votes.all():
         by_sample.setdefault(vote.sample_id, []).append(vote.label_id)
-    resolved = store.review.escalations.latest_resolutions(list(by_sample))
+    resolved = store.review.escalations.latest_resolutions_of_voted()
     settled: dict[int, int] = {}
     for sample_id, labels in by_sample.items():
         if sample_id in resolved:

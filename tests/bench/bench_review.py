@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from s2ide.core import escalations as esc
-from s2ide.core.agreement import set_share
+from s2ide.core.agreement import agreement_by_labeler, set_share
 from s2ide.core.labeling import set_tag
 from s2ide.core.project import Project
 from s2ide.core.users import add_user
@@ -86,6 +86,11 @@ def main() -> None:
     esc.waiting_count(store)
     count_ms = (time.perf_counter() - start) * 1000
 
+    start = time.perf_counter()
+    figures = agreement_by_labeler(store)
+    agreement_ms = (time.perf_counter() - start) * 1000
+    votes = len(store.review.votes.all())
+
     print(f"raw SQLite single-row WAL commit: {raw:.3f} ms (the limit)")
     print(f"label saved (set_tag + double-labeling hook), 1st labeler: {label_ms:.3f} ms  ratio {label_ms / raw:.1f}x")
     print(f"label saved, 2nd labeler ({auto} automatic escalations): {second_ms:.3f} ms  ratio {second_ms / raw:.1f}x")
@@ -93,6 +98,7 @@ def main() -> None:
     print(f"lead's filtered queue over {total} escalations -> {len(rows)} rows: {list_ms:.1f} ms")
     print(f"the table's first page ({len(page)} of {matching}, count + page): {page_ms:.1f} ms")
     print(f"open-count badge over {total} escalations: {count_ms:.2f} ms")
+    print(f"agreement figures ({len(figures)} labelers, {votes} votes): {agreement_ms:.1f} ms")
     project.close()
 
 

@@ -238,18 +238,15 @@ class EscalationRepository:
     def raisers(self) -> builtins.list[str]:
         return [row[0] for row in self._conn.execute("SELECT DISTINCT raised_by FROM escalations ORDER BY raised_by")]
 
-    def latest_resolutions(self, sample_ids: Sequence[int] | None = None) -> dict[int, int]:
-        """sample id -> the resolution label of its most recently resolved escalation."""
+    def latest_resolutions_of_voted(self) -> dict[int, int]:
+        """sample id -> the resolution label of its latest resolved escalation, for the samples
+        that have double-labeling votes (a subquery, so any number of samples fits)."""
         sql = (
             "SELECT sample_id, resolution_label_id FROM escalations WHERE state = 'resolved' "
-            "AND resolution_label_id IS NOT NULL"
+            "AND resolution_label_id IS NOT NULL AND sample_id IN (SELECT sample_id FROM label_votes) "
+            "ORDER BY resolved_at, id"
         )
-        params: list[Any] = []
-        if sample_ids is not None:
-            sql += f" AND sample_id IN ({','.join('?' * len(sample_ids))})"
-            params.extend(sample_ids)
-        sql += " ORDER BY resolved_at, id"
-        return {int(sid): int(label) for sid, label in self._conn.execute(sql, params)}
+        return {int(sid): int(label) for sid, label in self._conn.execute(sql)}
 
     def active_prediction(self, sample_id: int) -> tuple[int | None, float | None] | None:
         """(label id, score) the active model predicts for the sample, None without one."""
