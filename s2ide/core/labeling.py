@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from s2ide.core.agreement import record_label
 from s2ide.core.errors import UnknownSampleError
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -78,6 +79,8 @@ def set_tag(
             {"label_id": before_label, "status": sample.status},
             {"label_id": label_id, "status": new_status, "source": source, "sample_id": sample_id},
         )
+        if source != "import":  # double-labeling votes; may escalate a disagreement (core/agreement.py)
+            record_label(store, sample_id, label_id, user)
     return TagChange(sample_id, before_label, label_id)
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.store import Store
-from s2ide.core.store.records import User
+from s2ide.core.store.records import AuditEntry, User
 
 
 class Role(StrEnum):
@@ -27,6 +27,8 @@ class Action(StrEnum):
     MANAGE_MODELS = "manage models"
     VIEW_AUDIT = "view the audit log"
     SET_STRATEGY = "set the labeling strategy"
+    EDIT_REVIEW_SETTINGS = "change the escalation reasons or the double-labeling share"
+    REVIEW_ESCALATION = "take an escalation into review"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -42,6 +44,8 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.EDIT_LABELS,
             Action.MANAGE_USERS,
             Action.VIEW_AUDIT,
+            Action.EDIT_REVIEW_SETTINGS,
+            Action.REVIEW_ESCALATION,
         }
     ),
 }
@@ -91,3 +95,11 @@ def add_user(store: Store, name: str, role: str, by: str | None = None) -> User:
             {"role": user.role},
         )
     return user
+
+
+def read_audit(
+    store: Store, viewer: str, *, user: str | None = None, sample_id: int | None = None, limit: int = 1000
+) -> list[AuditEntry]:
+    """The audit log, newest first, for leads and engineers (who changed what, before and after)."""
+    require(store, viewer, Action.VIEW_AUDIT)
+    return store.audit.list(user=user or None, sample_id=sample_id, limit=limit)

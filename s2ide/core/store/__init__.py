@@ -8,6 +8,7 @@ import sqlite_utils
 
 from s2ide.core.store.database import Transactions, open_database
 from s2ide.core.store.overlays import OverlayRepository
+from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -41,6 +42,7 @@ class Store:
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
         self.overlays = OverlayRepository(self.conn)
+        self.review = ReviewRepositories(self.conn)
 
     def close(self) -> None:
         self.conn.close()

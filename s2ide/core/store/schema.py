@@ -116,6 +116,7 @@ CREATE TABLE escalations (
 );
 CREATE INDEX escalations_state ON escalations (state, created_at);
 CREATE INDEX escalations_sample ON escalations (sample_id);
+CREATE INDEX escalations_raised_by ON escalations (raised_by, state);
 CREATE TABLE comments (
     id INTEGER PRIMARY KEY,
     escalation_id INTEGER NOT NULL REFERENCES escalations (id) ON DELETE CASCADE,
@@ -123,6 +124,7 @@ CREATE TABLE comments (
     text TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE INDEX comments_escalation ON comments (escalation_id, id);
 CREATE TABLE guideline_examples (
     id INTEGER PRIMARY KEY,
     label_id INTEGER NOT NULL REFERENCES labels (id) ON DELETE CASCADE,
@@ -131,6 +133,16 @@ CREATE TABLE guideline_examples (
     added_by TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE INDEX guideline_examples_label ON guideline_examples (label_id);
+CREATE TABLE label_votes (
+    id INTEGER PRIMARY KEY,
+    sample_id INTEGER NOT NULL REFERENCES samples (id) ON DELETE CASCADE,
+    user TEXT NOT NULL,
+    label_id INTEGER NOT NULL REFERENCES labels (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    UNIQUE (sample_id, user)
+);
+CREATE INDEX label_votes_user ON label_votes (user);
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,

@@ -1,0 +1,26 @@
+"""Small projects for the review-loop tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from s2ide.core.formats import read_plan
+from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.project import Project
+from s2ide.core.tasks import TaskState
+from s2ide.core.users import add_user
+from tests.conftest import write_image
+
+
+def add_unlabeled(project: Project, tmp_path: Path, count: int) -> list[int]:
+    """Import `count` distinct unlabeled images; returns their sample ids in order."""
+    folder = tmp_path / "unlabeled"
+    for index in range(count):
+        write_image(folder / f"img{index:02d}.png", color=(index * 7 % 256, 50 + index, 90))
+    run_import(project, read_plan(folder, "folder"), ImportOptions(), TaskState())
+    return sorted(project.store.samples.ids())
+
+
+def add_labelers(project: Project, *names: str) -> None:
+    for name in names:
+        add_user(project.store, name, "labeler")
