@@ -144,3 +144,7 @@ CREATE TABLE audit (
 CREATE INDEX audit_entity ON audit (entity, entity_id);
 CREATE INDEX audit_user ON audit (user, at);
 """
+
+from s2ide.core.store.analytics_schema import ANALYTICS_SQL  # noqa: E402  (running counts, engineer views)
+
+SCHEMA_V1 += ANALYTICS_SQL
