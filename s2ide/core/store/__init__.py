@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlite_utils
 
 from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.models import ModelRepository
+from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -39,6 +41,8 @@ class Store:
         self.users = UserRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+        self.models = ModelRepository(self.conn)
+        self.predictions = PredictionRepository(self.conn)
 
     def close(self) -> None:
         self.conn.close()
