@@ -8,6 +8,8 @@ import sqlite_utils
 
 from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.models import ModelRepository
+from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -40,6 +42,8 @@ class Store:
         self.users = UserRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+        self.models = ModelRepository(self.conn)
+        self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
 
     def close(self) -> None:

@@ -88,6 +88,7 @@ CREATE TABLE predictions (
     loss REAL,
     embedding BLOB,
     geometry TEXT,
+    in_training INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     UNIQUE (sample_id, model_version)
 );
