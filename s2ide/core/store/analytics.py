@@ -179,39 +179,3 @@ class AnalyticsRepository:
             params.append(split)
         cur = self._conn.execute(sql + " ORDER BY p.score DESC, p.sample_id", params)
         return [row[0] for row in cur]
-
-    # -- evaluation inputs -----------------------------------------------------------------
-    def labeled_predictions(self, model_version: str, split: str | None = None) -> list[dict[str, Any]]:
-        """Per tagged sample with a prediction: sample_id, path, split, label_id (the tag),
-        predicted (the model's label id), score, loss, probabilities (raw blob), embedding (raw blob)."""
-        sql = (
-            "SELECT p.sample_id, s.path, s.split, t.label_id, p.label_id AS predicted, p.score, p.loss, "
-            "p.probabilities, p.embedding FROM predictions p "
-            "JOIN annotations t ON t.sample_id = p.sample_id AND t.kind = 'tag' "
-            "JOIN samples s ON s.id = p.sample_id WHERE p.model_version = ? AND t.label_id IS NOT NULL"
-        )
-        params: list[Any] = [model_version]
-        if split is not None:
-            sql += " AND s.split = ?"
-            params.append(split)
-        cur = self._conn.execute(sql + " ORDER BY p.sample_id", params)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-
-    def prediction_points(self, model_version: str) -> list[tuple[int, int | None, int | None, bytes | None]]:
-        """(sample_id, tag label id or None, predicted label id, embedding blob) for every prediction."""
-        cur = self._conn.execute(
-            "SELECT p.sample_id, t.label_id, p.label_id, p.embedding FROM predictions p "
-            "LEFT JOIN annotations t ON t.sample_id = p.sample_id AND t.kind = 'tag' "
-            "WHERE p.model_version = ? ORDER BY p.sample_id",
-            (model_version,),
-        )
-        return [(row[0], row[1], row[2], row[3]) for row in cur]
-
-    def splits_with_predictions(self, model_version: str) -> list[str]:
-        cur = self._conn.execute(
-            "SELECT DISTINCT s.split FROM predictions p JOIN samples s ON s.id = p.sample_id "
-            "WHERE p.model_version = ? ORDER BY s.split",
-            (model_version,),
-        )
-        return [row[0] for row in cur]
