@@ -214,17 +214,27 @@ def build_queue(
 def _disagreement(store: Store, rows: list[dict], version: str | None, limit: int | None) -> list[QueueEntry]:
     if version is None:
         return []
+    return find_mistakes(store, version, limit, rows=[r for r in rows if r["status"] == "labeled"])
+
+
+def find_mistakes(
+    store: Store, version: str, limit: int | None = None, rows: list[dict] | None = None
+) -> list[QueueEntry]:
+    """Labeled samples whose current label the model contradicts, highest loss first.
+
+    The loss is recomputed from the stored probabilities against the label as it is now, so a
+    label corrected after the model predicted is judged by its new value. `priority` is the loss.
+    """
     arrays = store.predictions.arrays(version, with_embeddings=False)
     model = store.models.get(version)
     column = {label_id: i for i, label_id in enumerate(model.label_ids)}
     position = {int(s): i for i, s in enumerate(arrays.sample_ids)}
     found: list[tuple[float, QueueEntry]] = []
-    for row in rows:
-        if row["status"] != "labeled" or row["label_id"] is None or row["id"] not in position:
+    for row in store.samples.rows() if rows is None else rows:
+        if row["label_id"] is None or row["id"] not in position:
             continue
         index = position[row["id"]]
-        predicted = int(arrays.label_ids[index])
-        if predicted == row["label_id"]:
+        if int(arrays.label_ids[index]) == row["label_id"]:
             continue
         target = column.get(row["label_id"], -1)
         loss = float(cross_entropy(arrays.probabilities[index : index + 1], np.array([target]))[0])

@@ -47,10 +47,32 @@ class ModelVersion:
     def label_names(self) -> list[str]:
         return [str(entry["name"]) for entry in self.label_map]
 
+    def summary(self) -> dict[str, Any]:
+        """The entry `s2ide models --json` prints (DESIGN.md §4), plus a few extra keys."""
+        m = self.metrics
+        return {
+            "version": self.version,
+            "active": self.active,
+            "state": self.state,
+            "created_at": self.created_at,
+            "trained_on": self.trained_on,
+            "architecture": self.architecture,
+            "metrics": {
+                "accuracy": m.get("accuracy"),
+                "per_class": m.get("per_class", {}),
+                "confusion_matrix": m.get("confusion_matrix", []),
+                "labels": m.get("labels", self.label_names),
+                "evaluated_on": m.get("evaluated_on"),
+                "validation_accuracy": self.val_score,
+                "ece": ((m.get("calibration") or {}).get("ece")),
+                "error": m.get("error"),
+            },
+        }
+
     @property
     def val_score(self) -> float | None:
         """The validation accuracy the activation rule compares (None when never measured)."""
-        value = self.metrics.get("validation", {}).get("accuracy")
+        value = (self.metrics.get("validation") or {}).get("accuracy")
         return None if value is None else float(value)
 
 
