@@ -19,12 +19,14 @@ in far more than these ~100 lines need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 import numpy as np
 
+from s2ide.core.clock import now_iso
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.store import Store
 
 
 class FilterMethod(StrEnum):
@@ -175,3 +177,65 @@ def precision_recall_at_k(flagged: np.ndarray, truly_wrong: np.ndarray, k: int |
     precision = hits / len(top) if len(top) else 0.0
     recall = hits / len(wrong) if wrong else 0.0
     return precision, recall
+
+
+# -- suspects in a project -----------------------------------------------------------------
+SUSPECTS_KEY = "label_error_suspects"
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """One sample whose label is likely wrong, with the label the model believes instead."""
+
+    sample_id: int
+    given_label_id: int
+    suggested_label_id: int
+    self_confidence: float  # out-of-sample probability of the given label
+    suggested_probability: float
+
+
+def save_suspects(store: Store, suspects: list[Suspect], method: str) -> None:
+    """Keep the last ranking in the project so the list survives a restart (derived data: no audit)."""
+    with store.transaction():
+        store.meta.set_json(
+            SUSPECTS_KEY,
+            {"method": method, "at": now_iso(), "suspects": [asdict(suspect) for suspect in suspects]},
+        )
+
+
+def load_suspects(store: Store) -> tuple[list[Suspect], str]:
+    """(the last saved ranking, a line saying how and when it was made); empty when never run."""
+    saved = store.meta.get_json(SUSPECTS_KEY) or {}
+    suspects = [Suspect(**row) for row in saved.get("suspects", [])]
+    how = f"{saved['method']}, {saved['at'][:16].replace('T', ' ')} UTC" if saved else ""
+    return suspects, how
+
+
+def suspects_from_predictions(store: Store, version: str) -> list[Suspect]:
+    """Quick ranking without training: the model's predictions on labeled samples it did not
+    train on (validation and test). Covers only those samples; cross-validation covers all."""
+    model = store.models.get(version)
+    column = {label_id: i for i, label_id in enumerate(model.label_ids)}
+    arrays = store.predictions.arrays(version, with_embeddings=False)
+    tags = {row["id"]: row["label_id"] for row in store.predictions.rows(version)}
+    rows, given = [], []
+    for position, sample_id in enumerate(arrays.sample_ids.tolist()):
+        tag = tags.get(sample_id)
+        if tag in column and not arrays.in_training[position]:
+            rows.append(position)
+            given.append(column[tag])
+    if not rows or arrays.probabilities.shape[1] != len(column):
+        return []
+    probs = arrays.probabilities[rows]
+    issues = find_label_issues(np.asarray(given, dtype=np.int64), probs)
+    ids = arrays.sample_ids[rows]
+    return [
+        Suspect(
+            sample_id=int(ids[i]),
+            given_label_id=model.label_ids[int(g)],
+            suggested_label_id=model.label_ids[int(s)],
+            self_confidence=float(c),
+            suggested_probability=float(probs[i, int(s)]),
+        )
+        for i, g, s, c in zip(issues.indices, issues.given, issues.suggested, issues.self_confidence)
+    ]

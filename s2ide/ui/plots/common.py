@@ -106,7 +106,7 @@ class BarPlot(QObject):
         self.plot.setXRange(-0.6, max(len(categories), 1) - 0.4, padding=0)
         self.plot.setYRange(0, top * 1.08 if top > 0 else 1, padding=0)
 
-    def keys(self) -> list[Any]:
+    def bar_keys(self) -> list[Any]:
         return [rect[4] for rect in self._rects]
 
     def scene_point(self, key: Any) -> QPointF:

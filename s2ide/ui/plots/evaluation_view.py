@@ -129,7 +129,11 @@ class EvaluationView(QWidget):
         self.other_combo = QComboBox()
         self.accuracy = QLabel("no model yet")
         self.accuracy.setStyleSheet("font-weight: bold;")
-        for text, widget in (("Model", self.model_combo), ("Split", self.split_combo), ("Compare with", self.other_combo)):
+        for text, widget in (
+            ("Model", self.model_combo),
+            ("Split", self.split_combo),
+            ("Compare with", self.other_combo),
+        ):
             bar.addWidget(QLabel(text))
             bar.addWidget(widget)
         bar.addWidget(self.accuracy, 1)
@@ -178,8 +182,9 @@ class EvaluationView(QWidget):
         self.compare_box.hide()
         layout.addWidget(self.compare_box, 1)
 
+        # the query is set by schedule() from the combos; it never runs before a version exists
         self.refresher: Refresher[tuple[Evaluation, Comparison | None]] = Refresher(
-            self, context, lambda store: None, self.apply  # type: ignore[arg-type, return-value]
+            self, context, functools.partial(_query, "", "test", None), self.apply
         )
         for combo in (self.model_combo, self.split_combo, self.other_combo):
             combo.currentIndexChanged.connect(self.schedule)
@@ -204,7 +209,9 @@ class EvaluationView(QWidget):
             combo.clear()
         self.model_combo.addItems(versions)
         self.other_combo.addItems([NO_COMPARISON, *versions])
-        self.model_combo.setCurrentText(current if current in versions else (active or (versions[0] if versions else "")))
+        self.model_combo.setCurrentText(
+            current if current in versions else (active or (versions[0] if versions else ""))
+        )
         self.other_combo.setCurrentText(other if other in versions else NO_COMPARISON)
         for combo in (self.model_combo, self.other_combo):
             combo.blockSignals(False)
@@ -268,7 +275,9 @@ class EvaluationView(QWidget):
                     x=centers[filled], height=cal.accuracy[filled], width=width * 0.9, brush="#4c78a8", name="accuracy"
                 )
             )
-            plot.plot(centers[filled], cal.confidence[filled], pen=None, symbol="o", symbolSize=5, symbolBrush="#e45756")
+            plot.plot(
+                centers[filled], cal.confidence[filled], pen=None, symbol="o", symbolSize=5, symbolBrush="#e45756"
+            )
 
     def _draw_comparison(self, comparison: Comparison | None) -> None:
         self.compare_box.setVisible(comparison is not None)
