@@ -145,10 +145,12 @@ def cross_val_probabilities(
     return CrossValResult(sample_ids, targets, probabilities, [int(e["id"]) for e in snapshot.label_map])
 
 
-def find_label_errors(project: Project, state: TaskState, folds: int = DEFAULT_FOLDS) -> list[Suspect]:
+def find_label_errors(
+    project: Project, state: TaskState, folds: int = DEFAULT_FOLDS, config: TrainConfig | None = None
+) -> list[Suspect]:
     """The job behind "Find likely label errors": K-fold probabilities, confident learning,
     suspects saved in the project (ranked, most likely wrong first) and returned."""
-    result = cross_val_probabilities(project, state, folds)
+    result = cross_val_probabilities(project, state, folds, config)
     issues = find_label_issues(result.targets, result.probabilities)
     suspects = [
         Suspect(
