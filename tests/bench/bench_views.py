@@ -27,10 +27,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from s2ide.core.project import Project  # noqa: E402
-from s2ide.core.users import add_user  # noqa: E402
+from s2ide.core.project import Project
+from s2ide.core.users import add_user
 
 LABELS = [f"class{i}" for i in range(10)]
 SPLITS = ("train", "val", "test", "none")
@@ -79,7 +79,8 @@ def build(path: Path, n_samples: int, n_annotations: int) -> Project:
         rows(),
     )
     conn.execute(
-        "INSERT INTO models (version, created_at, task, architecture, state) VALUES ('v1', '2026-11-01', 'detect', 'x', 'active')"
+        "INSERT INTO models (version, created_at, task, architecture, state) "
+        "VALUES ('v1', '2026-11-01', 'detect', 'x', 'active')"
     )
     conn.executemany(
         "INSERT INTO predictions (sample_id, model_version, label_id, score, created_at) VALUES (?,?,?,?,?)",
@@ -104,7 +105,9 @@ def bench_dataset(n_annotations: int) -> None:
         print(f"built {n_annotations:,} annotations in {time.perf_counter() - start:.1f} s")
         store = project.store
         raw = sqlite3.connect(str(project.db_path))
-        raw_ms = median_ms(lambda: raw.execute("SELECT label_id, COUNT(*) FROM annotations GROUP BY label_id").fetchall())
+        raw_ms = median_ms(
+            lambda: raw.execute("SELECT label_id, COUNT(*) FROM annotations GROUP BY label_id").fetchall()
+        )
         raw_scan_ms = median_ms(
             lambda: raw.execute("SELECT author, COUNT(*) FROM annotations GROUP BY author").fetchall()
         )
@@ -130,7 +133,8 @@ def bench_dataset(n_annotations: int) -> None:
         )
         print("  per query (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()))
         print(
-            f"  limit: raw GROUP BY label_id {raw_ms:.1f} ms (index), raw full-scan GROUP BY author {raw_scan_ms:.1f} ms;"
+            f"  limit: raw GROUP BY label_id {raw_ms:.1f} ms (index), "
+            f"raw full-scan GROUP BY author {raw_scan_ms:.1f} ms;"
             f" ratio refresh / raw GROUP BY = {total / raw_ms:.1f}x, / raw scan = {total / raw_scan_ms:.2f}x"
         )
         view.close()
@@ -185,7 +189,10 @@ def bench_scatter(n_points: int) -> None:
         f"scatter of {n_points:,} points ({size.width()}x{size.height()}): load {load_ms:.0f} ms, "
         f"frame {frame_ms:.1f} ms, pan frame {pan_ms:.1f} ms"
     )
-    print(f"  limit: Qt draws a plain {size.width()}x{size.height()} pixmap in {plain_ms:.2f} ms; ratio {pan_ms / plain_ms:.0f}x")
+    print(
+        f"  limit: Qt draws a plain {size.width()}x{size.height()} pixmap in {plain_ms:.2f} ms; "
+        f"ratio {pan_ms / plain_ms:.0f}x"
+    )
     panel.close()
 
 
