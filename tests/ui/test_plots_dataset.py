@@ -63,5 +63,13 @@ def test_refresh_follows_labels_throttled_and_warns(qtbot, filled_project) -> No
         with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
             click_bar(qtbot, view, view.per_day, ("day", "lara", day))
         assert sorted(blocker.args[0]) == sorted(dogs)
+        view.hide()  # a hidden view does no work, and catches up when shown again
+        runs = view.refresher.runs
+        set_tag(store, dogs[0], dog, "lara")
+        context.notify_annotations(dogs[0])
+        qtbot.wait(400)
+        assert view.refresher.runs == runs and view.distribution.class_totals.get(dog) is None
+        view.show()
+        qtbot.waitUntil(lambda: view.distribution.class_totals.get(dog) == 1, timeout=5000)
     finally:
         view.shutdown()

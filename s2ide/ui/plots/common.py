@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QWidget
 
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -160,11 +161,21 @@ class Refresher(QObject, Generic[T]):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._run)
         self._pending = False
+        self.stale = True  # the shown data may be out of date (a change arrived while hidden)
         self.runs = 0  # how many queries ran (tests check the throttling)
 
     def schedule(self) -> None:
+        """Refresh soon; a hidden view only remembers it is stale and refreshes when shown."""
+        parent = self.parent()
+        if isinstance(parent, QWidget) and not parent.isVisible():
+            self.stale = True
+            return
         if not self.timer.isActive():
             self.timer.start()
+
+    def refresh_if_stale(self) -> None:
+        if self.stale:
+            self.refresh_now()
 
     def refresh_now(self) -> None:
         self.timer.stop()
@@ -177,6 +188,7 @@ class Refresher(QObject, Generic[T]):
         if self.runner.running:
             self._pending = True
             return
+        self.stale = False
         self.runs += 1
         query = self.query
 

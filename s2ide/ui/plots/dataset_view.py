@@ -69,8 +69,7 @@ class DatasetView(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if self.distribution is None:
-            self.refresher.refresh_now()
+        self.refresher.refresh_if_stale()
 
     def apply(self, dist: Distribution) -> None:
         """Redraw every chart from one consistent read."""
@@ -128,6 +127,9 @@ class DatasetView(QWidget):
             else [],
         )
         days = sorted({day for per_author in dist.per_day.values() for day in per_author})[-DAYS_SHOWN:]
+        self.per_day.plot.setTitle(
+            "Labels per day, by labeler" if days else "Labels per day, by labeler (none yet: imports do not count)"
+        )
         self.per_day.set_stacked(
             [day[5:] for day in days],
             [

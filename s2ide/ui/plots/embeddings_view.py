@@ -280,9 +280,8 @@ class EmbeddingsView(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if self.data is None:
-            self.refresher.query = self._query()
-            self.refresher.refresh_now()
+        self.refresher.query = self._query()
+        self.refresher.refresh_if_stale()
 
     def apply(self, data: EmbeddingData) -> None:
         self.data = data

@@ -194,6 +194,11 @@ class EvaluationView(QWidget):
         context.annotationsChanged.connect(self.schedule)
         self.reload_models()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.model_combo.currentText():
+            self.refresher.refresh_if_stale()
+
     # -- selection -------------------------------------------------------------------------
     def reload_models(self) -> None:
         """Fill the combos from the registry; keep the choice, else pick the active model."""

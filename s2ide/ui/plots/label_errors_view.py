@@ -107,8 +107,7 @@ class LabelErrorsView(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self.loaded:
-            self.refresher.refresh_now()
+        self.refresher.refresh_if_stale()
 
     def _set_busy(self, busy: bool) -> None:
         self.find_button.setEnabled(not busy)

@@ -194,8 +194,7 @@ class MispredictionsView(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if not self.loaded:
-            self.refresher.refresh_now()
+        self.refresher.refresh_if_stale()
 
     def _note(self, row: ReviewRow) -> str:
         return f"model {self.version} predicts {self.table._name(row.suggested_id)!r} (loss {row.loss or 0:.2f})"
