@@ -32,6 +32,7 @@ from s2ide.core.store import Store
 class FilterMethod(StrEnum):
     PRUNE_BY_NOISE_RATE = "prune_by_noise_rate"  # cleanlab's default: fewer false alarms
     CONFIDENT_JOINT = "confident_joint"  # every off-diagonal sample of the confident joint
+    LOW_SELF_CONFIDENCE = "low_self_confidence"  # per class, the estimated count of lowest p(label)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,15 @@ def find_label_issues(
     flagged = np.zeros(n, dtype=bool)
     if method is FilterMethod.CONFIDENT_JOINT:
         flagged = (confident >= 0) & (confident != labels)
+    elif method is FilterMethod.LOW_SELF_CONFIDENCE:
+        label_counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+        calibrated = _calibrate(joint, label_counts)
+        for given in range(n_classes):
+            members = np.flatnonzero(labels == given)
+            count = int(np.rint(calibrated[given].sum() - calibrated[given, given]))
+            count = min(count, max(0, members.size - min_per_class))
+            lowest = members[np.argsort(self_conf[members], kind="stable")[:count]]
+            flagged[lowest[np.argmax(probs[lowest], axis=1) != given]] = True
     else:
         label_counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
         prune = np.rint(_calibrate(joint, label_counts)).astype(np.int64)
