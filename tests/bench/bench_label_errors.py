@@ -31,7 +31,7 @@ FOLDS = 5
 
 def flip(targets: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     noisy = targets.copy()
-    flipped = rng.choice(len(targets), int(round(NOISE * len(targets))), replace=False)
+    flipped = rng.choice(len(targets), round(NOISE * len(targets)), replace=False)
     noisy[flipped] = (targets[flipped] + rng.integers(1, 10, flipped.size)) % 10
     return noisy, flipped
 
@@ -106,7 +106,7 @@ def bench_cnn(images: np.ndarray, noisy: np.ndarray, flipped: np.ndarray) -> Non
     from s2ide.core.ml_settings import load_train_config
     from s2ide.core.project import Project
     from s2ide.core.tasks import TaskState
-    from s2ide.ml.crossval import cross_val_probabilities
+    from s2ide.ml.crossval import MAX_EPOCHS, cross_val_probabilities
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -125,7 +125,7 @@ def bench_cnn(images: np.ndarray, noisy: np.ndarray, flipped: np.ndarray) -> Non
         # sample ids follow the import order: map back to the digit index
         order = np.argsort(result.sample_ids)
         probs = result.probabilities[order]
-        report(f"ml CNN (s2ide.ml.crossval), 4-fold, {config.epochs} epochs max", noisy, probs, flipped, seconds)
+        report(f"ml CNN (s2ide.ml.crossval), 4-fold, {min(config.epochs, MAX_EPOCHS)} epochs", noisy, probs, flipped, seconds)
         project.close()
 
 
