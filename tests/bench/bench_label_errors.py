@@ -125,7 +125,8 @@ def bench_cnn(images: np.ndarray, noisy: np.ndarray, flipped: np.ndarray) -> Non
         # sample ids follow the import order: map back to the digit index
         order = np.argsort(result.sample_ids)
         probs = result.probabilities[order]
-        report(f"ml CNN (s2ide.ml.crossval), 4-fold, {min(config.epochs, MAX_EPOCHS)} epochs", noisy, probs, flipped, seconds)
+        name = f"ml CNN (s2ide.ml.crossval), 4-fold, {min(config.epochs, MAX_EPOCHS)} epochs"
+        report(name, noisy, probs, flipped, seconds)
         project.close()
 
 

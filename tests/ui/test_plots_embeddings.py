@@ -84,3 +84,22 @@ def test_view_from_store_colors_and_selection(qtbot, project) -> None:
         assert "cat" in view.hover_text.text()
     finally:
         view.shutdown()
+
+
+def test_points_are_painted_where_they_lie(qtbot) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    panel = ScatterPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_points(np.array([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0]]), np.array([0, 1, -1]), ["#ff0000", "#0000ff"])
+    vb = panel.view_box
+    image = QImage(panel.plot_widget.viewport().size(), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    panel.plot_widget.viewport().render(image)
+    for (x, y), rgb in (((0, 0), (255, 0, 0)), ((10, 10), (0, 0, 255)), ((5, 5), (200, 200, 200))):
+        pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+        color = image.pixelColor(pos)
+        assert (color.red(), color.green(), color.blue()) == rgb

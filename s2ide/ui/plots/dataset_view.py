@@ -114,7 +114,8 @@ class DatasetView(QWidget):
                 for source in SOURCES
             ],
         )
-        bins = [f"{i / CONFIDENCE_BINS:.1f}" for i in range(CONFIDENCE_BINS)]
+        n_bins = len(dist.confidence) or CONFIDENCE_BINS
+        bins = [f"{i / n_bins:.2g}" for i in range(n_bins)]
         self.confidence.plot.setTitle(
             f"Model {dist.model_version}: confidence of its prediction"
             if dist.model_version
@@ -188,9 +189,10 @@ class DatasetView(QWidget):
             version = self.distribution.model_version if self.distribution else None
             if version is None:
                 return
-            ids = store.analytics.confidence_ids(version, key[1], CONFIDENCE_BINS)
-            lo = key[1] / CONFIDENCE_BINS
-            title = f"{version} confidence {lo:.1f}–{lo + 1 / CONFIDENCE_BINS:.1f}"
+            n_bins = len(self.distribution.confidence) if self.distribution else CONFIDENCE_BINS
+            ids = store.analytics.confidence_ids(version, key[1], n_bins)
+            lo = key[1] / n_bins
+            title = f"{version} confidence {lo:.2g}–{lo + 1 / n_bins:.2g}"
         elif kind == "day":
             _, author, day = key
             ids, title = store.analytics.day_ids(author, day), f"labeled by {author} on {day}"

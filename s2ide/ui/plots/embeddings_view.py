@@ -1,8 +1,9 @@
 """Embeddings view: the active model's embeddings projected to 2-D, colored by label or prediction.
 
 Hovering a point shows its thumbnail; dragging in Box or Lasso mode selects points and shows
-those samples in the gallery. One ScatterPlotItem per class (a single brush each, pxMode,
-cached symbols) keeps 100,000 points smooth; see tests/bench/bench_views.py for the frame time.
+those samples in the gallery. The points are splatted into one image per frame (PointCloudItem),
+which keeps 100,000 points smooth where ScatterPlotItem is not; tests/bench/bench_views.py
+measures both.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -103,6 +104,79 @@ class SelectViewBox(pg.ViewBox):
         return np.array([[p.x(), p.y()] for p in self._points])
 
 
+class PointCloudItem(pg.GraphicsObject):
+    """Many points drawn as one image: each frame splats them into a viewport-sized RGBA buffer.
+
+    pyqtgraph's ScatterPlotItem draws one cached symbol per point, which costs tens of ms a
+    frame at 100,000 points; splatting in numpy and drawing a single QImage costs a few ms,
+    whatever the zoom. Later points paint over earlier ones (callers put "unknown" first).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.xy = np.zeros((0, 2), dtype=np.float64)
+        self.rgba = np.zeros((0, 4), dtype=np.uint8)
+        self.radius = 2
+        self._bounds = QRectF()
+        self._cache_key: tuple[Any, ...] | None = None
+        self._image: QImage | None = None
+        self._buffer: np.ndarray | None = None
+
+    def set_data(self, xy: np.ndarray, rgba: np.ndarray, radius: int = 2) -> None:
+        self.prepareGeometryChange()
+        self.xy = np.asarray(xy, dtype=np.float64)
+        self.rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+        self.radius = radius
+        if len(self.xy):
+            (x0, y0), (x1, y1) = self.xy.min(axis=0), self.xy.max(axis=0)
+            self._bounds = QRectF(x0, y0, max(x1 - x0, 1e-9), max(y1 - y0, 1e-9))
+        else:
+            self._bounds = QRectF()
+        self._cache_key = None
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def _offsets(self) -> list[tuple[int, int]]:
+        r = self.radius
+        return [(dx, dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1) if dx * dx + dy * dy <= r * r + r]
+
+    def render(self, transform: QTransform, width: int, height: int) -> QImage:
+        key = (transform.m11(), transform.m22(), transform.m31(), transform.m32(), width, height)
+        if self._image is not None and key == self._cache_key:
+            return self._image
+        r = self.radius
+        stride = width + 2 * r  # a margin of r on every side: no per-offset bounds checks
+        flat = np.zeros((height + 2 * r) * stride, dtype=np.uint32)
+        if len(self.xy) and width > 0 and height > 0:
+            px = np.rint(transform.m11() * self.xy[:, 0] + transform.m31()).astype(np.int64)
+            py = np.rint(transform.m22() * self.xy[:, 1] + transform.m32()).astype(np.int64)
+            visible = (px >= -r) & (px < width + r) & (py >= -r) & (py < height + r)
+            centre = (py[visible] + r) * stride + (px[visible] + r)
+            colors = self.rgba[visible].view(np.uint32).ravel()
+            for dx, dy in self._offsets():
+                index = centre + (dy * stride + dx)
+                ok = (index >= 0) & (index < flat.size)
+                flat[index[ok]] = colors[ok]
+        inner = flat.reshape(height + 2 * r, stride)[r : r + height, r : r + width]
+        self._buffer = np.ascontiguousarray(inner)  # the QImage borrows this memory
+        self._image = QImage(self._buffer.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+        self._cache_key = key
+        return self._image
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        transform = painter.transform()
+        device = painter.device()
+        if device is None:
+            return
+        image = self.render(transform, device.width(), device.height())
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(0, 0, image)
+        painter.restore()
+
+
 class ScatterPanel(QWidget):
     """A 2-D scatter fed with plain numpy arrays: one class index and a color per class."""
 
@@ -120,7 +194,9 @@ class ScatterPanel(QWidget):
         layout.addWidget(self.plot_widget)
         self.xy = np.zeros((0, 2), dtype=np.float32)
         self.classes = np.zeros(0, dtype=np.int64)
-        self.items: list[pg.ScatterPlotItem] = []
+        self.cloud = PointCloudItem()
+        self.plot_widget.addItem(self.cloud)
+        self.names: list[str] = []
         self.view_box.sigSelected.connect(self._on_polygon)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._hovered = -1
@@ -132,29 +208,13 @@ class ScatterPanel(QWidget):
         self, xy: np.ndarray, classes: np.ndarray, colors: list[Any], names: list[str] | None = None
     ) -> None:
         """xy (n, 2); classes (n,) indexing `colors` (-1: unknown, drawn grey and underneath)."""
-        for item in self.items:
-            self.plot_widget.removeItem(item)
-        self.items = []
         self.xy = np.asarray(xy, dtype=np.float32)
         self.classes = np.asarray(classes, dtype=np.int64)
-        size = 4 if len(self.xy) > 20_000 else 6
-        for index in [-1, *range(len(colors))]:
-            mask = self.classes == index
-            if not mask.any():
-                continue
-            color = QColor(UNKNOWN_COLOR if index < 0 else colors[index])
-            item = pg.ScatterPlotItem(
-                x=self.xy[mask, 0],
-                y=self.xy[mask, 1],
-                size=size,
-                pen=None,
-                brush=color,
-                pxMode=True,
-                useCache=True,
-                name=None if names is None or index < 0 else names[index],
-            )
-            self.plot_widget.addItem(item)
-            self.items.append(item)
+        palette = np.array([QColor(c).getRgb() for c in [*colors, UNKNOWN_COLOR]], dtype=np.uint8)
+        order = np.argsort(self.classes >= 0, kind="stable")  # unknown first, underneath
+        rgba = palette[self.classes[order]]  # -1 picks the last entry: UNKNOWN_COLOR
+        self.cloud.set_data(self.xy[order], rgba, radius=2 if len(self.xy) > 20_000 else 3)
+        self.names = names or []
         if len(self.xy):
             self.plot_widget.getViewBox().autoRange(padding=0.05)
 
