@@ -22,7 +22,7 @@ def make_view(qtbot, project) -> tuple[AppContext, DatasetView]:
     qtbot.addWidget(view)
     view.resize(900, 700)
     view.show()
-    qtbot.waitUntil(lambda: view.distribution is not None and not view.refresher.busy, timeout=5000)
+    qtbot.waitUntil(lambda: view.distribution is not None and not view.refresher.busy, timeout=10000)
     return context, view
 
 
@@ -56,7 +56,7 @@ def test_refresh_follows_labels_throttled_and_warns(qtbot, filled_project) -> No
         for sample_id in dogs:  # every dog becomes a cat: 5 vs 0
             set_tag(store, sample_id, cat, "lara")
             context.notify_annotations(sample_id)
-        qtbot.waitUntil(lambda: view.distribution.class_totals.get(cat) == 5, timeout=5000)
+        qtbot.waitUntil(lambda: view.distribution.class_totals.get(cat) == 5, timeout=10000)
         assert view.refresher.runs - runs == 1  # two changes, one query
         assert view.warning.isVisible() and "dog" in view.warning.text()
         (day,) = view.distribution.per_day["lara"]
@@ -70,6 +70,6 @@ def test_refresh_follows_labels_throttled_and_warns(qtbot, filled_project) -> No
         qtbot.wait(400)
         assert view.refresher.runs == runs and view.distribution.class_totals.get(dog) is None
         view.show()
-        qtbot.waitUntil(lambda: view.distribution.class_totals.get(dog) == 1, timeout=5000)
+        qtbot.waitUntil(lambda: view.distribution.class_totals.get(dog) == 1, timeout=10000)
     finally:
         view.shutdown()

@@ -69,7 +69,7 @@ def test_view_from_store_colors_and_selection(qtbot, project) -> None:
     view.resize(800, 600)
     view.show()
     try:
-        qtbot.waitUntil(lambda: view.data is not None and not view.refresher.busy, timeout=5000)
+        qtbot.waitUntil(lambda: view.data is not None and not view.refresher.busy, timeout=10000)
         assert view.data.sample_ids.tolist() == ids and view.data.xy.shape == (6, 2)
         assert view.panel.classes.tolist() == [0, 0, 1, 1, -1, -1]  # by label; untagged are grey
         view.color_combo.setCurrentText("prediction")

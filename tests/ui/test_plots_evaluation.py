@@ -35,7 +35,7 @@ def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
     try:
         assert view.model_combo.currentText() == "v2"  # the active model by default
         view.select("v1")
-        qtbot.waitUntil(lambda: view.evaluation is not None and view.evaluation.version == "v1", timeout=5000)
+        qtbot.waitUntil(lambda: view.evaluation is not None and view.evaluation.version == "v1", timeout=10000)
         assert "66.7%" in view.accuracy.text()
         assert view.table.rowCount() == 2 and view.table.item(0, 4).text() == "3"
         assert not view.compare_box.isVisible()
@@ -47,7 +47,7 @@ def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
         assert blocker.args == [[ids[2]], "v1: label cat, predicted dog"]
         assert opened == [ids[2]]
         view.select("v1", other="v2")
-        qtbot.waitUntil(lambda: view.comparison is not None, timeout=5000)
+        qtbot.waitUntil(lambda: view.comparison is not None, timeout=10000)
         assert view.compare_box.isVisible()
         assert view.fixed_button.text() == "Fixed by v2: 2" and view.broken_button.text() == "Broken by v2: 1"
         assert view.compare_table.item(0, 3).text() == "+0.167"

@@ -27,7 +27,7 @@ def test_docks_build_their_views_lazily(qtbot, filled_project) -> None:
     actions["Dataset view"].trigger()
     qtbot.waitUntil(lambda: lazies["Dataset"].view is not None, timeout=3000)
     view = lazies["Dataset"].view
-    qtbot.waitUntil(lambda: view.distribution is not None and not view.refresher.busy, timeout=5000)
+    qtbot.waitUntil(lambda: view.distribution is not None and not view.refresher.busy, timeout=10000)
     assert view.distribution.status["labeled"] == 5
     assert lazies["Embeddings"].view is None
     window.close()  # stops every view's worker
