@@ -118,7 +118,8 @@ def test_confidence_histogram_and_confusion_ids(project) -> None:
     for bins in (3, 10, 20):  # every sample lands in exactly one bin, the same one both ways
         hist = store.analytics.confidence_histogram("v1", bins)
         per_bin = [store.analytics.confidence_ids("v1", i, bins) for i in range(bins)]
-        assert [len(found) for found in per_bin] == hist and sorted(i for found in per_bin for i in found) == sorted(ids)
+        assert [len(found) for found in per_bin] == hist
+        assert sorted(i for found in per_bin for i in found) == sorted(ids)
     assert store.analytics.confusion_ids("v1", cat, dog) == [ids[1]]
     assert store.analytics.confusion_ids("v1", dog, cat) == [ids[3]]
     assert store.analytics.confusion_ids("v1", dog, cat, split="train") == []
