@@ -96,10 +96,15 @@ def test_points_are_painted_where_they_lie(qtbot) -> None:
     qtbot.waitExposed(panel)
     panel.set_points(np.array([[0.0, 0.0], [10.0, 10.0], [5.0, 5.0]]), np.array([0, 1, -1]), ["#ff0000", "#0000ff"])
     vb = panel.view_box
-    image = QImage(panel.plot_widget.viewport().size(), QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    panel.plot_widget.viewport().render(image)
-    for (x, y), rgb in (((0, 0), (255, 0, 0)), ((10, 10), (0, 0, 255)), ((5, 5), (200, 200, 200))):
-        pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
-        color = image.pixelColor(pos)
-        assert (color.red(), color.green(), color.blue()) == rgb
+    for move in (None, "pan", "zoom"):  # a pan reuses the cached image at an offset, a zoom splats again
+        if move == "pan":
+            vb.translateBy(x=0.3, y=-0.2)
+        elif move == "zoom":
+            vb.scaleBy(s=(1.3, 1.3))
+        image = QImage(panel.plot_widget.viewport().size(), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        panel.plot_widget.viewport().render(image)
+        for (x, y), rgb in (((0, 0), (255, 0, 0)), ((10, 10), (0, 0, 255)), ((5, 5), (200, 200, 200))):
+            pos = panel.plot_widget.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+            color = image.pixelColor(pos)
+            assert (color.red(), color.green(), color.blue()) == rgb, (move, x, y)

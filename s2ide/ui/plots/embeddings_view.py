@@ -118,7 +118,7 @@ class PointCloudItem(pg.GraphicsObject):
         self.rgba = np.zeros((0, 4), dtype=np.uint8)
         self.radius = 2
         self._bounds = QRectF()
-        self._cache_key: tuple[Any, ...] | None = None
+        self._cache_key: tuple[Any, ...] | None = None  # (scale, tx, ty, margin x, margin y)
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None
 
@@ -142,38 +142,49 @@ class PointCloudItem(pg.GraphicsObject):
         r = self.radius
         return [(dx, dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1) if dx * dx + dy * dy <= r * r + r]
 
-    def render(self, transform: QTransform, width: int, height: int) -> QImage:
-        key = (transform.m11(), transform.m22(), transform.m31(), transform.m32(), width, height)
-        if self._image is not None and key == self._cache_key:
-            return self._image
+    def render(self, transform: QTransform, width: int, height: int) -> tuple[QImage, int, int]:
+        """(image, x, y): draw `image` at device pixel (x, y) to show the points under `transform`.
+
+        The image covers the viewport plus half a viewport on each side, so panning within
+        that margin only moves the cached image; zooming or resizing splats again.
+        """
+        scale = (transform.m11(), transform.m22(), width, height)
+        tx, ty = transform.m31(), transform.m32()
+        if self._image is not None and self._cache_key is not None and self._cache_key[0] == scale:
+            _, tx0, ty0, mx, my = self._cache_key
+            x, y = round(tx - tx0 - mx), round(ty - ty0 - my)
+            if x <= 0 and y <= 0 and x + self._image.width() >= width and y + self._image.height() >= height:
+                return self._image, x, y
+        mx, my = width // 2, height // 2
+        full_w, full_h = width + 2 * mx, height + 2 * my
         r = self.radius
-        stride = width + 2 * r  # a margin of r on every side: no per-offset bounds checks
-        flat = np.zeros((height + 2 * r) * stride, dtype=np.uint32)
+        stride = full_w + 2 * r  # a margin of r on every side: no per-offset bounds checks
+        flat = np.zeros((full_h + 2 * r) * stride, dtype=np.uint32)
         if len(self.xy) and width > 0 and height > 0:
-            px = np.rint(transform.m11() * self.xy[:, 0] + transform.m31()).astype(np.int64)
-            py = np.rint(transform.m22() * self.xy[:, 1] + transform.m32()).astype(np.int64)
-            visible = (px >= -r) & (px < width + r) & (py >= -r) & (py < height + r)
+            px = np.rint(transform.m11() * self.xy[:, 0] + (tx + mx)).astype(np.int64)
+            py = np.rint(transform.m22() * self.xy[:, 1] + (ty + my)).astype(np.int64)
+            visible = (px >= -r) & (px < full_w + r) & (py >= -r) & (py < full_h + r)
             centre = (py[visible] + r) * stride + (px[visible] + r)
             colors = self.rgba[visible].view(np.uint32).ravel()
             for dx, dy in self._offsets():
                 index = centre + (dy * stride + dx)
                 ok = (index >= 0) & (index < flat.size)
                 flat[index[ok]] = colors[ok]
-        inner = flat.reshape(height + 2 * r, stride)[r : r + height, r : r + width]
+        inner = flat.reshape(full_h + 2 * r, stride)[r : r + full_h, r : r + full_w]
         self._buffer = np.ascontiguousarray(inner)  # the QImage borrows this memory
-        self._image = QImage(self._buffer.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
-        self._cache_key = key
-        return self._image
+        self._image = QImage(self._buffer.data, full_w, full_h, full_w * 4, QImage.Format.Format_RGBA8888)
+        self._cache_key = (scale, tx, ty, mx, my)
+        return self._image, -mx, -my
 
     def paint(self, painter: QPainter, *args: Any) -> None:
         transform = painter.transform()
         device = painter.device()
         if device is None:
             return
-        image = self.render(transform, device.width(), device.height())
+        image, x, y = self.render(transform, device.width(), device.height())
         painter.save()
         painter.resetTransform()
-        painter.drawImage(0, 0, image)
+        painter.drawImage(x, y, image)
         painter.restore()
 
 
