@@ -252,6 +252,9 @@ def main() -> None:
     args = parser.parse_args()
     bench_dataset(200_000 if args.quick else 1_000_000)
     bench_scatter(100_000)
+    import gc
+
+    gc.collect()  # tear the Qt objects down before the interpreter does
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
             qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
         assert blocker.args == [[ids[2]], "v1: label cat, predicted dog"]
         assert opened == [ids[2]]
-        view.select("v1", other="v2")
+        view.select("v2", other="v1")  # v1 is the baseline
         qtbot.waitUntil(lambda: view.comparison is not None, timeout=10000)
         assert view.compare_box.isVisible()
         assert view.fixed_button.text() == "Fixed by v2: 2" and view.broken_button.text() == "Broken by v2: 1"

@@ -105,7 +105,8 @@ class BarPlot(QObject):
         self.plot.getAxis("bottom").setTicks([list(enumerate(categories))])
         top = max(base, default=0.0)
         self.plot.setXRange(-0.6, max(len(categories), 1) - 0.4, padding=0)
-        self.plot.setYRange(0, top * 1.08 if top > 0 else 1, padding=0)
+        headroom = 1.3 if self._legend is not None and len(self._items) > 1 else 1.08  # room for the legend
+        self.plot.setYRange(0, top * headroom if top > 0 else 1, padding=0)
 
     def bar_keys(self) -> list[Any]:
         return [rect[4] for rect in self._rects]

@@ -44,9 +44,9 @@ def _lut() -> np.ndarray:
 
 
 def _query(version: str, split: str, other: str | None, store: Store) -> tuple[Evaluation, Comparison | None]:
-    if other:
-        comparison = compare(store, version, other, split)
-        return comparison.a, comparison
+    if other:  # the other version is the baseline: "fixed" and "broken" are by the chosen one
+        comparison = compare(store, other, version, split)
+        return comparison.b, comparison
     return evaluate(store, version, split), None
 
 
@@ -162,12 +162,12 @@ class EvaluationView(QWidget):
         compare_row = QHBoxLayout()
         self.fixed_button = QPushButton("Fixed: –")
         self.broken_button = QPushButton("Broken: –")
-        self.fixed_button.setToolTip("samples the second version gets right and this one wrong")
-        self.broken_button.setToolTip("samples this version gets right and the second one wrong")
+        self.fixed_button.setToolTip("samples this version gets right and the compared one got wrong")
+        self.broken_button.setToolTip("samples the compared version got right and this one gets wrong")
         self.fixed_button.clicked.connect(lambda: self._show_change("fixed"))
         self.broken_button.clicked.connect(lambda: self._show_change("broken"))
         self.compare_table = QTableWidget(0, 4)
-        self.compare_table.setHorizontalHeaderLabels(["metric", "this", "other", "change"])
+        self.compare_table.setHorizontalHeaderLabels(["metric", "baseline", "this", "change"])
         self.compare_table.verticalHeader().hide()
         self.compare_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.compare_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
