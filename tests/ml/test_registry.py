@@ -47,7 +47,7 @@ def test_a_torch_save_zip_is_refused(trained) -> None:
     model = trained.store.models.active()
     path = trained.models_dir / model.weights_file
     torch.save({"x": torch.zeros(2)}, path)
-    with pytest.raises(ModelFileError, match="torch.save"):
+    with pytest.raises(ModelFileError, match=r"torch\.save"):
         load_network(trained, model)
 
 

@@ -64,7 +64,7 @@ def test_validation_carve_is_stratified_and_stable(digits) -> None:
     assert set(snap.val.targets) == set(snap.train.targets)  # every class in both
     again = take_snapshot(digits, digits.store, 0.2)
     assert again.val.sample_ids == snap.val.sample_ids
-    keep, val = carve_validation(snap.train, 0.99)
+    keep, _ = carve_validation(snap.train, 0.99)
     assert set(keep.targets) == set(snap.train.targets)  # a class never loses its last sample
 
 
