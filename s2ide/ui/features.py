@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from s2ide.ui.main_window import MainWindow
 
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "s2ide.ui.ml_feature",  # after the foundation feature: its Next provider wraps the gallery's
+]
 
 
 def attach_all(window: MainWindow) -> None:
