@@ -177,7 +177,7 @@ def _train(
             store.models.update(stale.version, state="failed", metrics={"error": "interrupted"})
         row = store.models.add(
             NewModel(
-                task=project.task,
+                task=store.meta.get("task") or "classify",
                 architecture=ARCHITECTURE,
                 label_map=snapshot.label_map,
                 trained_on=len(snapshot.train) + (len(snapshot.val) if snapshot.carved_val else 0),
