@@ -68,6 +68,13 @@ def test_tally_follows_every_kind_of_write(project) -> None:
         expected[(split, label_id)] += n
         sources[source] += n
     assert tally(store) == +expected
+    per_day: Counter = Counter()
+    for row in store.samples.rows():
+        for ann in store.annotations.for_sample(row["id"]):
+            if ann.source != "import":
+                per_day[(ann.author, ann.updated_at[:10])] += 1
+    found = Counter({(a, d): n for a, days in store.analytics.labels_per_day().items() for d, n in days.items()})
+    assert found == +per_day
     assert store.analytics.source_counts() == dict(+sources)
     assert store.stats.summary()["annotations"] == sum(sources.values())
     # deleting a sample takes its annotations out of the counts too

@@ -74,7 +74,7 @@ class AnalyticsRepository:
         return {source: int(count) for source, count in cur}
 
     def labels_per_day(self) -> dict[str, dict[str, int]]:
-        """Annotations people made (imports excluded), by author and UTC day of creation."""
+        """Annotations people made (imports excluded), by author and UTC day of their last change."""
         out: dict[str, dict[str, int]] = {}
         cur = self._conn.execute(
             "SELECT author, day, SUM(n) AS c FROM annotation_tally WHERE source != 'import' "
@@ -162,7 +162,7 @@ class AnalyticsRepository:
     def day_ids(self, author: str, day: str) -> list[int]:
         """Samples this author annotated on this UTC day (YYYY-MM-DD)."""
         cur = self._conn.execute(
-            "SELECT DISTINCT sample_id FROM annotations WHERE author = ? AND substr(created_at, 1, 10) = ? "
+            "SELECT DISTINCT sample_id FROM annotations WHERE author = ? AND substr(updated_at, 1, 10) = ? "
             "AND source != 'import' ORDER BY sample_id",
             (author, day),
         )

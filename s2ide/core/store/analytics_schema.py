@@ -17,7 +17,7 @@ _KEY = "split, label_id, source, author, day"
 def _bump(split: str, row: str, delta: int) -> str:
     return (
         f"INSERT INTO annotation_tally ({_KEY}, n) VALUES ({split}, COALESCE({row}.label_id, -1), "
-        f"{row}.source, {row}.author, substr({row}.created_at, 1, 10), {delta}) "
+        f"{row}.source, {row}.author, substr({row}.updated_at, 1, 10), {delta}) "
         "ON CONFLICT DO UPDATE SET n = n + excluded.n;"
     )
 
@@ -26,7 +26,7 @@ def _bump_all(split: str, delta: int) -> str:
     """Move every annotation of the updated sample (NEW.id) in or out of `split`."""
     return (
         f"INSERT INTO annotation_tally ({_KEY}, n) SELECT {split}, COALESCE(label_id, -1), source, author, "
-        f"substr(created_at, 1, 10), {delta} FROM annotations WHERE sample_id = NEW.id AND true "
+        f"substr(updated_at, 1, 10), {delta} FROM annotations WHERE sample_id = NEW.id AND true "
         "ON CONFLICT DO UPDATE SET n = n + excluded.n;"
     )
 
@@ -49,7 +49,7 @@ END;
 CREATE TRIGGER annotation_tally_delete AFTER DELETE ON annotations BEGIN
     {_bump(_SPLIT_OF.format("OLD"), "OLD", -1)}
 END;
-CREATE TRIGGER annotation_tally_update AFTER UPDATE OF sample_id, label_id, source, author, created_at
+CREATE TRIGGER annotation_tally_update AFTER UPDATE OF sample_id, label_id, source, author, updated_at
 ON annotations BEGIN
     {_bump(_SPLIT_OF.format("OLD"), "OLD", -1)}
     {_bump(_SPLIT_OF.format("NEW"), "NEW", 1)}
