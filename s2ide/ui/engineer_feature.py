@@ -2,7 +2,7 @@
 
 pyqtgraph and the plot modules are imported only when a dock is first shown (each dock holds
 a light placeholder until then), so they cost nothing at start-up. The docks start hidden,
-tabbed together on the right; the Model menu and the View menu open them.
+tabbed together on the right (with any dock already there); the Model and View menus open them.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class LazyView(QWidget):
 
 def attach(window: MainWindow) -> None:
     docks: list[QDockWidget] = []
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    # share the right-hand tab stack with docks already there (training), so each view gets its full height
+    neighbours = [d for d in window.findChildren(QDockWidget) if window.dockWidgetArea(d) == right]
     menu = window.menu("&Model")
     menu.addSeparator()
     for title, module, cls, shortcut in VIEWS:
@@ -74,7 +77,7 @@ def attach(window: MainWindow) -> None:
             lazy,
             title,
             Qt.DockWidgetArea.RightDockWidgetArea,
-            tabify_with=docks[0] if docks else None,
+            tabify_with=docks[0] if docks else (neighbours[-1] if neighbours else None),
             visible=False,
         )
         docks.append(dock)
