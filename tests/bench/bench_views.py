@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 
+import s2ide.ui.canvas  # noqa: F401  (applies the canvas branch's PySide6 6.12 refcount pin, once merged)
 from s2ide.core.project import Project
 from s2ide.core.users import add_user
 
@@ -254,10 +255,17 @@ def bench_scatter(n_points: int) -> None:
     app.processEvents()
 
 
+APP = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="200,000 annotations and 100,000 points")
     args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    global APP
+    APP = QApplication.instance() or QApplication([])  # one for the whole run, alive until the interpreter ends
     bench_dataset(200_000 if args.quick else 1_000_000)
     bench_scatter(100_000)
     import gc

@@ -120,7 +120,6 @@ class PointCloudItem(pg.GraphicsObject):
         self._bounds = QRectF()
         self._cache_key: tuple[Any, ...] | None = None  # (scale, tx, ty, margin x, margin y)
         self._image: QImage | None = None
-        self._buffer: np.ndarray | None = None
 
     def set_data(self, xy: np.ndarray, rgba: np.ndarray, radius: int = 2) -> None:
         self.prepareGeometryChange()
@@ -151,15 +150,19 @@ class PointCloudItem(pg.GraphicsObject):
         scale = (transform.m11(), transform.m22(), width, height)
         tx, ty = transform.m31(), transform.m32()
         if self._image is not None and self._cache_key is not None and self._cache_key[0] == scale:
-            _, tx0, ty0, mx, my = self._cache_key
-            x, y = round(tx - tx0 - mx), round(ty - ty0 - my)
+            _, tx0, ty0, ox, oy = self._cache_key
+            x, y = round(tx - tx0 - ox), round(ty - ty0 - oy)
             if x <= 0 and y <= 0 and x + self._image.width() >= width and y + self._image.height() >= height:
                 return self._image, x, y
         mx, my = width // 2, height // 2
         full_w, full_h = width + 2 * mx, height + 2 * my
         r = self.radius
         stride = full_w + 2 * r  # a margin of r on every side: no per-offset bounds checks
-        flat = np.zeros((full_h + 2 * r) * stride, dtype=np.uint32)
+        # Qt owns the pixels; numpy writes into them through bits(). (A QImage made over a numpy
+        # buffer releases that buffer itself when it dies, which breaks Python's refcounts.)
+        image = QImage(stride, full_h + 2 * r, QImage.Format.Format_RGBA8888)
+        image.fill(0)
+        flat = np.frombuffer(image.bits(), dtype=np.uint32)
         if len(self.xy) and width > 0 and height > 0:
             px = np.rint(transform.m11() * self.xy[:, 0] + (tx + mx)).astype(np.int64)
             py = np.rint(transform.m22() * self.xy[:, 1] + (ty + my)).astype(np.int64)
@@ -170,11 +173,10 @@ class PointCloudItem(pg.GraphicsObject):
                 index = centre + (dy * stride + dx)
                 ok = (index >= 0) & (index < flat.size)
                 flat[index[ok]] = colors[ok]
-        inner = flat.reshape(full_h + 2 * r, stride)[r : r + full_h, r : r + full_w]
-        self._buffer = np.ascontiguousarray(inner)  # the QImage borrows this memory
-        self._image = QImage(self._buffer.data, full_w, full_h, full_w * 4, QImage.Format.Format_RGBA8888)
-        self._cache_key = (scale, tx, ty, mx, my)
-        return self._image, -mx, -my
+        del flat
+        self._image = image
+        self._cache_key = (scale, tx, ty, mx + r, my + r)
+        return self._image, -mx - r, -my - r
 
     def paint(self, painter: QPainter, *args: Any) -> None:
         transform = painter.transform()
