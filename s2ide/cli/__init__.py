@@ -15,6 +15,10 @@ from s2ide.cli import escalation_cmds, project_cmds
 from s2ide.core.errors import Cancelled, S2Error
 
 COMMAND_MODULES = [project_cmds, escalation_cmds]
+from s2ide.cli import ml_cmds, project_cmds
+from s2ide.core.errors import Cancelled, S2Error
+
+COMMAND_MODULES = [project_cmds, ml_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,9 +45,15 @@ def set_tag(
 ) -> TagChange:
     """Set (or clear, with None) the class tag of a sample, and its status, in one commit.
 
-    Callers that already hold a transaction (an import) nest into it.
+    Callers that already hold a transaction (an import) nest into it. When the caller does not
+    say whether the label agreed with the model, it is filled in from the active model's
+    prediction for the sample (if there is one), so agreement is tracked for every label.
     """
     with store.transaction():
+        if agreed_with_prediction is None and label_id is not None:
+            predicted = store.predictions.active_label(sample_id)
+            if predicted is not None:
+                agreed_with_prediction = predicted == label_id
         current = store.annotations.tag_of(sample_id)
         sample = store.samples.get(sample_id)
         before_label = current.label_id if current else None

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_database
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.escalations import ReviewRepositories
+from s2ide.core.store.models import ModelRepository
+from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -43,6 +46,9 @@ class Store:
         self.stats = StatsRepository(self.conn)
         self.overlays = OverlayRepository(self.conn)
         self.review = ReviewRepositories(self.conn)
+        self.models = ModelRepository(self.conn)
+        self.predictions = PredictionRepository(self.conn)
+        self.analytics = AnalyticsRepository(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -88,6 +88,7 @@ CREATE TABLE predictions (
     loss REAL,
     embedding BLOB,
     geometry TEXT,
+    in_training INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     UNIQUE (sample_id, model_version)
 );
@@ -156,3 +157,7 @@ CREATE TABLE audit (
 CREATE INDEX audit_entity ON audit (entity, entity_id);
 CREATE INDEX audit_user ON audit (user, at);
 """
+
+from s2ide.core.store.analytics_schema import ANALYTICS_SQL  # noqa: E402  (running counts, engineer views)
+
+SCHEMA_V1 += ANALYTICS_SQL

@@ -1,0 +1,196 @@
+"""Model commands: train, predict, queue, mistakes, models (DESIGN.md §4 shapes)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
+from s2ide.core.errors import S2Error
+from s2ide.core.ml_settings import load_train_config
+from s2ide.core.project import Project
+from s2ide.core.sampling import Strategy, build_queue, find_mistakes
+from s2ide.core.store.models import ModelVersion
+from s2ide.core.tasks import TaskState
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model version on the labels (as the app's background retrain does)")
+    add_project_arg(p)
+    p.add_argument("--epochs", type=int, help="epochs to train (default: the project's setting)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("predict", help="predict every sample with a model: label, score, uncertainty")
+    add_project_arg(p)
+    p.add_argument("--model", metavar="VERSION", help="the model version (default: the active one)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_predict)
+
+    p = sub.add_parser("queue", help="the samples to label next, in order")
+    add_project_arg(p)
+    p.add_argument(
+        "--strategy", choices=[s.value for s in Strategy], help="how to choose (default: the project's strategy)"
+    )
+    p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_queue)
+
+    p = sub.add_parser("mistakes", help="labeled samples the active model gets wrong, highest loss first")
+    add_project_arg(p)
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_mistakes)
+
+    p = sub.add_parser("models", help="model versions with their metrics; which one is active")
+    add_project_arg(p)
+    add_json_arg(p)
+    p.set_defaults(run=cmd_models)
+
+
+def _label_names(project: Project) -> dict[int | None, str]:
+    return {label.id: label.name for label in project.store.labels.list()}
+
+
+def _positive(value: int | None, name: str) -> None:
+    if value is not None and value < 1:
+        raise S2Error(f"{name} must be at least 1")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from s2ide.ml.loop import retrain  # torch loads only for the commands that need it
+    from s2ide.ml.train import EpochStats
+
+    _positive(args.epochs, "--epochs")
+    project = open_project(args.project)
+    config = load_train_config(project.store)
+    if args.epochs is not None:
+        config.epochs = args.epochs
+    config.threads = max(1, os.cpu_count() or 1)
+
+    def on_epoch(stats: EpochStats) -> None:
+        line = f"epoch {stats.epoch}/{stats.epochs}  loss {stats.train_loss:.4f}  acc {stats.train_accuracy:.3f}"
+        if stats.val_accuracy is not None and stats.val_loss is not None:
+            line += f"  val_loss {stats.val_loss:.4f}  val_acc {stats.val_accuracy:.3f}"
+        _say(line + f"  ({stats.images_per_second:.0f} img/s)")
+
+    result = retrain(project, config, TaskState(), on_epoch=on_epoch, user="cli")
+    model = project.store.models.get(result.training.model.version)
+    _say(result.training.reason)
+    if result.prediction is not None:
+        _say(f"{model.version} predicted {result.prediction.count} samples")
+        for line in result.prediction.skipped[:5]:
+            _say(f"skipped: {line}")
+    if args.json:
+        print_json(model.summary())
+    else:
+        accuracy = model.metrics.get("accuracy")
+        where = model.metrics.get("evaluated_on")
+        print(f"{model.version}: trained on {model.trained_on} labels, {where} accuracy {accuracy:.3f} ({model.state})")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from s2ide.ml.predict import predict
+
+    project = open_project(args.project)
+    result = predict(project, args.model, TaskState(), threads=max(1, os.cpu_count() or 1))
+    for line in result.skipped[:5]:
+        _say(f"skipped: {line}")
+    names = _label_names(project)
+    out = [
+        {
+            "id": row["id"],
+            "path": row["path"],
+            "label": names.get(row["predicted_id"]),
+            "score": row["score"],
+            "margin": row["margin"],
+            "entropy": row["entropy"],
+            "least_confidence": row["least_confidence"],
+            "loss": row["loss"],
+        }
+        for row in project.store.predictions.rows(result.version)
+    ]
+    if args.json:
+        print_json(out)
+    else:
+        print_table(out, ["id", "path", "label", "score", "margin", "entropy"])
+        _say(f"{result.version} predicted {result.count} samples")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    _positive(args.limit, "--limit")
+    project = open_project(args.project)
+    strategy = Strategy(args.strategy) if args.strategy else None
+    names = _label_names(project)
+    out: list[dict[str, Any]] = [
+        {"id": e.sample_id, "path": e.path, "label": names.get(e.label_id), "score": e.score, "priority": e.priority}
+        for e in build_queue(project.store, strategy, args.limit)
+    ]
+    if args.json:
+        print_json(out)
+    else:
+        print_table(out, ["id", "path", "label", "score"])
+    return 0
+
+
+def _active(project: Project) -> ModelVersion:
+    model = project.store.models.active()
+    if model is None:
+        raise S2Error("no active model yet: train one first (`s2ide train PROJECT`)")
+    return model
+
+
+def cmd_mistakes(args: argparse.Namespace) -> int:
+    _positive(args.limit, "--limit")
+    project = open_project(args.project)
+    model = _active(project)
+    names = _label_names(project)
+    store = project.store
+    out = []
+    for entry in find_mistakes(store, model.version, args.limit):
+        tag = store.annotations.tag_of(entry.sample_id)
+        out.append(
+            {
+                "id": entry.sample_id,
+                "path": entry.path,
+                "label": names.get(tag.label_id) if tag and tag.label_id is not None else None,
+                "predicted": names.get(entry.label_id),
+                "score": entry.score,
+                "loss": entry.priority,
+            }
+        )
+    if args.json:
+        print_json(out)
+    else:
+        print_table(out, ["id", "path", "label", "predicted", "score", "loss"])
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    models = project.store.models.list(states=("ready", "active"))
+    out = [m.summary() for m in models]
+    if args.json:
+        print_json(out)
+    else:
+        rows = [
+            {
+                "version": m["version"],
+                "state": m["state"],
+                "created_at": m["created_at"][:19],
+                "trained_on": m["trained_on"],
+                "accuracy": m["metrics"]["accuracy"],
+                "on": m["metrics"]["evaluated_on"],
+            }
+            for m in out
+        ]
+        print_table(rows, ["version", "state", "created_at", "trained_on", "accuracy", "on"])
+    return 0

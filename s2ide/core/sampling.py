@@ -1,0 +1,245 @@
+"""What to label next: random, least-confidence, margin, entropy, disagreement, diversity.
+
+The scoring functions are plain numpy on probability matrices (tested on hand-made numbers);
+`build_queue` applies the project's strategy to the active model's stored predictions. The
+queue holds unlabeled samples outside the test split that nobody escalated or skipped;
+`disagreement` instead ranks labeled samples whose label the model contradicts (a review
+queue), highest loss first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from s2ide.core.errors import InvalidInputError
+from s2ide.core.store import Store
+from s2ide.core.store.predictions import PredictionArrays
+from s2ide.core.users import Action, require
+
+STRATEGY_KEY = "strategy"
+_EPS = 1e-12
+
+
+class Strategy(StrEnum):
+    RANDOM = "random"
+    LEAST_CONFIDENCE = "least-confidence"
+    MARGIN = "margin"
+    ENTROPY = "entropy"
+    DISAGREEMENT = "disagreement"
+    DIVERSITY = "diversity"
+
+    @classmethod
+    def parse(cls, value: str) -> Strategy:
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise InvalidInputError(f"unknown strategy {value!r} (use one of {names})") from None
+
+
+DEFAULT_STRATEGY = Strategy.MARGIN
+
+
+# -- uncertainty of probability rows -----------------------------------------------------------
+def least_confidence(probs: np.ndarray) -> np.ndarray:
+    """1 - the top probability: high means unsure."""
+    probs = np.asarray(probs, dtype=np.float64)
+    return 1.0 - probs.max(axis=1)
+
+
+def margin(probs: np.ndarray) -> np.ndarray:
+    """Top probability minus the runner-up: LOW means unsure (two classes nearly tied)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.shape[1] < 2:
+        return np.ones(len(probs))
+    top2 = np.partition(probs, -2, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0]
+
+
+def entropy(probs: np.ndarray) -> np.ndarray:
+    """Shannon entropy in nats: high means the mass is spread over many classes."""
+    probs = np.clip(np.asarray(probs, dtype=np.float64), _EPS, 1.0)
+    return -(probs * np.log(probs)).sum(axis=1)
+
+
+def cross_entropy(probs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """-log p(target) per row; NaN where target < 0 (no label)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.int64)
+    out = np.full(len(probs), np.nan)
+    has = targets >= 0
+    out[has] = -np.log(np.clip(probs[has, targets[has]], _EPS, 1.0))
+    return out
+
+
+def uncertainty_order(strategy: Strategy, probs: np.ndarray) -> np.ndarray:
+    """Row indices, most uncertain first (ties keep the original order)."""
+    if strategy is Strategy.LEAST_CONFIDENCE:
+        key = -least_confidence(probs)
+    elif strategy in (Strategy.MARGIN, Strategy.DIVERSITY):
+        key = margin(probs)
+    elif strategy is Strategy.ENTROPY:
+        key = -entropy(probs)
+    else:
+        raise InvalidInputError(f"{strategy.value} is not an uncertainty strategy")
+    return np.argsort(key, kind="stable")
+
+
+def k_center_greedy(points: np.ndarray, k: int, centers: np.ndarray | None = None) -> np.ndarray:
+    """Pick k rows of `points`, each the one farthest from everything picked so far (and from
+    `centers`, e.g. what is labeled already). Without centers the first pick is row 0, so callers
+    pass points sorted by priority (most uncertain first)."""
+    points = np.asarray(points, dtype=np.float64)
+    n = len(points)
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if centers is not None and len(centers):
+        centers = np.asarray(centers, dtype=np.float64)
+        # squared distances in chunks, to stay small with many labeled centers
+        nearest = np.full(n, np.inf)
+        for start in range(0, len(centers), 1024):
+            block = centers[start : start + 1024]
+            d = (points**2).sum(1)[:, None] - 2 * points @ block.T + (block**2).sum(1)[None, :]
+            nearest = np.minimum(nearest, d.min(axis=1))
+        first = int(np.argmax(nearest))
+    else:
+        nearest = np.full(n, np.inf)
+        first = 0
+    chosen = [first]
+    nearest = np.minimum(nearest, ((points - points[first]) ** 2).sum(axis=1))
+    while len(chosen) < k:
+        nearest[chosen] = -1.0
+        pick = int(np.argmax(nearest))
+        chosen.append(pick)
+        nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
+    return np.array(chosen, dtype=np.int64)
+
+
+def diversity_order(
+    probs: np.ndarray, embeddings: np.ndarray, k: int, labeled: np.ndarray | None = None, pool_factor: int = 5
+) -> np.ndarray:
+    """k diverse picks among the pool_factor*k most uncertain rows (by margin), then the rest by margin."""
+    by_margin = uncertainty_order(Strategy.MARGIN, probs)
+    pool = by_margin[: max(k * pool_factor, k)]
+    picks = pool[k_center_greedy(embeddings[pool], k, labeled)]
+    taken = set(picks.tolist())
+    rest = [i for i in by_margin if i not in taken]
+    return np.concatenate([picks, np.array(rest, dtype=np.int64)]).astype(np.int64)
+
+
+# -- the project's strategy ------------------------------------------------------------------
+def get_strategy(store: Store) -> Strategy:
+    raw = store.meta.get(STRATEGY_KEY)
+    if raw is None:
+        return DEFAULT_STRATEGY
+    try:
+        return Strategy(raw)
+    except ValueError:
+        return DEFAULT_STRATEGY
+
+
+def set_strategy(store: Store, strategy: Strategy | str, user: str) -> Strategy:
+    """Engineers choose how the labelers' Next picks samples."""
+    require(store, user, Action.SET_STRATEGY)
+    chosen = Strategy.parse(strategy) if isinstance(strategy, str) else strategy
+    with store.transaction():
+        before = store.meta.get(STRATEGY_KEY)
+        store.meta.set(STRATEGY_KEY, chosen.value)
+        store.audit.record(user, "strategy", "meta", STRATEGY_KEY, before, chosen.value)
+    return chosen
+
+
+# -- the queue -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueEntry:
+    sample_id: int
+    path: str
+    label_id: int | None  # the model's predicted label (None without a prediction)
+    score: float | None  # the model's confidence in that label
+    priority: float | None  # the strategy's key (margin, entropy, loss, ...), for display
+
+
+def _entry(row: dict, arrays: PredictionArrays | None, index: int | None, priority: float | None) -> QueueEntry:
+    if arrays is None or index is None:
+        return QueueEntry(row["id"], row["path"], None, None, priority)
+    label = int(arrays.label_ids[index])
+    return QueueEntry(row["id"], row["path"], None if label < 0 else label, float(arrays.scores[index]), priority)
+
+
+def build_queue(
+    store: Store, strategy: Strategy | None = None, limit: int | None = None, seed: int = 0
+) -> list[QueueEntry]:
+    """The samples to label next, in order, by `strategy` (default: the project's)."""
+    strategy = strategy or get_strategy(store)
+    model = store.models.active()
+    rows = store.samples.rows()
+    if strategy is Strategy.DISAGREEMENT:
+        return _disagreement(store, rows, model.version if model else None, limit)
+    candidates = [r for r in rows if r["status"] == "unlabeled" and r["label_id"] is None and r["split"] != "test"]
+    arrays = store.predictions.arrays(model.version, with_embeddings=strategy is Strategy.DIVERSITY) if model else None
+    position = {int(s): i for i, s in enumerate(arrays.sample_ids)} if arrays is not None else {}
+
+    if strategy is Strategy.RANDOM:
+        order = np.random.default_rng(seed).permutation(len(candidates))
+        return [_entry(candidates[i], arrays, position.get(candidates[i]["id"]), None) for i in order[: limit or None]]
+
+    predicted = [r for r in candidates if r["id"] in position]
+    missing = [r for r in candidates if r["id"] not in position]
+    entries: list[QueueEntry] = []
+    if arrays is not None and predicted:
+        index = np.array([position[r["id"]] for r in predicted], dtype=np.int64)
+        probs = arrays.probabilities[index]
+        if strategy is Strategy.DIVERSITY and arrays.embeddings is not None:
+            want = min(limit or 20, len(predicted))
+            labeled_ids = {r["id"] for r in rows if r["label_id"] is not None}
+            labeled_rows = [i for i, s in enumerate(arrays.sample_ids.tolist()) if s in labeled_ids]
+            labeled_emb = arrays.embeddings[labeled_rows] if labeled_rows else None
+            order = diversity_order(probs, arrays.embeddings[index], want, labeled_emb)
+            keys = margin(probs)
+        else:
+            order = uncertainty_order(Strategy.MARGIN if strategy is Strategy.DIVERSITY else strategy, probs)
+            keys = {
+                Strategy.LEAST_CONFIDENCE: least_confidence,
+                Strategy.ENTROPY: entropy,
+            }.get(strategy, margin)(probs)
+        entries = [_entry(predicted[i], arrays, int(index[i]), float(keys[i])) for i in order]
+    entries += [_entry(r, None, None, None) for r in missing]
+    return entries[:limit] if limit is not None else entries
+
+
+def _disagreement(store: Store, rows: list[dict], version: str | None, limit: int | None) -> list[QueueEntry]:
+    if version is None:
+        return []
+    return find_mistakes(store, version, limit, rows=[r for r in rows if r["status"] == "labeled"])
+
+
+def find_mistakes(
+    store: Store, version: str, limit: int | None = None, rows: list[dict] | None = None
+) -> list[QueueEntry]:
+    """Labeled samples whose current label the model contradicts, highest loss first.
+
+    The loss is recomputed from the stored probabilities against the label as it is now, so a
+    label corrected after the model predicted is judged by its new value. `priority` is the loss.
+    """
+    arrays = store.predictions.arrays(version, with_embeddings=False)
+    model = store.models.get(version)
+    column = {label_id: i for i, label_id in enumerate(model.label_ids)}
+    position = {int(s): i for i, s in enumerate(arrays.sample_ids)}
+    found: list[tuple[float, QueueEntry]] = []
+    for row in store.samples.rows() if rows is None else rows:
+        if row["label_id"] is None or row["id"] not in position:
+            continue
+        index = position[row["id"]]
+        if int(arrays.label_ids[index]) == row["label_id"]:
+            continue
+        target = column.get(row["label_id"], -1)
+        loss = float(cross_entropy(arrays.probabilities[index : index + 1], np.array([target]))[0])
+        loss = float("inf") if np.isnan(loss) else loss
+        found.append((loss, _entry(row, arrays, index, loss)))
+    found.sort(key=lambda pair: (-pair[0], pair[1].sample_id))
+    entries = [entry for _, entry in found]
+    return entries[:limit] if limit is not None else entries

@@ -1,0 +1,35 @@
+"""The background retrain the app and `s2ide train` share: train, then (if the new version
+went active) let it predict every sample, so pre-labels and the queue follow the new model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from s2ide.core.ml_settings import TrainConfig
+from s2ide.core.project import Project
+from s2ide.core.tasks import TaskState
+from s2ide.ml.predict import PredictResult, predict
+from s2ide.ml.train import EpochCallback, TrainResult, train
+
+
+@dataclass
+class RetrainResult:
+    training: TrainResult
+    prediction: PredictResult | None  # None when the new version did not go active
+
+
+def retrain(
+    project: Project,
+    config: TrainConfig | None = None,
+    state: TaskState | None = None,
+    *,
+    on_epoch: EpochCallback | None = None,
+    user: str = "s2ide",
+) -> RetrainResult:
+    state = state or TaskState()
+    trained = train(project, config, state, on_epoch=on_epoch, user=user)
+    predicted = None
+    if trained.activated:
+        threads = config.threads if config is not None else None
+        predicted = predict(project, trained.model.version, state, threads=threads)
+    return RetrainResult(trained, predicted)

@@ -1,0 +1,133 @@
+"""Model weights on disk (safetensors only) and activating a version.
+
+Opening a shared project must never run code from it: weights are read with safetensors
+(plain tensors, no pickle), and before `load_state_dict` every key, shape and dtype is
+checked against the network the registry entry describes. A pickle, a zip from
+`torch.save`, a truncated file or weights of another shape are refused with one clear line.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from s2ide.core.errors import S2Error
+from s2ide.core.project import Project
+from s2ide.core.store import Store
+from s2ide.core.store.models import ModelVersion
+from s2ide.core.users import Action, require
+from s2ide.ml.nets import SmallResNet, build
+
+TRAIN_IDS_KEY = "s2ide.train_ids"
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+class ModelFileError(S2Error):
+    """A weights file that is not a valid s2ide model; it is never executed."""
+
+
+def weights_path(project: Project, model: ModelVersion) -> Path:
+    if not model.weights_file:
+        raise ModelFileError(f"model {model.version} has no weights file")
+    path = project.models_dir / model.weights_file
+    if path.resolve().parent != project.models_dir.resolve():
+        raise ModelFileError(f"model {model.version}: weights file {model.weights_file!r} is outside models/")
+    return path
+
+
+def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> None:
+    """Write atomically (temp file, then rename) so a crash never leaves half a model."""
+    tensors = {key: value.detach().cpu().contiguous() for key, value in network.state_dict().items()}
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata={"format": "pt", TRAIN_IDS_KEY: json.dumps(train_ids)})
+    tmp.replace(path)
+
+
+def _check_header(path: Path) -> dict:
+    """Parse the safetensors header ourselves first, to name the problem precisely."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            if head[:2] == b"PK":
+                raise ModelFileError(f"{path}: a zip/torch.save file, not safetensors; s2ide never unpickles weights")
+            if head[:1] == b"\x80":
+                raise ModelFileError(f"{path}: a Python pickle, not safetensors; s2ide never unpickles weights")
+            if len(head) < 8:
+                raise ModelFileError(f"{path}: too short to be a safetensors file")
+            (length,) = struct.unpack("<Q", head)
+            size = path.stat().st_size
+            if length > min(size - 8, _MAX_HEADER):
+                raise ModelFileError(f"{path}: not a safetensors file (header length {length} does not fit)")
+            header = json.loads(handle.read(length))
+    except FileNotFoundError as exc:
+        raise ModelFileError(f"{path}: weights file is missing") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: not a safetensors file (unreadable header)") from exc
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{path}: not a safetensors file (header is not a table)")
+    return header
+
+
+def read_train_ids(path: Path) -> list[int]:
+    meta = _check_header(path).get("__metadata__") or {}
+    try:
+        return [int(i) for i in json.loads(meta.get(TRAIN_IDS_KEY, "[]"))]
+    except (TypeError, ValueError):
+        return []
+
+
+def load_network(project: Project, model: ModelVersion, device: str | torch.device = "cpu") -> SmallResNet:
+    """The network of a registry entry with its weights, validated before loading."""
+    path = weights_path(project, model)
+    network = build(model.architecture, model.hyperparameters)
+    load_validated(path, network)
+    return network.to(device).eval()
+
+
+def load_validated(path: Path, network: torch.nn.Module) -> None:
+    header = _check_header(path)
+    expected = network.state_dict()
+    present = {key for key in header if key != "__metadata__"}
+    missing = sorted(set(expected) - present)
+    unexpected = sorted(present - set(expected))
+    if missing or unexpected:
+        detail = f"missing {missing[:3]}" if missing else f"unexpected {unexpected[:3]}"
+        raise ModelFileError(f"{path}: weights do not match the architecture ({detail})")
+    for key, tensor in expected.items():
+        entry = header[key]
+        shape = list(entry.get("shape", [])) if isinstance(entry, dict) else None
+        if shape != list(tensor.shape):
+            raise ModelFileError(f"{path}: {key} has shape {shape}, the architecture needs {list(tensor.shape)}")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: damaged safetensors file ({exc})") from exc
+    for key, tensor in expected.items():
+        if tensors[key].dtype != tensor.dtype:
+            raise ModelFileError(f"{path}: {key} is {tensors[key].dtype}, the architecture needs {tensor.dtype}")
+    network.load_state_dict(tensors, strict=True)
+
+
+def activate(project: Project, store: Store, version: str, user: str) -> ModelVersion:
+    """An engineer makes a version active (its weights are validated first)."""
+    require(store, user, Action.MANAGE_MODELS)
+    model = store.models.get(version)
+    load_network(project, model)
+    with store.transaction():
+        previous = store.models.set_active(version)
+        store.audit.record(
+            user,
+            "activate",
+            "model",
+            version,
+            None if previous is None else {"active": previous.version},
+            {"active": version},
+        )
+    return store.models.get(version)

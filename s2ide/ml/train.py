@@ -1,0 +1,438 @@
+"""train(): labels in, a registered model version out (the same path for the app and the CLI).
+
+The run reads a snapshot of the labels, decodes the images into tensors once, trains with
+batched augmentation and early stopping on validation, evaluates on validation and test
+(core.metrics), writes safetensors weights and registers the version. The new version goes
+active only when the project's rule allows (by default: its validation accuracy is not worse
+than the active model's on the same validation samples). Progress goes through `state` per
+batch and `on_epoch` per epoch; `state.check()` runs every batch, so cancelling takes effect
+within a batch (milliseconds). Cancelled or failed runs leave the active model as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from s2ide.core.errors import Cancelled, ImageError, S2Error
+from s2ide.core.metrics import classification_report
+from s2ide.core.ml_settings import ActivationRule, TrainConfig, load_train_config
+from s2ide.core.project import Project
+from s2ide.core.store import Store
+from s2ide.core.store.models import ModelVersion, NewModel
+from s2ide.core.tasks import TaskState
+from s2ide.ml.augment import augment
+from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
+from s2ide.ml.nets import ARCHITECTURE, SmallResNet, build
+from s2ide.ml.registry import save_weights
+
+
+class TrainingFailed(S2Error):
+    """A run that could not finish (out of memory, unreadable image, ...): nothing changed."""
+
+
+@dataclass(frozen=True)
+class EpochStats:
+    epoch: int  # 1-based
+    epochs: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float
+    images_per_second: float
+
+
+@dataclass
+class TrainResult:
+    model: ModelVersion
+    activated: bool
+    reason: str  # why it was (not) activated, for the panel and the CLI
+    history: list[EpochStats] = field(default_factory=list)
+    train_ids: list[int] = field(default_factory=list)
+    images_per_second: float = 0.0
+
+
+EpochCallback = Callable[[EpochStats], None]
+
+
+def pick_device(config: TrainConfig) -> torch.device:
+    if config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise TrainingFailed("the training settings ask for CUDA but no CUDA device is available")
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def normalize(batch: torch.Tensor, hyper: dict[str, Any]) -> torch.Tensor:
+    """float [0, 1] -> the network's input scale (training-set mean/std, stored in the model)."""
+    return (batch - float(hyper["mean"])) / float(hyper["std"])
+
+
+def to_unit(batch_u8: torch.Tensor) -> torch.Tensor:
+    return batch_u8.float().div_(255.0)
+
+
+@torch.no_grad()
+def evaluate(
+    network: SmallResNet, images: torch.Tensor, hyper: dict[str, Any], batch_size: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities float32 (n, k), features float32 (n, d)) in eval mode, no augmentation."""
+    network.eval()
+    probs, feats = [], []
+    for start in range(0, len(images), batch_size):
+        batch = normalize(to_unit(images[start : start + batch_size]), hyper)
+        logits, features = network.forward_with_features(batch)
+        probs.append(torch.softmax(logits.float(), dim=1).cpu().numpy())
+        feats.append(features.float().cpu().numpy())
+    k = network.head.out_features
+    if not probs:
+        return np.zeros((0, k), np.float32), np.zeros((0, network.feature_dim), np.float32)
+    return np.concatenate(probs), np.concatenate(feats)
+
+
+def _epoch_batches(n: int, batch_size: int, min_steps: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """Shuffled batches covering every sample; repeated passes when one pass is under min_steps."""
+    batch_size = max(1, min(batch_size, n))
+    per_pass = math.ceil(n / batch_size)
+    passes = max(1, math.ceil(min_steps / per_pass))
+    batches: list[torch.Tensor] = []
+    for _ in range(passes):
+        order = torch.randperm(n, generator=generator)
+        batches.extend(order[i : i + batch_size] for i in range(0, n, batch_size))
+    return [b for b in batches if len(b) >= 2] or batches
+
+
+class _Run:
+    """One training run's state, so train() reads as the steps it takes."""
+
+    def __init__(self, project: Project, store: Store, config: TrainConfig, state: TaskState) -> None:
+        self.project = project
+        self.store = store
+        self.config = config
+        self.state = state
+        self.device = pick_device(config)
+
+    def load(self, snapshot: LabelSnapshot, channels: int) -> dict[str, torch.Tensor]:
+        size = self.config.input_size
+        tensors: dict[str, torch.Tensor] = {}
+        for name, split in (("train", snapshot.train), ("val", snapshot.val), ("test", snapshot.test)):
+            array = decode_many(split.paths, size, channels, self.state, f"reading {name} images")
+            tensors[name] = torch.from_numpy(array).to(self.device)
+        return tensors
+
+
+def _targets(split: Split, device: torch.device) -> torch.Tensor:
+    return torch.tensor(split.targets, dtype=torch.long, device=device)
+
+
+def _choose_channels(config: TrainConfig, snapshot: LabelSnapshot) -> int:
+    if config.channels:
+        return config.channels
+    try:
+        return 1 if all(is_grayscale(p) for p in snapshot.train.paths[:200]) else 3
+    except ImageError as exc:
+        raise TrainingFailed(f"cannot read a training image: {exc}") from exc
+
+
+def train(
+    project: Project,
+    config: TrainConfig | None = None,
+    state: TaskState | None = None,
+    *,
+    on_epoch: EpochCallback | None = None,
+    user: str = "s2ide",
+) -> TrainResult:
+    """Train a new version on the project's labels and register it (see the module docstring)."""
+    state = state or TaskState()
+    store = project.connect()
+    try:
+        config = (config or load_train_config(store)).validate()
+        return _train(project, store, config, state, on_epoch, user)
+    finally:
+        store.close()
+
+
+def _train(
+    project: Project,
+    store: Store,
+    config: TrainConfig,
+    state: TaskState,
+    on_epoch: EpochCallback | None,
+    user: str,
+) -> TrainResult:
+    torch.set_num_threads(config.threads)
+    snapshot = take_snapshot(project, store, config.val_fraction, config.seed)
+    state.check()
+    with store.transaction():
+        for stale in store.models.list(states=("training",)):
+            store.models.update(stale.version, state="failed", metrics={"error": "interrupted"})
+        row = store.models.add(
+            NewModel(
+                task=store.meta.get("task") or "classify",
+                architecture=ARCHITECTURE,
+                label_map=snapshot.label_map,
+                trained_on=len(snapshot.train) + (len(snapshot.val) if snapshot.carved_val else 0),
+                state="training",
+            )
+        )
+        store.audit.record(user, "train", "model", row.version, None, {"state": "training"})
+    version = row.version
+    weights = project.models_dir / f"{version}.safetensors"
+    try:
+        result = _fit_and_register(project, store, config, state, on_epoch, snapshot, version, weights, user)
+    except Cancelled:
+        _discard(store, version, weights, None, user)
+        raise
+    except ImageError as exc:
+        _discard(store, version, weights, f"unreadable image: {exc}", user)
+        raise TrainingFailed(f"training stopped, active model unchanged: {exc}") from exc
+    except S2Error as exc:
+        _discard(store, version, weights, str(exc), user)
+        raise
+    except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
+        _discard(store, version, weights, "out of memory", user)
+        raise TrainingFailed(
+            "out of memory while training: lower the batch size or the input size (active model unchanged)"
+        ) from exc
+    except RuntimeError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        _discard(store, version, weights, message, user)
+        if "out of memory" in message.lower():
+            raise TrainingFailed(
+                "out of memory while training: lower the batch size or the input size (active model unchanged)"
+            ) from exc
+        raise TrainingFailed(f"training failed ({message}); the active model is unchanged") from exc
+    return result
+
+
+def _discard(store: Store, version: str, weights: Any, error: str | None, user: str) -> None:
+    """A cancelled run leaves no trace but the audit row; a failed one stays listed as failed."""
+    weights.unlink(missing_ok=True)
+    with store.transaction():
+        if error is None:
+            store.models.delete(version)
+            store.audit.record(user, "train cancelled", "model", version, {"state": "training"}, None)
+        else:
+            store.models.update(version, state="failed", metrics={"error": error})
+            store.audit.record(user, "train failed", "model", version, {"state": "training"}, {"error": error})
+
+
+def _fit_and_register(
+    project: Project,
+    store: Store,
+    config: TrainConfig,
+    state: TaskState,
+    on_epoch: EpochCallback | None,
+    snapshot: LabelSnapshot,
+    version: str,
+    weights: Any,
+    user: str,
+) -> TrainResult:
+    run = _Run(project, store, config, state)
+    device = run.device
+    channels = _choose_channels(config, snapshot)
+    tensors = run.load(snapshot, channels)
+    state.check()
+    train_x = tensors["train"]
+    train_y = _targets(snapshot.train, device)
+    val_x, val_y = tensors["val"], _targets(snapshot.val, device)
+    unit = to_unit(train_x)
+    hyper: dict[str, Any] = {
+        "in_channels": channels,
+        "num_classes": len(snapshot.label_map),
+        "width": config.width,
+        "blocks": config.blocks,
+        "input_size": config.input_size,
+        "mean": float(unit.mean()),
+        "std": max(float(unit.std()), 1e-3),
+        "config": config.as_dict(),
+    }
+    del unit
+    torch.manual_seed(config.seed)
+    network = build(ARCHITECTURE, hyper).to(device)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(config.seed)
+    cpu_generator = torch.Generator()
+    cpu_generator.manual_seed(config.seed)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    n = len(train_x)
+    steps_per_epoch = len(_epoch_batches(n, config.batch_size, config.min_steps_per_epoch, torch.Generator()))
+    total_steps = steps_per_epoch * config.epochs
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=0.15
+    )
+
+    history: list[EpochStats] = []
+    best_key: tuple[float, float] | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    stale_epochs = 0
+    step = 0
+    images_seen = 0
+    train_seconds = 0.0
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        started = time.perf_counter()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for batch_index in _epoch_batches(n, config.batch_size, config.min_steps_per_epoch, cpu_generator):
+            state.check()
+            index = batch_index.to(device)
+            inputs = normalize(augment(to_unit(train_x[index]), config, generator), hyper)
+            targets = train_y[index]
+            logits = network(inputs)
+            loss = F.cross_entropy(logits, targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if step < total_steps - 1:
+                scheduler.step()
+            step += 1
+            size = len(index)
+            loss_sum += float(loss.detach()) * size
+            correct += int((logits.detach().argmax(1) == targets).sum())
+            seen += size
+            state.report(step, total_steps, f"epoch {epoch}/{config.epochs}")
+        elapsed = time.perf_counter() - started
+        train_seconds += elapsed
+        images_seen += seen
+        val_loss = val_acc = None
+        if len(val_x):
+            probs, _ = evaluate(network, val_x, hyper)
+            val_t = val_y.cpu().numpy()
+            val_loss = float(-np.log(np.clip(probs[np.arange(len(val_t)), val_t], 1e-12, 1)).mean())
+            val_acc = float((probs.argmax(1) == val_t).mean())
+        stats = EpochStats(
+            epoch, config.epochs, loss_sum / max(seen, 1), correct / max(seen, 1), val_loss, val_acc,
+            elapsed, seen / max(elapsed, 1e-9),
+        )  # fmt: skip
+        history.append(stats)
+        state.report(step, total_steps, _epoch_message(stats), force=True)
+        if on_epoch is not None:
+            on_epoch(stats)
+        if val_acc is None or val_loss is None:
+            continue
+        key = (val_acc, -val_loss)
+        if best_key is None or key > best_key:
+            best_key, stale_epochs = key, 0
+            best_state = copy.deepcopy(network.state_dict())
+        else:
+            stale_epochs += 1
+            if stale_epochs >= config.patience:
+                break
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    state.check()
+
+    metrics = _evaluate_all(network, tensors, snapshot, hyper, device)
+    metrics["history"] = [stats.__dict__ for stats in history]
+    metrics["images_per_second"] = images_seen / max(train_seconds, 1e-9)
+    metrics["train_seconds"] = train_seconds
+    metrics["carved_val"] = snapshot.carved_val
+    metrics["device"] = device.type
+    train_ids = list(snapshot.train.sample_ids)
+    save_weights(weights, network, train_ids)
+    state.check()
+
+    activate, reason = _activation_decision(store, config, snapshot, metrics)
+    with store.transaction():
+        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
+        if activate:
+            store.models.set_active(version)
+        store.audit.record(
+            user, "train finished", "model", version, {"state": "training"},
+            {"state": "active" if activate else "ready", "reason": reason},
+        )  # fmt: skip
+    return TrainResult(
+        model=store.models.get(version),
+        activated=activate,
+        reason=reason,
+        history=history,
+        train_ids=train_ids,
+        images_per_second=metrics["images_per_second"],
+    )
+
+
+def _epoch_message(stats: EpochStats) -> str:
+    text = f"epoch {stats.epoch}/{stats.epochs} loss {stats.train_loss:.3f} acc {stats.train_accuracy:.3f}"
+    if stats.val_accuracy is not None and stats.val_loss is not None:
+        text += f" val_loss {stats.val_loss:.3f} val_acc {stats.val_accuracy:.3f}"
+    return text
+
+
+def _evaluate_all(
+    network: SmallResNet,
+    tensors: dict[str, torch.Tensor],
+    snapshot: LabelSnapshot,
+    hyper: dict[str, Any],
+    device: torch.device,
+) -> dict[str, Any]:
+    """Reports on validation and test; the top level (what `s2ide models` shows) is test when
+    there is a test split, else validation, else the training data itself (said in evaluated_on)."""
+    reports: dict[str, Any] = {}
+    for name, split in (("validation", snapshot.val), ("test", snapshot.test), ("train", snapshot.train)):
+        key = {"validation": "val"}.get(name, name)
+        if len(split) == 0:
+            reports[name] = None
+            continue
+        probs, _ = evaluate(network, tensors[key], hyper)
+        reports[name] = classification_report(np.array(split.targets), probs, snapshot.names)
+    chosen = next(name for name in ("test", "validation", "train") if reports[name] is not None)
+    metrics: dict[str, Any] = {key: value for key, value in reports[chosen].items()}
+    metrics["evaluated_on"] = chosen
+    metrics["validation"] = reports["validation"]
+    metrics["test"] = reports["test"]
+    metrics["train_accuracy"] = reports["train"]["accuracy"] if reports["train"] else None
+    metrics["validation_ids"] = list(snapshot.val.sample_ids)
+    return metrics
+
+
+def _activation_decision(
+    store: Store, config: TrainConfig, snapshot: LabelSnapshot, metrics: dict[str, Any]
+) -> tuple[bool, str]:
+    rule = ActivationRule(config.activation)
+    active = store.models.active()
+    if rule is ActivationRule.ALWAYS:
+        return True, "activated: the project activates every new version"
+    if rule is ActivationRule.NEVER:
+        return False, "not activated: the project activates versions by hand"
+    if active is None:
+        return True, "activated: there was no active model"
+    new_score = (metrics.get("validation") or {}).get("accuracy")
+    if new_score is None:
+        return False, f"not activated: no validation samples to compare it with {active.version}"
+    old_score = _score_on(store, active, snapshot)
+    if old_score is None:
+        old_score = active.val_score
+    if old_score is None:
+        return True, f"activated: {active.version} has no validation score"
+    if new_score + 1e-9 >= old_score:
+        return True, f"activated: validation accuracy {new_score:.3f} >= {old_score:.3f} of {active.version}"
+    return False, f"not activated: validation accuracy {new_score:.3f} < {old_score:.3f} of {active.version}"
+
+
+def _score_on(store: Store, model: ModelVersion, snapshot: LabelSnapshot) -> float | None:
+    """The active model's accuracy on this run's validation samples, from its stored
+    out-of-sample predictions (None when it has not predicted most of them)."""
+    if len(snapshot.val) == 0:
+        return None
+    arrays = store.predictions.arrays(model.version, with_embeddings=False)
+    position = {int(s): i for i, s in enumerate(arrays.sample_ids)}
+    label_ids = [int(entry["id"]) for entry in snapshot.label_map]
+    hits = total = 0
+    for sample_id, target in zip(snapshot.val.sample_ids, snapshot.val.targets):
+        index = position.get(sample_id)
+        if index is None or arrays.in_training[index]:
+            continue
+        total += 1
+        hits += int(arrays.label_ids[index] == label_ids[target])
+    if total < max(1, len(snapshot.val) // 2):
+        return None
+    return hits / total

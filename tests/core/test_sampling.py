@@ -1,0 +1,160 @@
+"""Sampling strategies on hand-made probabilities with known answers, and the project queue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from s2ide.core.errors import InvalidInputError, PermissionDenied
+from s2ide.core.labeling import set_tag
+from s2ide.core.sampling import (
+    Strategy,
+    build_queue,
+    cross_entropy,
+    diversity_order,
+    entropy,
+    get_strategy,
+    k_center_greedy,
+    least_confidence,
+    margin,
+    set_strategy,
+    uncertainty_order,
+)
+from s2ide.core.store.models import NewModel
+
+# row 0: sure; row 1: two-way tie; row 2: spread over three; row 3: fairly sure
+PROBS = np.array(
+    [
+        [0.98, 0.01, 0.01],
+        [0.50, 0.49, 0.01],
+        [0.34, 0.33, 0.33],
+        [0.80, 0.15, 0.05],
+    ]
+)
+
+
+def test_uncertainty_measures() -> None:
+    assert least_confidence(PROBS).tolist() == pytest.approx([0.02, 0.50, 0.66, 0.20])
+    assert margin(PROBS).tolist() == pytest.approx([0.97, 0.01, 0.01, 0.65])
+    assert entropy(PROBS)[2] == pytest.approx(np.log(3), abs=1e-3)
+    assert cross_entropy(PROBS, np.array([0, -1, 2, 1]))[[0, 2, 3]].tolist() == pytest.approx(
+        [-np.log(0.98), -np.log(0.33), -np.log(0.15)]
+    )
+    assert np.isnan(cross_entropy(PROBS, np.array([0, -1, 2, 1]))[1])
+
+
+def test_orders_put_the_most_uncertain_first() -> None:
+    assert uncertainty_order(Strategy.LEAST_CONFIDENCE, PROBS).tolist() == [2, 1, 3, 0]
+    assert uncertainty_order(Strategy.MARGIN, PROBS).tolist() == [1, 2, 3, 0]  # tie kept in order
+    assert uncertainty_order(Strategy.ENTROPY, PROBS).tolist() == [2, 1, 3, 0]
+    with pytest.raises(InvalidInputError):
+        uncertainty_order(Strategy.RANDOM, PROBS)
+
+
+def test_margin_and_entropy_disagree_where_they_should() -> None:
+    # a near tie of two classes (small margin, low entropy) against mass spread thin over four
+    probs = np.array([[0.5, 0.45, 0.05, 0.0], [0.4, 0.2, 0.2, 0.2]])
+    assert uncertainty_order(Strategy.MARGIN, probs).tolist() == [0, 1]
+    assert uncertainty_order(Strategy.ENTROPY, probs).tolist() == [1, 0]
+
+
+def test_k_center_picks_spread_out_points() -> None:
+    points = np.array([[0, 0], [0.1, 0], [10, 0], [10.1, 0], [0, 10]], dtype=float)
+    picks = k_center_greedy(points, 3)
+    assert picks.tolist() == [0, 3, 4]  # 3 is the farthest from 0, then 4 from both
+    # with a labeled center near (10, 0) the first pick is the farthest from it
+    assert k_center_greedy(points, 1, centers=np.array([[10.0, 0.0]]))[0] == 4
+
+
+def test_diversity_chooses_among_the_uncertain_but_spreads() -> None:
+    # rows 0-2 uncertain but rows 0 and 1 are the same point; row 3 is sure
+    # rows 0-3 are the uncertain pool; 0 and 1 sit on one point; row 4 is sure (and far away)
+    probs = np.array([[0.5, 0.5], [0.51, 0.49], [0.55, 0.45], [0.6, 0.4], [0.99, 0.01]])
+    emb = np.array([[0, 0], [0, 0.01], [5, 5], [1, 1], [9, 9]], dtype=float)
+    order = diversity_order(probs, emb, k=2, pool_factor=2)
+    assert order[:2].tolist() == [0, 2]
+    assert order.tolist() == [0, 2, 1, 3, 4]
+
+
+def test_strategy_is_an_engineers_choice(project) -> None:
+    assert get_strategy(project.store) is Strategy.MARGIN
+    with pytest.raises(PermissionDenied):
+        set_strategy(project.store, "entropy", "lara")
+    assert set_strategy(project.store, "entropy", "eng") is Strategy.ENTROPY
+    assert get_strategy(project.store) is Strategy.ENTROPY
+    with pytest.raises(InvalidInputError, match="unknown strategy"):
+        set_strategy(project.store, "bogus", "eng")
+
+
+def _with_predictions(project, probs_by_row):
+    """Clear every tag, then store an active model's predictions for each sample."""
+    store = project.store
+    ids = store.samples.ids()
+    for sid in ids:
+        set_tag(store, sid, None, "lara")
+    labels = store.labels.list()
+    with store.transaction():
+        model = store.models.add(
+            NewModel("classify", "resnet", label_map=[{"id": lb.id, "name": lb.name} for lb in labels], state="ready")
+        )
+        store.models.set_active(model.version)
+        rows = []
+        for sid, p in zip(ids, probs_by_row):
+            p = np.array(p, dtype=np.float32)
+            rows.append(
+                {
+                    "sample_id": sid,
+                    "label_id": labels[int(p.argmax())].id,
+                    "score": float(p.max()),
+                    "probabilities": p,
+                    "embedding": np.array([sid, 0], dtype=np.float32),
+                }
+            )
+        store.predictions.put_many(model.version, rows)
+    return ids, labels
+
+
+def test_queue_follows_the_strategy_and_skips_labeled_and_escalated(filled_project) -> None:
+    probs = [[0.9, 0.1], [0.55, 0.45], [0.7, 0.3], [0.51, 0.49], [0.99, 0.01]]
+    ids, labels = _with_predictions(filled_project, probs)
+    store = filled_project.store
+    queue = build_queue(store, Strategy.MARGIN)
+    assert [e.sample_id for e in queue] == [ids[3], ids[1], ids[2], ids[0], ids[4]]
+    assert queue[0].label_id == labels[0].id and queue[0].score == pytest.approx(0.51)
+    set_tag(store, ids[3], labels[0].id, "lara")
+    with store.transaction():
+        store.samples.set_status(ids[1], "escalated")
+    assert [e.sample_id for e in build_queue(store, Strategy.MARGIN, limit=2)] == [ids[2], ids[0]]
+    random_a = [e.sample_id for e in build_queue(store, Strategy.RANDOM, seed=1)]
+    assert sorted(random_a) == sorted([ids[0], ids[2], ids[4]])
+    assert random_a == [e.sample_id for e in build_queue(store, Strategy.RANDOM, seed=1)]
+
+
+def test_disagreement_ranks_contradicted_labels_by_loss(filled_project) -> None:
+    probs = [[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.51, 0.49], [0.99, 0.01]]
+    ids, labels = _with_predictions(filled_project, probs)
+    store = filled_project.store
+    cat, dog = labels[0].id, labels[1].id
+    for sid in ids[:3]:
+        set_tag(store, sid, dog, "lara")  # the model says cat for all three
+    set_tag(store, ids[4], cat, "lara")  # agrees
+    queue = build_queue(store, Strategy.DISAGREEMENT)
+    assert [e.sample_id for e in queue] == [ids[0], ids[2], ids[1]]
+    assert queue[0].priority == pytest.approx(-np.log(0.1), rel=1e-4)
+
+
+def test_queue_without_a_model_keeps_the_default_order(filled_project) -> None:
+    store = filled_project.store
+    ids = store.samples.ids()
+    for sid in ids:
+        set_tag(store, sid, None, "lara")
+    assert [e.sample_id for e in build_queue(store, Strategy.ENTROPY)] == ids
+    assert build_queue(store, Strategy.DISAGREEMENT) == []
+
+
+def test_diversity_queue_uses_embeddings(filled_project) -> None:
+    probs = [[0.5, 0.5]] * 5
+    ids, _ = _with_predictions(filled_project, probs)
+    queue = build_queue(filled_project.store, Strategy.DIVERSITY, limit=2)
+    # embeddings are (sample id, 0): the two ends of the line are farthest apart
+    assert {e.sample_id for e in queue} == {ids[0], ids[-1]}

@@ -1,0 +1,159 @@
+"""Training for real on a small digits subset, the registry's rules, and runs that must fail cleanly."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from s2ide.core.errors import Cancelled, PermissionDenied
+from s2ide.core.labeling import set_tag
+from s2ide.core.ml_settings import load_train_config
+from s2ide.core.tasks import TaskState
+from s2ide.ml.data import TrainingDataError, carve_validation, take_snapshot
+from s2ide.ml.loop import retrain
+from s2ide.ml.registry import activate
+from s2ide.ml.train import TrainingFailed, train
+
+
+def test_trained_model_is_registered_active_and_accurate(trained) -> None:
+    store = trained.store
+    model = store.models.active()
+    assert model is not None and model.version == "v1"
+    assert (trained.models_dir / model.weights_file).is_file()
+    assert model.metrics["evaluated_on"] == "test"
+    assert model.metrics["accuracy"] > 0.8  # 10 classes, ~120 training images at 16x16
+    assert model.metrics["test"]["n"] == 100
+    assert model.metrics["validation"]["n"] >= 10  # carved out of the train labels
+    assert model.metrics["carved_val"] is True
+    assert 0 <= model.metrics["calibration"]["ece"] <= 1
+    assert model.trained_on == 150
+    assert len(model.metrics["history"]) >= 1
+    assert model.hyperparameters["in_channels"] == 1  # digits are grayscale
+    # the user's splits were not rewritten by the carve-out
+    assert store.stats.summary()["splits"] == {"train": 210, "test": 100}
+
+
+def test_predictions_store_every_field(trained) -> None:
+    store = trained.store
+    model = store.models.active()
+    arrays = store.predictions.arrays(model.version)
+    assert len(arrays) == store.samples.count() == 310
+    assert arrays.probabilities.shape == (310, 10)
+    assert np.allclose(arrays.probabilities.sum(1), 1, atol=1e-4)
+    assert np.allclose(arrays.scores, arrays.probabilities.max(1), atol=1e-5)
+    assert np.allclose(arrays.least_confidence, 1 - arrays.scores, atol=1e-5)
+    assert (arrays.margin >= 0).all() and (arrays.entropy >= 0).all()
+    assert arrays.embeddings is not None and arrays.embeddings.shape == (310, 32)
+    tagged = {r["id"]: r["label_id"] for r in store.samples.rows() if r["label_id"] is not None}
+    has_loss = ~np.isnan(arrays.loss)
+    assert set(arrays.sample_ids[has_loss].tolist()) == set(tagged)
+    # the carved validation samples and the unlabeled ones are out of sample
+    assert 100 <= arrays.in_training.sum() < 150
+    val_ids = set(model.metrics["validation_ids"])
+    assert not arrays.in_training[np.isin(arrays.sample_ids, list(val_ids))].any()
+    one = store.predictions.get(int(arrays.sample_ids[0]), model.version)
+    assert one is not None and one.embedding.dtype == np.float16
+
+
+def test_validation_carve_is_stratified_and_stable(digits) -> None:
+    snap = take_snapshot(digits, digits.store, 0.2)
+    assert snap.carved_val and len(snap.val) > 0
+    assert set(snap.val.targets) == set(snap.train.targets)  # every class in both
+    again = take_snapshot(digits, digits.store, 0.2)
+    assert again.val.sample_ids == snap.val.sample_ids
+    keep, _ = carve_validation(snap.train, 0.99)
+    assert set(keep.targets) == set(snap.train.targets)  # a class never loses its last sample
+
+
+def test_activation_rule_and_engineer_activation(trained) -> None:
+    store = trained.store
+    config = load_train_config(store)
+    config.activation = "never"
+    result = train(trained, config, TaskState(), user="eng")
+    assert not result.activated and "by hand" in result.reason
+    assert store.models.active().version == "v1"
+    assert store.models.get(result.model.version).state == "ready"
+    with pytest.raises(PermissionDenied):
+        activate(trained, store, result.model.version, "lara")
+    activate(trained, store, result.model.version, "eng")
+    assert store.models.active().version == result.model.version
+    assert store.models.get("v1").state == "ready"
+    assert store.audit.list(entity="model", entity_id=result.model.version)[0].action == "activate"
+
+
+def test_if_not_worse_compares_on_the_same_validation_samples(trained) -> None:
+    store = trained.store
+    config = load_train_config(store)
+    config.epochs = 1  # a weak model: worse than the active one on validation
+    result = train(trained, config, TaskState(), user="eng")
+    assert not result.activated and "<" in result.reason
+    assert store.models.active().version == "v1"
+
+
+def test_no_labels_and_one_class_are_refused(digits) -> None:
+    store = digits.store
+    labeled = [r["id"] for r in store.samples.rows() if r["label_id"] is not None and r["split"] == "train"]
+    one = store.labels.by_name("one")
+    for sid in labeled:
+        set_tag(store, sid, one.id, "lara")
+    with pytest.raises(TrainingDataError, match="all 150 training labels are 'one'"):
+        train(digits)
+    for sid in labeled:
+        set_tag(store, sid, None, "lara")
+    with pytest.raises(TrainingDataError, match="no labeled training samples"):
+        retrain(digits)
+    assert store.models.count() == 0
+
+
+def test_a_corrupt_image_fails_the_run_and_keeps_the_active_model(trained) -> None:
+    store = trained.store
+    row = next(r for r in store.samples.rows() if r["label_id"] is not None and r["split"] == "train")
+    trained.image_path(row["path"]).write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    with pytest.raises(TrainingFailed, match=row["path"].split("/")[-1]):
+        retrain(trained)
+    assert store.models.active().version == "v1"
+    failed = store.models.get("v2")
+    assert failed.state == "failed" and "image" in failed.metrics["error"]
+    assert not (trained.models_dir / "v2.safetensors").exists()
+
+
+def test_out_of_memory_is_reported_and_changes_nothing(trained, monkeypatch) -> None:
+    from s2ide.ml import nets
+
+    def boom(self, x):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(nets.SmallResNet, "forward", boom)
+    with pytest.raises(TrainingFailed, match="out of memory"):
+        train(trained)
+    assert trained.store.models.active().version == "v1"
+
+
+def test_cancel_stops_within_a_second_and_leaves_no_version(trained) -> None:
+    config = load_train_config(trained.store)
+    config.epochs = 200
+    state = TaskState()
+    errors: list[BaseException] = []
+    started = threading.Event()
+    state._on_progress = lambda p: started.set()  # first batch reported: training is under way
+
+    def run() -> None:
+        try:
+            train(trained, config, state)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert started.wait(30)
+    time.sleep(0.2)
+    asked = time.monotonic()
+    state.cancel()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - asked < 1.0
+    assert len(errors) == 1 and isinstance(errors[0], Cancelled)
+    store = trained.store
+    assert store.models.active().version == "v1" and store.models.count() == 1

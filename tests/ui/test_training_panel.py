@@ -1,0 +1,120 @@
+"""The training dock: a real short training in a TaskRunner, cancel, failures, activation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.ml.conftest import digits, digits_base, trained, trained_base  # noqa: F401 (fixtures)
+from tests.ml.digits import FAST_CONFIG
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+def _panel(qtbot, project, user="eng", **config):
+    from s2ide.ui.context import AppContext
+    from s2ide.ui.ml_feature import ModelJobs
+    from s2ide.ui.widgets.training_panel import QtTrainingPanel
+
+    ctx = AppContext()
+    ctx.open_project(project.path)
+    ctx.set_user(user)
+    jobs = ModelJobs(ctx)
+    jobs.config_override = dataclasses.replace(FAST_CONFIG, **config)
+    panel = QtTrainingPanel(ctx, jobs)
+    qtbot.addWidget(panel)
+    panel.show()
+    return ctx, jobs, panel
+
+
+def test_train_button_trains_in_the_background_and_the_table_updates(qtbot, digits) -> None:  # noqa: F811
+    ctx, jobs, panel = _panel(qtbot, digits, epochs=6)
+    assert panel.table_model.rowCount() == 0
+    with qtbot.waitSignals([ctx.modelsChanged, ctx.predictionsChanged], timeout=60000):
+        panel.train_button.click()
+        assert jobs.running and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not jobs.running)
+    assert panel.table_model.rowCount() == 1
+    model = panel.table_model.models[0]
+    assert model.version == "v1" and model.state == "active"
+    assert len(panel.history) == 6  # one live point per epoch
+    _widget, curves = panel._plots
+    assert len(curves["train_loss"].getData()[0]) == 6
+    assert "v1:" in panel.status.text()
+    assert ctx.store.predictions.count("v1") == 310
+    jobs.runner.shutdown()
+    ctx.close_project()
+
+
+def test_cancel_from_the_panel_is_quick_and_keeps_nothing(qtbot, trained) -> None:  # noqa: F811
+    ctx, jobs, panel = _panel(qtbot, trained, epochs=300)
+    with qtbot.waitSignal(jobs.epochDone, timeout=30000):
+        panel.train_button.click()
+    with qtbot.waitSignal(jobs.jobFailed, timeout=1000) as blocker:
+        panel.cancel_button.click()
+    assert "cancelled" in blocker.args[0]
+    qtbot.waitUntil(lambda: not jobs.running, timeout=1000)
+    assert [m.version for m in panel.table_model.models] == ["v1"]
+    assert ctx.store.models.active().version == "v1"
+    jobs.runner.shutdown()
+    ctx.close_project()
+
+
+def test_training_without_labels_says_why_in_the_panel(qtbot, digits) -> None:  # noqa: F811
+    from s2ide.core.labeling import set_tag
+
+    for row in digits.store.samples.rows():
+        if row["split"] == "train" and row["label_id"] is not None:
+            set_tag(digits.store, row["id"], None, "lara")
+    ctx, jobs, panel = _panel(qtbot, digits)
+    with qtbot.waitSignal(jobs.jobFailed, timeout=30000):
+        panel.train_button.click()
+    assert "no labeled training samples" in panel.status.text()
+    assert panel.table_model.rowCount() == 0 and panel.train_button.isEnabled()
+    jobs.runner.shutdown()
+    ctx.close_project()
+
+
+def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None:  # noqa: F811
+    from s2ide.core.ml_settings import load_train_config
+    from s2ide.core.sampling import get_strategy
+    from s2ide.ml.train import train
+
+    config = load_train_config(trained.store)
+    config.activation = "never"
+    config.epochs = 2
+    train(trained, config)
+    ctx, jobs, panel = _panel(qtbot, trained, user="lara")
+    panel.table.selectRow(0)  # newest first: v2
+    assert panel.selected_version() == "v2"
+    assert not panel.activate_button.isEnabled() and not panel.strategy.isEnabled()
+    ctx.set_user("eng")
+    assert panel.activate_button.isEnabled() and panel.strategy.isEnabled()
+    with qtbot.waitSignal(jobs.jobFinished, timeout=30000):
+        panel.activate_button.click()
+    qtbot.waitUntil(lambda: not jobs.running)
+    assert ctx.store.models.active().version == "v2"
+    assert ctx.store.predictions.count("v2") == 310  # it predicted on activation
+    panel.strategy.setCurrentIndex(panel.strategy.findData("entropy"))
+    assert get_strategy(ctx.store).value == "entropy"
+    jobs.runner.shutdown()
+    ctx.close_project()
+
+
+def test_auto_retrain_after_n_new_labels(qtbot, trained) -> None:  # noqa: F811
+    from s2ide.core.labeling import set_tag
+    from s2ide.core.ml_settings import LoopSettings, save_loop_settings
+
+    save_loop_settings(trained.store, LoopSettings(retrain_after=3), "eng")
+    ctx, jobs, _ = _panel(qtbot, trained, epochs=2)
+    unlabeled = [r["id"] for r in ctx.store.samples.rows() if r["label_id"] is None][:3]
+    label = ctx.labels()[0].id
+    with qtbot.waitSignal(jobs.trainingStarted, timeout=5000):
+        for sid in unlabeled:
+            set_tag(ctx.store, sid, label, "eng")
+            ctx.notify_annotations(sid)
+    qtbot.waitUntil(lambda: not jobs.running, timeout=60000)
+    assert ctx.store.models.count() == 2
+    jobs.runner.shutdown()
+    ctx.close_project()
