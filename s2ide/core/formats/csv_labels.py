@@ -2,6 +2,7 @@
 
 Paths are relative to the CSV's folder or absolute. Rows for images already in the project set
 their labels (source `import`); rows for new images import them too. A header row is optional.
+Export writes `labels.csv` (header path,label,split) for the samples that have a tag.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import csv
 from pathlib import Path
 
 from s2ide.core.errors import ImportFormatError
+from s2ide.core.exporting import ExportJob, ImagesMode
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.store.schema import SPLITS
+from s2ide.core.tasks import TaskState
 
 NAME = "csv"
 
@@ -55,3 +58,32 @@ def read(src: Path) -> ImportPlan:
     if not plan.items and not plan.problems:
         raise ImportFormatError(f"{src}: no rows")
     return plan
+
+
+# -- export ----------------------------------------------------------------------------------
+
+IMAGE_MODES = (ImagesMode.NONE, ImagesMode.COPY, ImagesMode.LINK)
+CSV_FILE = "labels.csv"
+
+
+def export(job: ExportJob, out: Path, state: TaskState) -> None:
+    """`labels.csv` of path,label,split for tagged samples: absolute paths, or images/ when copied."""
+    total = len(job.samples)
+    with (out / CSV_FILE).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label", "split"])
+        for index, sample in enumerate(job.samples):
+            if index % 256 == 0:
+                state.check()
+                state.report(index, total, "writing CSV")
+            job.report.unsupported.update(ann.kind for ann in sample.annotations)
+            if not sample.tag:
+                continue
+            if job.images == ImagesMode.NONE:
+                path = sample.path.resolve().as_posix()
+            else:
+                job.place_image(sample, out / "images" / sample.name)
+                path = f"images/{sample.name}"
+            writer.writerow([path, sample.tag, "" if sample.split == "none" else sample.split])
+            job.report.images += 1
+            job.report.annotations += 1
