@@ -17,13 +17,16 @@ from s2ide.core.store.schema import SPLITS
 from s2ide.core.tasks import TaskState
 
 NAME = "csv"
+CSV_FILE = "labels.csv"
 
 
 def detect(src: Path) -> bool:
-    return src.is_file() and src.suffix.lower() == ".csv"
+    return (src.is_file() and src.suffix.lower() == ".csv") or (src / CSV_FILE).is_file()
 
 
 def read(src: Path) -> ImportPlan:
+    if src.is_dir() and (src / CSV_FILE).is_file():
+        src = src / CSV_FILE  # a folder written by `s2ide export --format csv`
     if not src.is_file():
         raise ImportFormatError(f"{src}: no such file")
     try:
@@ -63,7 +66,6 @@ def read(src: Path) -> ImportPlan:
 # -- export ----------------------------------------------------------------------------------
 
 IMAGE_MODES = (ImagesMode.NONE, ImagesMode.COPY, ImagesMode.LINK)
-CSV_FILE = "labels.csv"
 
 
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
