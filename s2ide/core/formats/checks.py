@@ -125,6 +125,15 @@ def expect_size(width: Any, height: Any, where: str) -> tuple[int, int]:
     return w, h
 
 
+def path_problem(text: str) -> str | None:
+    """Why a path written in a file cannot name a file on this system, or None."""
+    if "\x00" in text:
+        return "the path contains a NUL character"
+    if len(text) > 4096 or any(len(part) > 255 for part in text.replace("\\", "/").split("/")):
+        return "the path is too long"
+    return None
+
+
 def safe_path(root: Path, name: Any, where: str, base: Path | None = None) -> Path:
     """`name` (relative to `base`, default root) as a path that must stay inside `root`.
 
@@ -132,6 +141,9 @@ def safe_path(root: Path, name: Any, where: str, base: Path | None = None) -> Pa
     refused: an annotation file must never make s2ide read files it was not given.
     """
     name = expect_str(name, where)
+    problem = path_problem(name)
+    if problem is not None:
+        raise ImportFormatError(f"{where}: {problem}")
     posix = name.replace("\\", "/")
     if len(posix) > 1 and posix[1] == ":" and not Path(posix).is_absolute():
         raise ImportFormatError(f"{where}: path {name!r} names another drive")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.exporting import ExportJob, ImagesMode
+from s2ide.core.formats import checks
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.store.schema import SPLITS
 from s2ide.core.tasks import TaskState
@@ -50,6 +51,10 @@ def read(src: Path) -> ImportPlan:
         split = cells[2].lower() if len(cells) == 3 and cells[2] else None
         if not path_text:
             plan.problems.append(f"{src}:{number}: empty path")
+            continue
+        bad = checks.path_problem(path_text)
+        if bad is not None:
+            plan.problems.append(f"{src}:{number}: {bad}")
             continue
         if split is not None and split not in SPLITS:
             plan.problems.append(f"{src}:{number}: unknown split {split!r}")
