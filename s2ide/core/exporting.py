@@ -125,13 +125,14 @@ class Exporter(Protocol):
 
 
 def unique_names(samples: list[ExportSample]) -> None:
-    """Give each sample a file name unique in the export: its own, else with its id added."""
+    """Give each sample a file name whose stem is unique in the export (label files are named by
+    stem): its own name, else with its id added."""
     taken: set[str] = set()
     for sample in samples:
         name = sample.path.name
-        if name.lower() in taken:
+        if sample.path.stem.lower() in taken:
             name = f"{sample.path.stem}_{sample.id}{sample.path.suffix}"
-        taken.add(name.lower())
+        taken.add(Path(name).stem.lower())
         sample.name = name
 
 

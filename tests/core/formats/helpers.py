@@ -99,7 +99,9 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def reimport(dest: Path, fmt: str, project_path: Path, labels: list[str] | None = None, **options: Any) -> tuple[Project, ImportReport]:
+def reimport(
+    dest: Path, fmt: str, project_path: Path, labels: list[str] | None = None, **options: Any
+) -> tuple[Project, ImportReport]:
     """A fresh project (no labels unless given) with `dest` imported in `fmt`."""
     project = Project.create(project_path, labels or [], task="detect")
     report = run_import(project, read_plan(dest, fmt), ImportOptions(**options), TaskState())

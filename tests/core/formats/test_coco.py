@@ -30,7 +30,7 @@ def exported(tmp_path: Path):
 
 
 def test_pycocotools_loads_the_export_and_agrees(exported) -> None:
-    project, out, report = exported
+    _project, out, report = exported
     assert report.images == 3 and report.annotations == 6
     assert any("point" in note for note in report.skipped)
     api = COCO(str(out / "annotations.json"))
@@ -82,12 +82,30 @@ def test_reads_cvat_style_rle_crowds_and_uncompressed_counts(tmp_path: Path) -> 
         "images": [{"id": 7, "file_name": "x.png", "width": 6, "height": 4}],
         "categories": [{"id": 3, "name": "blob"}, {"id": 4, "name": "other"}],
         "annotations": [
-            {"id": 1, "image_id": 7, "category_id": 3, "iscrowd": 1, "bbox": [2, 1, 3, 2],
-             "segmentation": {"size": [4, 6], "counts": compressed["counts"].decode()}},
-            {"id": 2, "image_id": 7, "category_id": 4, "iscrowd": 1, "bbox": [2, 1, 3, 2],
-             "segmentation": {"size": [4, 6], "counts": coco.rle.encode(mask)}},
-            {"id": 3, "image_id": 7, "category_id": 4, "bbox": [0, 0, 2, 2], "segmentation": [],
-             "attributes": {"rotation": 15.0}},
+            {
+                "id": 1,
+                "image_id": 7,
+                "category_id": 3,
+                "iscrowd": 1,
+                "bbox": [2, 1, 3, 2],
+                "segmentation": {"size": [4, 6], "counts": compressed["counts"].decode()},
+            },
+            {
+                "id": 2,
+                "image_id": 7,
+                "category_id": 4,
+                "iscrowd": 1,
+                "bbox": [2, 1, 3, 2],
+                "segmentation": {"size": [4, 6], "counts": coco.rle.encode(mask)},
+            },
+            {
+                "id": 3,
+                "image_id": 7,
+                "category_id": 4,
+                "bbox": [0, 0, 2, 2],
+                "segmentation": [],
+                "attributes": {"rotation": 15.0},
+            },
         ],
     }
     (tmp_path / "ds" / "annotations.json").write_text(json.dumps(doc))

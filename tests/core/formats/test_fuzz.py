@@ -39,7 +39,9 @@ numbers = st.one_of(
     st.sampled_from([0, 1, 47, 48, 63, 64, 1e308, -1e308, 2**63, 0.5]),
 )
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=8), st.sampled_from(["a.png", "../a.png", "/etc/passwd"])),
+    st.one_of(
+        st.none(), st.booleans(), numbers, st.text(max_size=8), st.sampled_from(["a.png", "../a.png", "/etc/passwd"])
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=6), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
     max_leaves=20,
 )
@@ -54,7 +56,9 @@ def _try(path: Path, fmt: str, apply: bool = False) -> None:
         assert str(exc) and "\n" not in str(exc).strip()
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("coco", "c.json"), ("labelme", "l.json"), ("voc", "v.xml"), ("csv", "x.csv")])
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("coco", "c.json"), ("labelme", "l.json"), ("voc", "v.xml"), ("csv", "x.csv")]
+)
 @FUZZ
 @given(data=st.binary(max_size=300))
 def test_random_bytes(fmt: str, name: str, data: bytes) -> None:
@@ -70,7 +74,12 @@ def _coco_annotation():
             "bbox": st.one_of(st.lists(numbers, min_size=0, max_size=5), json_values),
             "segmentation": st.one_of(
                 st.lists(st.lists(numbers, max_size=9), max_size=2),
-                st.fixed_dictionaries({"size": st.lists(numbers, max_size=3), "counts": st.one_of(st.text(max_size=12), st.lists(st.integers(-2, 4000), max_size=5))}),
+                st.fixed_dictionaries(
+                    {
+                        "size": st.lists(numbers, max_size=3),
+                        "counts": st.one_of(st.text(max_size=12), st.lists(st.integers(-2, 4000), max_size=5)),
+                    }
+                ),
                 json_values,
             ),
             "iscrowd": numbers,
@@ -82,8 +91,10 @@ def _coco_annotation():
 @FUZZ
 @given(
     images=st.lists(
-        st.fixed_dictionaries({"id": st.sampled_from([1, 2]), "file_name": st.sampled_from(["a.png", "../a.png", "x/../a.png", 5])},
-                              optional={"width": numbers, "height": numbers}),
+        st.fixed_dictionaries(
+            {"id": st.sampled_from([1, 2]), "file_name": st.sampled_from(["a.png", "../a.png", "x/../a.png", 5])},
+            optional={"width": numbers, "height": numbers},
+        ),
         max_size=2,
     ),
     annotations=st.lists(_coco_annotation(), max_size=4),
@@ -99,13 +110,22 @@ def test_coco_structured(images, annotations, categories) -> None:
 @given(
     shapes=st.lists(
         st.fixed_dictionaries(
-            {"label": st.one_of(st.just("cat"), json_values), "points": st.one_of(st.lists(st.lists(numbers, max_size=3), max_size=5), json_values)},
-            optional={"shape_type": st.sampled_from(["rectangle", "polygon", "point", "line", "linestrip", "circle", "rotation", "mask", "x", None]),
-                      "mask": st.one_of(st.text(max_size=12), st.just("iVBORw0KGgo="))},
+            {
+                "label": st.one_of(st.just("cat"), json_values),
+                "points": st.one_of(st.lists(st.lists(numbers, max_size=3), max_size=5), json_values),
+            },
+            optional={
+                "shape_type": st.sampled_from(
+                    ["rectangle", "polygon", "point", "line", "linestrip", "circle", "rotation", "mask", "x", None]
+                ),
+                "mask": st.one_of(st.text(max_size=12), st.just("iVBORw0KGgo=")),
+            },
         ),
         max_size=4,
     ),
-    extra=st.dictionaries(st.sampled_from(["imageWidth", "imageHeight", "flags", "imagePath"]), json_values, max_size=2),
+    extra=st.dictionaries(
+        st.sampled_from(["imageWidth", "imageHeight", "flags", "imagePath"]), json_values, max_size=2
+    ),
 )
 def test_labelme_structured(shapes, extra) -> None:
     path = ROOT / "data" / "lm.json"
@@ -113,13 +133,25 @@ def test_labelme_structured(shapes, extra) -> None:
     _try(path, "labelme", apply=True)
 
 
-tokens = st.sampled_from(["0", "1", "0.5", "1.5", "-0.1", "nan", "inf", "1e999", "x", "0.0", "0.99", "3", "-0", "1e-320"])
+tokens = st.sampled_from(
+    ["0", "1", "0.5", "1.5", "-0.1", "nan", "inf", "1e999", "x", "0.0", "0.99", "3", "-0", "1e-320"]
+)
 
 
 @FUZZ
 @given(
     lines=st.lists(st.lists(tokens, max_size=11).map(" ".join), max_size=4),
-    yaml=st.sampled_from(["names: [cat]\n", "names:\n  0: cat\n", "names: ['a\n", "task: obb\nnames: [cat]\n", "nc: 2\nnames: [a]\n", "train: ..\n", ""]),
+    yaml=st.sampled_from(
+        [
+            "names: [cat]\n",
+            "names:\n  0: cat\n",
+            "names: ['a\n",
+            "task: obb\nnames: [cat]\n",
+            "nc: 2\nnames: [a]\n",
+            "train: ..\n",
+            "",
+        ]
+    ),
 )
 def test_yolo_structured(lines, yaml) -> None:
     (ROOT / "data" / "labels" / "a.txt").write_text("\n".join(lines))
@@ -132,7 +164,12 @@ def test_yolo_structured(lines, yaml) -> None:
 
 @FUZZ
 @given(
-    fields=st.lists(st.tuples(st.sampled_from(["xmin", "ymin", "xmax", "ymax", "name", "x"]), st.one_of(tokens, st.text(max_size=5))), max_size=6),
+    fields=st.lists(
+        st.tuples(
+            st.sampled_from(["xmin", "ymin", "xmax", "ymax", "name", "x"]), st.one_of(tokens, st.text(max_size=5))
+        ),
+        max_size=6,
+    ),
     filename=st.sampled_from(["a.png", "../a.png", "", "/a.png", "<x>"]),
     size=st.tuples(tokens, tokens),
 )

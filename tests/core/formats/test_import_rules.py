@@ -27,10 +27,14 @@ def labeled(tmp_path: Path):
     project = make_project(tmp_path / "p", [("a.png", (64, 48)), ("b.png", (64, 48))])
     add(project, "a.png", "box", "cat", {"x": 1.0, "y": 1.0, "w": 5.0, "h": 5.0})
     src = tmp_path / "p-images"
-    _labelme(src, "a.png", [
-        {"label": "dog", "shape_type": "rectangle", "points": [[10, 10], [20, 20]]},
-        {"label": "cat", "shape_type": "rectangle", "points": [[1, 1], [6, 6]]},  # the same as the human box
-    ])
+    _labelme(
+        src,
+        "a.png",
+        [
+            {"label": "dog", "shape_type": "rectangle", "points": [[10, 10], [20, 20]]},
+            {"label": "cat", "shape_type": "rectangle", "points": [[1, 1], [6, 6]]},  # the same as the human box
+        ],
+    )
     yield project, src
     project.close()
 
@@ -98,7 +102,10 @@ def test_an_error_on_one_image_changes_nothing(labeled, tmp_path: Path) -> None:
 
 def test_box_outside_the_real_image_is_refused_at_apply_time(labeled) -> None:
     project, src = labeled
-    doc = {"shapes": [{"label": "cat", "shape_type": "rectangle", "points": [[100, 100], [120, 120]]}], "imagePath": "b.png"}
+    doc = {
+        "shapes": [{"label": "cat", "shape_type": "rectangle", "points": [[100, 100], [120, 120]]}],
+        "imagePath": "b.png",
+    }
     (src / "b.json").write_text(json.dumps(doc))
     before = shapes(project)
     with pytest.raises(ImportFormatError, match=r"b\.json: shapes\[0\]: box lies outside the 64x48 image"):

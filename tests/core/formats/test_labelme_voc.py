@@ -48,7 +48,12 @@ def test_reads_files_written_by_labelme_and_x_anylabeling(tmp_path: Path) -> Non
             {"label": "r2", "shape_type": "rectangle", "points": [[11, 7], [1, 2]]},
             {"label": "rot", "shape_type": "rotation", "points": [[10, 10], [20, 10], [20, 15], [10, 15]]},
             {"label": "c", "shape_type": "circle", "points": [[25, 20], [30, 20]]},
-            {"label": "m", "shape_type": "mask", "points": [[5, 6], [8, 8]], "mask": base64.b64encode(buffer.getvalue()).decode()},
+            {
+                "label": "m",
+                "shape_type": "mask",
+                "points": [[5, 6], [8, 8]],
+                "mask": base64.b64encode(buffer.getvalue()).decode(),
+            },
             {"label": "l", "shape_type": "line", "points": [[0, 0], [5, 5]]},
         ],
         "imagePath": "../img/p.jpg",
@@ -85,7 +90,10 @@ def test_voc_round_trip_splits_and_layout(tmp_path: Path) -> None:
     assert theirs["b.png"] == ours["b.png"]
     assert theirs["a.png"][0] == ours["a.png"][0]  # the upright box; the rotated one is exported as its bounds
     assert {r["path"].rsplit("/", 1)[-1]: r["split"] for r in fresh.store.samples.rows()} == {
-        "a.png": "train", "b.png": "val", "c.png": "none"}
+        "a.png": "train",
+        "b.png": "val",
+        "c.png": "none",
+    }
     fresh.close()
     project.close()
 

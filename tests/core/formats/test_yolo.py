@@ -104,5 +104,5 @@ def test_bad_lines_name_the_file_and_line(tmp_path: Path, line: str, problem: st
 def test_yaml_paths_outside_the_dataset_are_refused(tmp_path: Path) -> None:
     (tmp_path / "ds").mkdir()
     (tmp_path / "ds" / "data.yaml").write_text("train: ../../etc\nnames: [a]\n")
-    with pytest.raises(ImportFormatError, match="data.yaml: train: path '../../etc' leads outside"):
+    with pytest.raises(ImportFormatError, match=r"data\.yaml: train: path '\.\./\.\./etc' leads outside"):
         read_plan(tmp_path / "ds", "yolo")
