@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from s2ide import __version__
-from s2ide.cli import project_cmds
+from s2ide.cli import format_cmds, project_cmds
 from s2ide.core.errors import Cancelled, S2Error
 
-COMMAND_MODULES = [project_cmds]
+COMMAND_MODULES = [project_cmds, format_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:
