@@ -60,7 +60,7 @@ class ExportReport:
     def summary(self) -> str:
         text = f"exported {self.images} images, {self.annotations} annotations to {self.dest}"
         if self.skipped:
-            text += f" ({len(self.skipped)} notes)"
+            text += f" ({len(self.skipped)} note{'' if len(self.skipped) == 1 else 's'})"
         return text
 
 

@@ -69,7 +69,10 @@ def test_import_preview_creates_unknown_labels_and_imports(window, qtbot, tmp_pa
     with qtbot.waitSignal(dialog.reader.finished, timeout=20000):
         dialog.set_source(tmp_path / "lm")
     assert "3 images, 8 annotations, 2 unknown labels" in dialog.summary.text()
-    assert dialog.unknown_group.isVisibleTo(dialog) and "car, dog" in dialog.unknown_list.text()
+    assert (
+        dialog.unknown_group.isVisibleTo(dialog)
+        and "2 labels not in the project: car, dog" in dialog.unknown_list.text()
+    )
     assert not dialog.existing_group.isVisibleTo(dialog)
     failures = []
     feature.import_runner.failed.connect(failures.append)
@@ -93,7 +96,7 @@ def test_import_preview_asks_about_existing_annotations_and_skips(window, qtbot,
     with qtbot.waitSignal(dialog.reader.finished, timeout=20000):
         dialog.set_source(images, "labelme")
     assert dialog.existing_group.isVisibleTo(dialog) and dialog.merge.isChecked()
-    assert "1 images already have annotations" in dialog.existing_text.text()
+    assert "1 image in the project already annotated" in dialog.existing_text.text()
     dialog.skip.setChecked(True)
     dialog.unknown_skip.setChecked(True)
     assert dialog.options().on_existing == "skip" and dialog.options().unknown_labels == "skip"

@@ -49,6 +49,10 @@ def _read(project: Project, src: Path, fmt: str, state: TaskState) -> tuple[Impo
         project.close()  # this worker thread's own connection
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class ImportPreviewDialog(QDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,19 +187,20 @@ class ImportPreviewDialog(QDialog):
         text = f"<b>{preview.summary()}</b> ({self.plan.format})"
         if preview.tags:
             text += f"; {preview.tags} image tags"
-        text += f". {preview.new_images} images are new to the project."
+        text += f". {_count(preview.new_images, 'image')} new to the project."
         if preview.problems:
             text += f"<br>{len(preview.problems)} problem(s): {preview.problems[0]}"
         self.summary.setText(text)
         self.unknown_group.setVisible(bool(preview.unknown_labels))
         names = ", ".join(preview.unknown_labels[:12]) + (" …" if len(preview.unknown_labels) > 12 else "")
-        self.unknown_list.setText(f"{len(preview.unknown_labels)} labels are not in the project: {names}")
+        self.unknown_list.setText(f"{_count(len(preview.unknown_labels), 'label')} not in the project: {names}")
         self.existing_group.setVisible(preview.with_annotations > 0)
         self.existing_text.setText(
-            f"{preview.with_annotations} images already have annotations. Human edits are never overwritten "
-            "unless you choose Replace."
+            f"{_count(preview.with_annotations, 'image')} in the project already annotated. "
+            "Human edits are never overwritten unless you choose Replace."
         )
         self.import_button.setEnabled(preview.images > 0)
+        self.adjustSize()  # the groups that appeared need their full height
 
     def options(self) -> ImportOptions:
         existing = "merge" if self.merge.isChecked() else "replace" if self.replace.isChecked() else "skip"
