@@ -32,7 +32,8 @@ class ImportItem:
     tag: str | None = None
     split: str | None = None
     annotations: list[PlannedAnnotation] = field(default_factory=list)
-    # The image size the annotation file declares (width, height), checked against the image.
+    # The image size the annotation file declares (width, height). When set, the reader has
+    # checked every annotation against it; the import checks it against the real image.
     declared_size: tuple[int, int] | None = None
     origin: str = ""
 

@@ -7,10 +7,11 @@ truncated, mistyped or hostile file can only ever raise ImportFormatError.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from s2ide.core import geometry
@@ -134,27 +135,31 @@ def path_problem(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
+
+
 def safe_path(root: Path, name: Any, where: str, base: Path | None = None) -> Path:
     """`name` (relative to `base`, default root) as a path that must stay inside `root`.
 
     `../` that stays inside root is fine; anything that leads out of it, absolute or not, is
-    refused: an annotation file must never make s2ide read files it was not given.
+    refused: an annotation file must never make s2ide read files it was not given. The check
+    is lexical (after normalising `..`), against root with its own links resolved.
     """
     name = expect_str(name, where)
     problem = path_problem(name)
     if problem is not None:
         raise ImportFormatError(f"{where}: {problem}")
     posix = name.replace("\\", "/")
-    if len(posix) > 1 and posix[1] == ":" and not Path(posix).is_absolute():
-        raise ImportFormatError(f"{where}: path {name!r} names another drive")
-    base = root if base is None else base
-    joined = Path(posix) if PurePosixPath(posix).is_absolute() else base.joinpath(*PurePosixPath(posix).parts)
-    try:
-        normal = Path(os.path.normpath(joined)).resolve()
-        normal.relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError) as exc:
-        raise ImportFormatError(f"{where}: path {name!r} leads outside the image folder {root}") from exc
-    return normal
+    if len(posix) > 1 and posix[1] == ":":
+        raise ImportFormatError(f"{where}: path {name!r} names a drive")
+    real_root = _real_root(str(root))
+    start = real_root if base is None else os.path.join(real_root, os.path.relpath(_real_root(str(base)), real_root))
+    joined = os.path.normpath(os.path.join(start, posix))
+    if joined != real_root and not joined.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ImportFormatError(f"{where}: path {name!r} leads outside the image folder {root}")
+    return Path(joined)
 
 
 def shape(
@@ -188,6 +193,9 @@ def check_inside(kind: str, geom: dict[str, Any], size: tuple[int, int], where: 
                 f"{where}: point ({geom['x']:g}, {geom['y']:g}) lies outside the {width}x{height} image"
             )
         return
-    x, y, w, h = geometry.bounds(kind, geom)
+    if kind == "box" and not geom["angle"]:
+        x, y, w, h = geom["x"], geom["y"], geom["w"], geom["h"]
+    else:
+        x, y, w, h = geometry.bounds(kind, geom)
     if x > width or y > height or x + w < 0 or y + h < 0:
         raise ImportFormatError(f"{where}: {kind} lies outside the {width}x{height} image")

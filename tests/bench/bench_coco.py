@@ -1,0 +1,197 @@
+"""Benchmark: import and export of a COCO file with 10,000 images and 100,000 boxes.
+
+Prints time and peak memory (resident set, sampled) for each step beside the limit measured
+in the same run on the same file: `json.load` (and `json.dump` for the export). The import
+is split into its parts: parsing and checking the file (read_plan, comparable to json.load),
+reading the images (hash + thumbnail, the folder-import path), and saving the annotations.
+
+    python tests/bench/bench_coco.py [--quick] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from s2ide.core.exporting import ExportOptions, ImagesMode, run_export  # noqa: E402
+from s2ide.core.formats import read_plan  # noqa: E402
+from s2ide.core.importing import ImportOptions, run_import  # noqa: E402
+from s2ide.core.project import Project  # noqa: E402
+from s2ide.core.tasks import Progress, TaskState  # noqa: E402
+
+SIZE = 64
+BOXES_PER_IMAGE = 10
+CATEGORIES = ["person", "car", "bike", "dog", "cat"]
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakMemory:
+    """Peak resident memory above the starting point while the block runs (sampled every 2 ms)."""
+
+    def __enter__(self) -> PeakMemory:
+        self.start = rss_bytes()
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.002):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+    @property
+    def mib(self) -> float:
+        return (self.peak - self.start) / 2**20
+
+
+def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+    return result, seconds, memory.mib
+
+
+def make_dataset(root: Path, images: int) -> Path:
+    """Small distinct PNGs and a COCO file with BOXES_PER_IMAGE boxes each."""
+    rng = np.random.default_rng(0)
+    (root / "images").mkdir(parents=True)
+    base = rng.integers(0, 255, (SIZE, SIZE, 3), dtype=np.uint8)
+    doc: dict[str, Any] = {
+        "images": [],
+        "annotations": [],
+        "categories": [{"id": i + 1, "name": n} for i, n in enumerate(CATEGORIES)],
+    }
+    for index in range(images):
+        pixels = base.copy()
+        pixels[0, :4] = np.frombuffer(index.to_bytes(12, "little"), dtype=np.uint8).reshape(4, 3)
+        name = f"img{index:06d}.png"
+        Image.fromarray(pixels).save(root / "images" / name, compress_level=1)
+        doc["images"].append({"id": index + 1, "file_name": name, "width": SIZE, "height": SIZE})
+        xy = rng.uniform(0, SIZE - 16, (BOXES_PER_IMAGE, 2))
+        wh = rng.uniform(2, 16, (BOXES_PER_IMAGE, 2))
+        cats = rng.integers(1, len(CATEGORIES) + 1, BOXES_PER_IMAGE)
+        for (x, y), (w, h), cat in zip(xy.round(2).tolist(), wh.round(2).tolist(), cats.tolist()):
+            doc["annotations"].append(
+                {
+                    "id": len(doc["annotations"]) + 1,
+                    "image_id": index + 1,
+                    "category_id": cat,
+                    "bbox": [x, y, w, h],
+                    "area": w * h,
+                    "iscrowd": 0,
+                    "segmentation": [],
+                }
+            )
+    path = root / "annotations.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 images and 10,000 boxes")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    images = 1_000 if args.quick else 10_000
+    work = args.keep or Path(tempfile.mkdtemp(prefix="s2ide-bench-coco-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        coco_file = make_dataset(work / "src", images)
+        size_mb = coco_file.stat().st_size / 1e6
+        print(
+            f"dataset: {images:,} images {SIZE}x{SIZE}, {images * BOXES_PER_IMAGE:,} boxes, "
+            f"{size_mb:.1f} MB of JSON (made in {time.perf_counter() - t0:.1f} s)"
+        )
+
+        def load() -> Any:
+            with coco_file.open() as handle:
+                return json.load(handle)
+
+        document, load_s, load_mib = measure(load)
+        _, dump_s, dump_mib = measure(lambda: (work / "dump.json").write_text(json.dumps(document)))
+        del document
+
+        plan, plan_s, plan_mib = measure(lambda: read_plan(coco_file, "coco"))
+        assert plan.annotation_count == images * BOXES_PER_IMAGE
+
+        project = Project.create(work / "project", [], task="detect")
+        marks: dict[str, float] = {}
+
+        def on_progress(progress: Progress) -> None:
+            if progress.message == "saving" and "saving" not in marks:
+                marks["saving"] = time.perf_counter()
+
+        def do_import() -> Any:
+            marks["start"] = time.perf_counter()
+            return run_import(project, plan, ImportOptions(), TaskState(on_progress))
+
+        report, import_s, import_mib = measure(do_import)
+        end = marks["start"] + import_s
+        probe_s, save_s = marks["saving"] - marks["start"], end - marks["saving"]
+        assert report.imported == images and report.annotations_added == images * BOXES_PER_IMAGE, report.summary()
+
+        options = ExportOptions(images=ImagesMode.LINK)
+        export, export_s, export_mib = measure(
+            lambda: run_export(project, work / "export", "coco", options, TaskState())
+        )
+        assert export.annotations == images * BOXES_PER_IMAGE
+        project.close()
+
+        rows = [
+            ("json.load of the file (limit)", load_s, load_mib, None),
+            ("import: parse + check (read_plan)", plan_s, plan_mib, plan_s / load_s),
+            ("import: read images (hash, thumbnail)", probe_s, None, None),
+            (
+                "import: save 100k boxes (one transaction)" if not args.quick else "import: save boxes",
+                save_s,
+                None,
+                None,
+            ),
+            ("import: total (run_import)", import_s, import_mib, None),
+            ("json.dump of the same data (limit)", dump_s, dump_mib, None),
+            ("export: COCO, images hard-linked", export_s, export_mib, export_s / dump_s),
+        ]
+        print(f"{'step':44} {'time':>9} {'peak RSS':>10} {'ratio':>8}")
+        for name, seconds, mib, ratio in rows:
+            mem = f"{mib:8.0f} MiB" if mib is not None else " " * 12
+            rate = f"{ratio:7.1f}x" if ratio is not None else ""
+            print(f"{name:44} {seconds:8.2f}s {mem} {rate}")
+        print(
+            f"ratio import parse / json.load = {plan_s / load_s:.1f}; "
+            f"boxes saved per second = {images * BOXES_PER_IMAGE / save_s:,.0f}; "
+            f"export / json.dump = {export_s / dump_s:.1f}"
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
