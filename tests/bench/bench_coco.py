@@ -11,6 +11,7 @@ reading the images (hash + thumbnail, the folder-import path), and saving the an
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -65,15 +66,22 @@ class PeakMemory:
 
     @property
     def mib(self) -> float:
-        return (self.peak - self.start) / 2**20
+        """The process's peak resident memory during the step (everything loaded so far included)."""
+        return self.peak / 2**20
+
+    @property
+    def added_mib(self) -> float:
+        return max(0, self.peak - self.start) / 2**20
 
 
 def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """The result, seconds, and MiB the step added to the process's peak resident memory."""
+    gc.collect()
     with PeakMemory() as memory:
         start = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - start
-    return result, seconds, memory.mib
+    return result, seconds, memory.added_mib
 
 
 def make_dataset(root: Path, images: int) -> Path:
@@ -129,6 +137,8 @@ def main() -> int:
             f"{size_mb:.1f} MB of JSON (made in {time.perf_counter() - t0:.1f} s)"
         )
 
+        baseline = rss_bytes()
+
         def load() -> Any:
             with coco_file.open() as handle:
                 return json.load(handle)
@@ -178,7 +188,8 @@ def main() -> int:
             ("json.dump of the same data (limit)", dump_s, dump_mib, None),
             ("export: COCO, images hard-linked", export_s, export_mib, export_s / dump_s),
         ]
-        print(f"{'step':44} {'time':>9} {'peak RSS':>10} {'ratio':>8}")
+        print(f"baseline RSS before the steps: {baseline / 2**20:.0f} MiB; 'added' is the step's peak above its start")
+        print(f"{'step':44} {'time':>9} {'added RSS':>12} {'ratio':>8}")
         for name, seconds, mib, ratio in rows:
             mem = f"{mib:8.0f} MiB" if mib is not None else " " * 12
             rate = f"{ratio:7.1f}x" if ratio is not None else ""

@@ -180,6 +180,18 @@ def shape(
     return PlannedAnnotation(kind=kind, label=label, geometry=clean, data=data, origin=where)
 
 
+def box(
+    label: str, x: float, y: float, w: float, h: float, where: str, size: tuple[int, int] | None, angle: float = 0.0
+) -> PlannedAnnotation:
+    """A checked box from numbers already checked by expect_number (the hot path of big files)."""
+    if w <= 0 or h <= 0:
+        raise ImportFormatError(f"{where}: box has a non-positive size ({w:g} x {h:g})")
+    geom = {"x": x, "y": y, "w": w, "h": h, "angle": angle}
+    if size is not None:
+        check_inside("box", geom, size, where)
+    return PlannedAnnotation(kind="box", label=label, geometry=geom, origin=where)
+
+
 def check_inside(kind: str, geom: dict[str, Any], size: tuple[int, int], where: str) -> None:
     """A shape wholly outside the image is an error; one reaching past an edge is kept as is."""
     width, height = size

@@ -156,7 +156,7 @@ def _shapes(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: s
     attributes = ann.get("attributes")
     if isinstance(attributes, dict) and "rotation" in attributes:
         angle = checks.expect_number(attributes["rotation"], f"{at}.attributes.rotation", -360, 360)
-    return [checks.shape("box", label, {"x": x, "y": y, "w": w, "h": h, "angle": angle}, f"{at}.bbox", size)]
+    return [checks.box(label, x, y, w, h, f"{at}.bbox", size, angle)]
 
 
 def _rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
@@ -246,5 +246,6 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         "annotations": annotations,
         "categories": categories,
     }
-    with (out / ANNOTATIONS_FILE).open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
+    # json.dumps uses the C encoder; json.dump to a file streams through the slow pure-Python one.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    (out / ANNOTATIONS_FILE).write_text(text, encoding="utf-8")

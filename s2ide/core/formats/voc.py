@@ -119,8 +119,7 @@ def read_file(path: Path, image_root: Path) -> ImportItem:
         )
         if xmax <= xmin or ymax <= ymin:
             raise ImportFormatError(f"{at}: <bndbox> has a non-positive size ({xmin:g}..{xmax:g}, {ymin:g}..{ymax:g})")
-        geom = {"x": xmin, "y": ymin, "w": xmax - xmin, "h": ymax - ymin, "angle": 0.0}
-        item.annotations.append(checks.shape("box", label, geom, at, size))
+        item.annotations.append(checks.box(label, xmin, ymin, xmax - xmin, ymax - ymin, at, size))
     return item
 
 

@@ -187,8 +187,7 @@ def _parse_line(
         cx, cy, w, h = values
         if w <= 0 or h <= 0:
             raise ImportFormatError(f"{where}: box has a non-positive size ({w:g} x {h:g})")
-        box = {"x": (cx - w / 2) * width, "y": (cy - h / 2) * height, "w": w * width, "h": h * height, "angle": 0.0}
-        return checks.shape("box", label, box, where, size)
+        return checks.box(label, (cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height, where, size)
     points = [[values[k] * width, values[k + 1] * height] for k in range(0, len(values), 2)]
     if n == 9 and (task == "obb" or (task is None and is_rectangle(points))):
         return checks.shape("box", label, box_from_corners(points, where), where, size)
