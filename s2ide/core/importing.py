@@ -136,8 +136,6 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
     state.report(total, total, "saving", force=True)
     with store.transaction():
         labels = {label.name: label.id for label in store.labels.list()}
-        # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
-        resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
         seen_hashes = store.samples.known_hashes()
         targets: list[tuple[ImportItem, int]] = list(known)
         for item, info in probed:
@@ -161,6 +159,8 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
             targets.append((item, sample_id))
         report.already_present += len(known)
 
+        # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
+        resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
         for item, sample_id in targets:
             apply_shapes(store, sample_id, item, resolver, options, report)
             if item.split and item.split != store.samples.get(sample_id).split:
