@@ -58,6 +58,13 @@ class LabelResolver:
         self.created.append(name)
         return label_id
 
+    def declare(self, names: list[str]) -> None:
+        """Create the file's own class list up front, in its order, so class ids survive a round trip."""
+        if self.unknown == "create":
+            for name in names:
+                if name.strip():
+                    self.resolve(name.strip())
+
     def messages(self) -> list[str]:
         return [
             f"unknown label {name!r}: {count} annotation(s) skipped" for name, count in sorted(self.skipped.items())

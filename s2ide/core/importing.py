@@ -161,6 +161,7 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
 
         # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
         resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
+        resolver.declare(plan.labels)
         for item, sample_id in targets:
             apply_shapes(store, sample_id, item, resolver, options, report)
             if item.split and item.split != store.samples.get(sample_id).split:

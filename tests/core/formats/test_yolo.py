@@ -38,6 +38,7 @@ def test_detection_round_trip_and_layout(boxes_project, tmp_path: Path) -> None:
     fresh, _ = reimport(out, "yolo", tmp_path / "fresh")
     assert shapes(fresh) == shapes(boxes_project)
     assert {r["split"] for r in fresh.store.samples.rows()} == {"train", "val"}
+    assert [label.name for label in fresh.store.labels.list()] == ["cat", "dog", "car"]  # class ids kept
     fresh.close()
 
 
