@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from s2ide.core.errors import InvalidInputError, S2Error
+from s2ide.core.gc_pause import paused_gc
 from s2ide.core.project import Project
 from s2ide.core.store.records import Label
 from s2ide.core.store.schema import SPLITS
@@ -212,9 +213,10 @@ def run_export(project: Project, dest: Path, fmt: str, options: ExportOptions, s
     except OSError as exc:
         raise InvalidInputError(f"{dest.parent}: cannot write there ({exc.strerror or exc})") from exc
     try:
-        samples = collect(project, options, images != ImagesMode.NONE, report, state)
-        job = ExportJob(project.name, project.store.labels.list(), samples, options, ImagesMode(images), report)
-        exporter.export(job, tmp, state)
+        with paused_gc():  # a snapshot of every annotation: many fresh objects, no cycles
+            samples = collect(project, options, images != ImagesMode.NONE, report, state)
+            job = ExportJob(project.name, project.store.labels.list(), samples, options, ImagesMode(images), report)
+            exporter.export(job, tmp, state)
         state.check()
         report.files = sum(len(files) for _, _, files in os.walk(tmp))
         _move_into_place(tmp, dest)
