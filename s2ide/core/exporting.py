@@ -140,9 +140,17 @@ def unique_names(samples: list[ExportSample]) -> None:
 def collect(
     project: Project, options: ExportOptions, need_images: bool, report: ExportReport, state: TaskState
 ) -> list[ExportSample]:
-    """A snapshot of the samples to export with their annotations, in id order."""
+    """A snapshot of the samples to export with their annotations, in id order (one pass each)."""
     store = project.store
-    names = {label.id: label.name for label in store.labels.list()}
+    tags: dict[int, str] = {}
+    shapes: dict[int, list[ExportAnnotation]] = {}
+    for count, (sample_id, kind, label, geometry, data) in enumerate(store.export_reads.annotations()):
+        if count % 4096 == 0:
+            state.check()
+        if kind == "tag":
+            tags[sample_id] = label
+        else:
+            shapes.setdefault(sample_id, []).append(ExportAnnotation(kind, label, geometry, data))
     rows = store.samples.rows()
     samples: list[ExportSample] = []
     for index, row in enumerate(rows):
@@ -155,16 +163,10 @@ def collect(
         if need_images and not path.is_file():
             report.skipped.append(f"{path}: image file is missing (not exported)")
             continue
-        tag = None
-        shapes = []
-        for ann in store.annotations.for_sample(row["id"]):
-            if ann.label_id is None:
-                continue
-            if ann.kind == "tag":
-                tag = names[ann.label_id]
-            else:
-                shapes.append(ExportAnnotation(ann.kind, names[ann.label_id], ann.geometry, ann.data))
-        samples.append(ExportSample(row["id"], path, row["width"], row["height"], row["split"], tag, shapes))
+        sid = row["id"]
+        samples.append(
+            ExportSample(sid, path, row["width"], row["height"], row["split"], tags.get(sid), shapes.get(sid, []))
+        )
     unique_names(samples)
     return samples
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlite_utils
 
 from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -39,6 +40,7 @@ class Store:
         self.users = UserRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+        self.export_reads = ExportReadRepository(self.conn)
 
     def close(self) -> None:
         self.conn.close()
