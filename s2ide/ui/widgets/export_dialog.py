@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -58,7 +59,6 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.setWindowTitle("Export")
-        self.setMinimumWidth(560)
         self.format_box = QComboBox()
         for name in EXPORTERS:
             self.format_box.addItem(FORMAT_TITLES.get(name, name), name)
@@ -98,6 +98,9 @@ class ExportDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # No minimum-size constraint on the window: it needs no platform size hints (offscreen
+        # and some window managers warn about them); the dialog still opens at its size hint.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
@@ -107,6 +110,8 @@ class ExportDialog(QDialog):
         self.dest_edit.textChanged.connect(self._update_buttons)
         self._format_changed()
         self._update_buttons()
+        hint = self.sizeHint()
+        self.resize(max(600, hint.width()), hint.height())
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.dest_edit.text() or str(Path.home()))

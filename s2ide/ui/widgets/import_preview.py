@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -61,7 +62,6 @@ class ImportPreviewDialog(QDialog):
         self.preview: ImportPreview | None = None
         self._read_key: tuple[str, str] | None = None  # what was last read: re-read only on a change
         self.setWindowTitle("Import annotations")
-        self.setMinimumWidth(600)
         self.reader = TaskRunner(self)
         self.reader.finished.connect(self._on_read)
         self.reader.failed.connect(self._on_failed)
@@ -131,6 +131,9 @@ class ImportPreviewDialog(QDialog):
         form.addRow("Source", source_row)
         form.addRow("Format", self.format_box)
         layout = QVBoxLayout(self)
+        # No minimum-size constraint on the window: it needs no platform size hints (offscreen
+        # and some window managers warn about them); the dialog still opens at its size hint.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.unknown_group)
@@ -139,6 +142,8 @@ class ImportPreviewDialog(QDialog):
         self.unknown_group.hide()
         self.existing_group.hide()
         self.finished.connect(lambda _result: self.reader.shutdown())
+        hint = self.sizeHint()
+        self.resize(max(640, hint.width()), hint.height())
 
     # -- choosing the source -----------------------------------------------------------------
     def _browse_file(self) -> None:
@@ -200,7 +205,8 @@ class ImportPreviewDialog(QDialog):
             "Human edits are never overwritten unless you choose Replace."
         )
         self.import_button.setEnabled(preview.images > 0)
-        self.adjustSize()  # the groups that appeared need their full height
+        hint = self.sizeHint()  # the groups that appeared need their full height
+        self.resize(max(self.width(), hint.width()), hint.height())
 
     def options(self) -> ImportOptions:
         existing = "merge" if self.merge.isChecked() else "replace" if self.replace.isChecked() else "skip"
