@@ -111,3 +111,30 @@ def test_box_outside_the_real_image_is_refused_at_apply_time(labeled) -> None:
     with pytest.raises(ImportFormatError, match=r"b\.json: shapes\[0\]: box lies outside the 64x48 image"):
         _import(project, src)
     assert shapes(project) == before
+
+
+def test_masks_of_one_label_are_united_and_merged_into_an_existing_mask(tmp_path: Path) -> None:
+    import numpy as np
+
+    from s2ide.core import geometry
+    from s2ide.core.formats import rle
+    from tests.core.formats.helpers import rect_mask
+
+    project = make_project(tmp_path / "p", [("a.png", (16, 8))])
+    add(project, "a.png", "mask", "cat", mask=rect_mask((16, 8), (0, 0, 2, 2)))  # a human's mask
+    one, two = rect_mask((16, 8), (4, 4, 2, 2)), rect_mask((16, 8), (10, 1, 3, 3))
+    doc = {
+        "images": [{"id": 1, "file_name": "a.png", "width": 16, "height": 8}],
+        "categories": [{"id": 1, "name": "cat"}],
+        "annotations": [
+            {"id": i, "image_id": 1, "category_id": 1, "iscrowd": 1, "segmentation": rle.to_coco(m)}
+            for i, m in ((1, one), (2, two))
+        ],
+    }
+    (tmp_path / "p-images" / "annotations.json").write_text(json.dumps(doc))
+    report = run_import(project, read_plan(tmp_path / "p-images", "coco"), ImportOptions(), TaskState())
+    masks = [a for a in project.store.annotations.for_sample(1) if a.kind == "mask"]
+    assert len(masks) == 1 and report.annotations_added == 1
+    merged = geometry.decode_mask(masks[0].data, 16, 8)
+    assert (merged == (rect_mask((16, 8), (0, 0, 2, 2)) | one | two)).all() and np.count_nonzero(merged) == 4 + 4 + 9
+    project.close()
