@@ -21,6 +21,13 @@ from s2ide.core.formats.base import PlannedAnnotation
 MAX_COORD = 1_000_000.0  # pixels; anything larger is a broken or hostile file
 MAX_SIDE = 100_000  # image width or height
 MAX_FILE_BYTES = 4 * 1024**3
+MAX_MASK_PIXELS = 89_478_485  # Pillow's decompression-bomb limit: a mask is never larger than an image
+
+
+def check_mask_size(width: int, height: int, where: str) -> None:
+    """Refuse masks whose decoding alone would exhaust memory (a hostile size)."""
+    if width * height > MAX_MASK_PIXELS:
+        raise ImportFormatError(f"{where}: a {width}x{height} mask is larger than {MAX_MASK_PIXELS:,} pixels")
 
 
 def read_text(path: Path) -> str:

@@ -167,6 +167,7 @@ def _rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at:
     width = checks.expect_int(dims[1], f"{at}.size[1]", 1, checks.MAX_SIDE)
     if size is not None and (width, height) != size:
         raise ImportFormatError(f"{at}.size: RLE is {width}x{height}, the image is {size[0]}x{size[1]}")
+    checks.check_mask_size(width, height, f"{at}.size")
     counts = seg.get("counts")
     if isinstance(counts, str):
         values = rle.from_string(counts, f"{at}.counts", height * width)

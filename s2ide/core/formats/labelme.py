@@ -169,6 +169,7 @@ def _mask(
     if size is None:
         raise ImportFormatError(f"{where}: a mask shape needs imageWidth and imageHeight in the file")
     _need(points, (2,), "mask", where)
+    checks.check_mask_size(*size, where)
     encoded = checks.expect_str(shape.get("mask"), f"{where}.mask")
     try:
         raw = base64.b64decode(encoded, validate=True)

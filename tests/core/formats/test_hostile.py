@@ -71,6 +71,14 @@ CASES = [
     ),
     ("coco", coco({"segmentation": {"size": [48, 64], "counts": "\u00ff"}}), r"compressed RLE counts must be ASCII"),
     ("coco", coco({"segmentation": {"size": [48, 64], "counts": "0"}}), r"RLE covers 0 pixels"),
+    (
+        "coco",
+        coco(
+            {"segmentation": {"size": [100000, 100000], "counts": [10**10]}},
+            images=[{**IMAGE, "width": 100000, "height": 100000}],
+        ),
+        r"segmentation\.size: a 100000x100000 mask is larger than",
+    ),
     ("coco", coco({"image_id": 99, "bbox": [1, 1, 2, 2]}), r"annotations\[0\]\.image_id: no image with id 99"),
     ("coco", coco({"category_id": 5, "bbox": [1, 1, 2, 2]}), r"annotations\[0\]\.category_id: no category with id 5"),
     ("labelme", labelme(imagePath="../../../../x.png"), r"imagePath: path '\.\./\.\./\.\./\.\./x\.png' leads outside"),
