@@ -150,3 +150,49 @@ def test_yolo_obb_round_trip(case) -> None:
 def test_yolo_segment_round_trip(case) -> None:
     expected, got = _round_trip("yolo", *case, yolo_task="segment")
     assert _matches(expected, got), (expected, got)
+
+
+@ROUND
+@given(case=image_shapes(kinds=("box",)))
+def test_voc_round_trip(case) -> None:
+    expected, got = _round_trip("voc", *case)
+    assert _matches(expected, got), (expected, got)
+
+
+@ROUND
+@given(
+    tags=st.lists(
+        st.tuples(st.sampled_from([*LABELS, None]), st.sampled_from(["train", "val", "test", "none"])),
+        min_size=1,
+        max_size=5,
+    ),
+    fmt=st.sampled_from(["csv", "imagefolder"]),
+)
+def test_tag_formats_round_trip(tags, fmt) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        names = [f"t{next(counter)}.png" for _ in tags]
+        project = make_project(root / "p", [(name, (8, 8)) for name in names])
+        for (label, split), row in zip(tags, project.store.samples.rows()):
+            project.store.samples.set_split([row["id"]], split)
+            if label:
+                add(project, row["path"].rsplit("/", 1)[-1], "tag", label)
+        expected = {
+            (row["path"].rsplit("/", 1)[-1], label, split)
+            for (label, split), row in zip(tags, project.store.samples.rows())
+            if label
+        }
+        run_export(project, root / "out", fmt, ExportOptions(), TaskState())
+        if not expected:
+            assert not any((root / "out").rglob("*.png"))
+            project.close()
+            return
+        fresh, _ = reimport(root / "out", fmt, root / "fresh")
+        names_by_id = {label.id: label.name for label in fresh.store.labels.list()}
+        got = {
+            (row["path"].rsplit("/", 1)[-1], names_by_id[row["label_id"]], row["split"])
+            for row in fresh.store.samples.rows()
+        }
+        fresh.close()
+        project.close()
+    assert got == expected
