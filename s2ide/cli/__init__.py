@@ -19,6 +19,10 @@ from s2ide.cli import ml_cmds, project_cmds
 from s2ide.core.errors import Cancelled, S2Error
 
 COMMAND_MODULES = [project_cmds, ml_cmds]
+from s2ide.cli import format_cmds, project_cmds
+from s2ide.core.errors import Cancelled, S2Error
+
+COMMAND_MODULES = [project_cmds, format_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

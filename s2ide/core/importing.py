@@ -19,6 +19,7 @@ from s2ide.core.colors import default_color, default_hotkey
 from s2ide.core.errors import ImageError, InvalidInputError
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.images import ImageInfo, probe
+from s2ide.core.import_shapes import LabelResolver, apply_shapes
 from s2ide.core.labeling import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -52,6 +53,7 @@ class ImportReport:
     already_present: int = 0
     labels_set: int = 0
     annotations_added: int = 0
+    annotations_removed: int = 0
     created_labels: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -63,6 +65,8 @@ class ImportReport:
             parts.append(f"{self.labels_set} labels set")
         if self.annotations_added:
             parts.append(f"{self.annotations_added} annotations added")
+        if self.annotations_removed:
+            parts.append(f"{self.annotations_removed} replaced annotations removed")
         if self.created_labels:
             parts.append(f"new labels: {', '.join(self.created_labels)}")
         return ", ".join(parts)
@@ -155,7 +159,11 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
             targets.append((item, sample_id))
         report.already_present += len(known)
 
+        # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
+        resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
+        resolver.declare(plan.labels)
         for item, sample_id in targets:
+            apply_shapes(store, sample_id, item, resolver, options, report)
             if item.split and item.split != store.samples.get(sample_id).split:
                 store.samples.set_split([sample_id], item.split)
             if not item.tag:
@@ -179,6 +187,7 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
                 continue
             set_tag(store, sample_id, label_id, options.user, source="import")
             report.labels_set += 1
+        report.skipped.extend(resolver.messages())
         store.audit.record(
             options.user,
             "import",
@@ -190,6 +199,7 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
                 "root": str(plan.root),
                 "imported": report.imported,
                 "skipped": len(report.skipped),
+                "annotations_added": report.annotations_added,
             },
         )
     state.report(total, total, report.summary(), force=True)

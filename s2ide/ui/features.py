@@ -18,6 +18,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.review_feature",
     "s2ide.ui.ml_feature",  # after the foundation feature: its Next provider wraps the gallery's
     "s2ide.ui.engineer_feature",
+    "s2ide.ui.formats_feature",
 ]
 
 

@@ -13,12 +13,17 @@ from typing import Any
 
 @dataclass
 class PlannedAnnotation:
-    """A shape in image pixels, as in `core.geometry` (kind box/polygon/point/line/mask)."""
+    """A shape in image pixels, as in `core.geometry` (kind box/polygon/point/line/mask).
+
+    `origin` says where it came from ("instances.json: annotations[12]") so a problem found
+    when it is applied can name the file and key.
+    """
 
     kind: str
     label: str
     geometry: dict[str, Any] | None = None
     data: bytes | None = None
+    origin: str = ""
 
 
 @dataclass
@@ -27,6 +32,10 @@ class ImportItem:
     tag: str | None = None
     split: str | None = None
     annotations: list[PlannedAnnotation] = field(default_factory=list)
+    # The image size the annotation file declares (width, height). When set, the reader has
+    # checked every annotation against it; the import checks it against the real image.
+    declared_size: tuple[int, int] | None = None
+    origin: str = ""
 
 
 @dataclass
@@ -45,3 +54,7 @@ class ImportPlan:
                 names.add(item.tag)
             names.update(a.label for a in item.annotations)
         return names
+
+    @property
+    def annotation_count(self) -> int:
+        return sum(len(item.annotations) for item in self.items)

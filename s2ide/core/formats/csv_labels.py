@@ -2,6 +2,7 @@
 
 Paths are relative to the CSV's folder or absolute. Rows for images already in the project set
 their labels (source `import`); rows for new images import them too. A header row is optional.
+Export writes `labels.csv` (header path,label,split) for the samples that have a tag.
 """
 
 from __future__ import annotations
@@ -10,17 +11,23 @@ import csv
 from pathlib import Path
 
 from s2ide.core.errors import ImportFormatError
+from s2ide.core.exporting import ExportJob, ImagesMode
+from s2ide.core.formats import checks
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.store.schema import SPLITS
+from s2ide.core.tasks import TaskState
 
 NAME = "csv"
+CSV_FILE = "labels.csv"
 
 
 def detect(src: Path) -> bool:
-    return src.is_file() and src.suffix.lower() == ".csv"
+    return (src.is_file() and src.suffix.lower() == ".csv") or (src / CSV_FILE).is_file()
 
 
 def read(src: Path) -> ImportPlan:
+    if src.is_dir() and (src / CSV_FILE).is_file():
+        src = src / CSV_FILE  # a folder written by `s2ide export --format csv`
     if not src.is_file():
         raise ImportFormatError(f"{src}: no such file")
     try:
@@ -45,6 +52,10 @@ def read(src: Path) -> ImportPlan:
         if not path_text:
             plan.problems.append(f"{src}:{number}: empty path")
             continue
+        bad = checks.path_problem(path_text)
+        if bad is not None:
+            plan.problems.append(f"{src}:{number}: {bad}")
+            continue
         if split is not None and split not in SPLITS:
             plan.problems.append(f"{src}:{number}: unknown split {split!r}")
             continue
@@ -55,3 +66,31 @@ def read(src: Path) -> ImportPlan:
     if not plan.items and not plan.problems:
         raise ImportFormatError(f"{src}: no rows")
     return plan
+
+
+# -- export ----------------------------------------------------------------------------------
+
+IMAGE_MODES = (ImagesMode.NONE, ImagesMode.COPY, ImagesMode.LINK)
+
+
+def export(job: ExportJob, out: Path, state: TaskState) -> None:
+    """`labels.csv` of path,label,split for tagged samples: absolute paths, or images/ when copied."""
+    total = len(job.samples)
+    with (out / CSV_FILE).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label", "split"])
+        for index, sample in enumerate(job.samples):
+            if index % 256 == 0:
+                state.check()
+                state.report(index, total, "writing CSV")
+            job.report.unsupported.update(ann.kind for ann in sample.annotations)
+            if not sample.tag:
+                continue
+            if job.images == ImagesMode.NONE:
+                path = sample.path.resolve().as_posix()
+            else:
+                job.place_image(sample, out / "images" / sample.name)
+                path = f"images/{sample.name}"
+            writer.writerow([path, sample.tag, "" if sample.split == "none" else sample.split])
+            job.report.images += 1
+            job.report.annotations += 1

@@ -12,6 +12,7 @@ from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.predictions import PredictionRepository
+from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -49,6 +50,7 @@ class Store:
         self.models = ModelRepository(self.conn)
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
+        self.export_reads = ExportReadRepository(self.conn)
 
     def close(self) -> None:
         self.conn.close()
