@@ -11,18 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from s2ide import __version__
-from s2ide.cli import escalation_cmds, project_cmds
+from s2ide.cli import escalation_cmds, format_cmds, ml_cmds, project_cmds
 from s2ide.core.errors import Cancelled, S2Error
 
-COMMAND_MODULES = [project_cmds, escalation_cmds]
-from s2ide.cli import ml_cmds, project_cmds
-from s2ide.core.errors import Cancelled, S2Error
-
-COMMAND_MODULES = [project_cmds, ml_cmds]
-from s2ide.cli import format_cmds, project_cmds
-from s2ide.core.errors import Cancelled, S2Error
-
-COMMAND_MODULES = [project_cmds, format_cmds]
+COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,11 +8,11 @@ import sqlite_utils
 
 from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_database
-from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.escalations import ReviewRepositories
-from s2ide.core.store.models import ModelRepository
-from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.export_reads import ExportReadRepository
+from s2ide.core.store.models import ModelRepository
+from s2ide.core.store.overlays import OverlayRepository
+from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
