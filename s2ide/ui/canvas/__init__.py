@@ -1,5 +1,1 @@
-"""The annotation canvas: view, items, tools, layers, undo, loading and prefetch."""
-
-from s2ide.ui.canvas._refcount import pin_booleans
-
-pin_booleans()
+"""The annotation canvas: image view, annotation items, tools, layers, undo, prefetch."""
