@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from s2ide.core.errors import S2Error
 from s2ide.core.settings import Settings
 from s2ide.ui.context import AppContext
+from s2ide.ui.foundation_feature import ensure_user
 from s2ide.ui.main_window import MainWindow
 
 
@@ -37,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         context.open_project(choose_project(args, context.settings))
     except S2Error as exc:
         QMessageBox.critical(window, "s2ide", str(exc))
+    else:
+        ensure_user(window)
     return int(app.exec())
 
 

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from s2ide.ui.main_window import MainWindow
 
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "s2ide.ui.foundation_feature",
+]
 
 
 def attach_all(window: MainWindow) -> None:

@@ -6,7 +6,7 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressBar, QPushButton, QWidget
 
@@ -55,6 +55,8 @@ class TaskStatus(QWidget):
 
 
 class MainWindow(QMainWindow):
+    closing = Signal()  # features stop their background work here
+
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
@@ -71,11 +73,11 @@ class MainWindow(QMainWindow):
         context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         context.projectChanged.connect(self._update_title)
         context.userChanged.connect(self._update_title)
+        attach_all(self)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.menu("&File").addAction(quit_action)
-        attach_all(self)
 
     # -- the API features use --------------------------------------------------------------
     def menu(self, title: str) -> QMenu:
@@ -121,4 +123,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for runner in self.runners:
             runner.shutdown()
+        self.closing.emit()
         super().closeEvent(event)

@@ -104,6 +104,16 @@ class LabelRepository:
         self._conn.execute(f"UPDATE labels SET {sets} WHERE id = ?", (*fields.values(), label_id))
         return self.get(label_id)
 
+    def tag_counts(self) -> dict[int, int]:
+        """Samples tagged with each label (labels with none are absent)."""
+        return {
+            int(label_id): int(count)
+            for label_id, count in self._conn.execute(
+                "SELECT label_id, COUNT(*) FROM annotations WHERE kind = 'tag' AND label_id IS NOT NULL "
+                "GROUP BY label_id"
+            )
+        }
+
     def hotkey_owner(self, hotkey: str) -> Label | None:
         row = self._conn.execute(f"SELECT {self._COLUMNS} FROM labels WHERE hotkey = ?", (hotkey,)).fetchone()
         return Label(*row) if row else None
@@ -197,18 +207,57 @@ class SampleRepository:
             params.extend(flt.ids)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    _ROWS_FROM = (
+        "FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag' "
+        "LEFT JOIN predictions p ON p.sample_id = s.id "
+        "AND p.model_version = (SELECT version FROM models WHERE state = 'active' LIMIT 1)"
+    )
+    ROW_COLUMNS = (
+        "id",
+        "path",
+        "sha256",
+        "width",
+        "height",
+        "split",
+        "status",
+        "label_id",
+        "pred_label_id",
+        "pred_score",
+    )
+
     def rows(self, flt: SampleFilter | None = None, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
-        """id, path, sha256, width, height, split, status and the tag's label_id, ordered by id."""
+        """id, path, sha256, width, height, split, status, the tag's label_id and the active model's
+        suggestion (pred_label_id, pred_score; NULL without one), ordered by id."""
+        return [dict(zip(self.ROW_COLUMNS, row)) for row in self.row_tuples(flt, limit, offset)]
+
+    def row_tuples(self, flt: SampleFilter | None = None, limit: int | None = None, offset: int = 0) -> list[tuple]:
+        """`rows()` as plain tuples in ROW_COLUMNS order: one query, no per-row dict (the gallery at 100k)."""
         where, params = self._where(flt or SampleFilter())
         sql = (
-            "SELECT s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id "
-            "FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag'"
-            f"{where} ORDER BY s.id"
+            "SELECT s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id, "
+            f"p.label_id, p.score {self._ROWS_FROM}{where} ORDER BY s.id"
         )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return _dicts(self._conn.execute(sql, params))
+        return self._conn.execute(sql, params).fetchall()
+
+    def add_many(self, rows: Iterable[tuple[str, str, int, int, str]]) -> int:
+        """Insert (path, sha256, width, height, split) rows in one statement; returns how many."""
+        now = now_iso()
+        cur = self._conn.executemany(
+            "INSERT INTO samples (path, sha256, width, height, split, status, added_at) "
+            "VALUES (?, ?, ?, ?, ?, 'unlabeled', ?)",
+            ((path, sha, width, height, split, now) for path, sha, width, height, split in rows),
+        )
+        return int(cur.rowcount)
+
+    def progress_counts(self) -> tuple[int, int]:
+        """(labeled or reviewed, total): the status bar's progress figure."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(status IN ('labeled', 'reviewed')), 0), COUNT(*) FROM samples"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def ids(self, flt: SampleFilter | None = None) -> list[int]:
         where, params = self._where(flt or SampleFilter())
