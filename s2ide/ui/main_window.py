@@ -26,6 +26,7 @@ class TaskStatus(QWidget):
         super().__init__(parent)
         from PySide6.QtWidgets import QHBoxLayout
 
+        self.runner = runner
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()

@@ -102,7 +102,7 @@ def test_unknown_label_is_skipped_when_asked(filled_project, tmp_path):
 
 
 def test_unknown_label_on_the_command_path(filled_project):
-    with pytest.raises(UnknownLabelError, match="unknown label 'zebra'.*cat, dog"):
+    with pytest.raises(UnknownLabelError, match=r"unknown label 'zebra'.*cat, dog"):
         label_sample(filled_project, 1, "zebra", "lara")
 
 

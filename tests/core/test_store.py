@@ -9,6 +9,7 @@ import pytest
 
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.store.database import BUSY_TIMEOUT_MS
+from tests.store_helpers import add_model, add_prediction
 
 
 def test_connection_pragmas(project):
@@ -82,24 +83,13 @@ def test_second_writer_waits_on_busy_timeout(project):
 
 def test_rows_carry_the_active_models_suggestion(filled_project):
     store = filled_project.store
-    conn = store.conn
     ids = store.samples.ids()
     cat = store.labels.by_name("cat").id
     dog = store.labels.by_name("dog").id
-    with store.transaction():
-        for version, state in (("v1", "ready"), ("v2", "active")):
-            conn.execute(
-                "INSERT INTO models (version, created_at, task, architecture, state) VALUES (?, 'now', 'classify', 'cnn', ?)",
-                (version, state),
-            )
-        conn.execute(
-            "INSERT INTO predictions (sample_id, model_version, label_id, score, created_at) VALUES (?, 'v1', ?, 0.5, 'now')",
-            (ids[0], cat),
-        )
-        conn.execute(
-            "INSERT INTO predictions (sample_id, model_version, label_id, score, created_at) VALUES (?, 'v2', ?, 0.93, 'now')",
-            (ids[0], dog),
-        )
+    add_model(store, "v1", "ready")
+    add_model(store, "v2", "active")
+    add_prediction(store, ids[0], "v1", cat, 0.5)
+    add_prediction(store, ids[0], "v2", dog, 0.93)
     rows = {r["id"]: r for r in store.samples.rows()}
     assert rows[ids[0]]["pred_label_id"] == dog
     assert rows[ids[0]]["pred_score"] == pytest.approx(0.93)

@@ -1,0 +1,89 @@
+"""Number keys and the label panel tag the open sample, save at once, and move to the next one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from s2ide.core.labeling import set_tag
+from tests.ui.conftest import QT_LOG_MARKS
+
+pytestmark = QT_LOG_MARKS
+
+
+def _untag_all(store, ids):
+    for sample_id in ids:
+        set_tag(store, sample_id, None, "lara")
+
+
+def test_hotkey_tags_and_advances_while_canvas_has_focus(qtbot, window):
+    ctx = window.context
+    store = ctx.store
+    ids = store.samples.ids()
+    _untag_all(store, ids[1:3])
+    ctx.samplesChanged.emit()
+    ctx.open_sample(ids[1])
+    window.view.setFocus()
+    dog = store.labels.by_name("dog")
+    audit_before = len(store.audit.list(entity="sample", entity_id=ids[1]))
+    with qtbot.waitSignal(ctx.annotationsChanged) as blocker:
+        qtbot.keyClick(window.view, Qt.Key.Key_2)
+    assert blocker.args == [ids[1]]
+    assert store.annotations.tag_of(ids[1]).label_id == dog.id
+    assert store.samples.get(ids[1]).status == "labeled"
+    entries = store.audit.list(entity="sample", entity_id=ids[1])
+    assert len(entries) == audit_before + 1 and entries[0].user == "lara"
+    assert ctx.current_sample_id == ids[2]  # the next unlabeled one in gallery order
+    gallery = window.foundation.gallery
+    assert gallery.view.currentIndex().row() == 2
+    qtbot.waitUntil(lambda: window.foundation.labels.count_of(dog.id) == 3)
+    # Tag the last unlabeled one from the window itself: the next provider wraps and finds none.
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert store.annotations.tag_of(ids[2]).label_id == store.labels.by_name("cat").id
+    assert ctx.current_sample_id == ids[2]
+
+
+def test_next_provider_wraps_to_first_unlabeled(qtbot, window):
+    ctx = window.context
+    ids = ctx.store.samples.ids()
+    _untag_all(ctx.store, [ids[0]])
+    ctx.samplesChanged.emit()
+    ctx.open_sample(ids[4])
+    assert ctx.next_sample() == ids[0]
+
+
+def test_panel_click_tags(qtbot, window):
+    ctx = window.context
+    ids = ctx.store.samples.ids()
+    ctx.open_sample(ids[0])
+    panel = window.foundation.labels
+    dog_item = panel.tree.topLevelItem(1)
+    rect = panel.tree.visualItemRect(dog_item)
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert ctx.store.annotations.tag_of(ids[0]).label_id == ctx.store.labels.by_name("dog").id
+
+
+def test_no_sample_or_no_user_gives_a_message(qtbot, window):
+    ctx = window.context
+    messages = []
+    ctx.statusMessage.connect(lambda text, _ms: messages.append(text))
+    ctx.open_sample(None)
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert messages and "Open a sample first" in messages[-1]
+    ctx.open_sample(ctx.store.samples.ids()[0])
+    ctx.user = None
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert "Say who is working" in messages[-1]
+
+
+def test_status_bar_shows_counts_and_sample(qtbot, window):
+    ctx = window.context
+    foundation = window.foundation
+    assert foundation.counts.text() == "5/5 labeled"
+    first = ctx.store.samples.ids()[0]
+    set_tag(ctx.store, first, None, "lara")
+    ctx.notify_annotations(first)
+    assert foundation.counts.text() == "4/5 labeled"
+    ctx.open_sample(first)
+    assert foundation.sample_info.text().startswith("cat0.png · 32×24 · ")
+    assert "B" in foundation.sample_info.text()
+    assert "lara (labeler)" in window.windowTitle()
