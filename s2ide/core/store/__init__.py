@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -17,6 +16,9 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["SampleFilter", "Store"]
 
@@ -29,8 +31,7 @@ class Store:
 
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
-        self.db: sqlite_utils.Database = open_database(db_path)
-        self.conn = self.db.conn
+        self.conn = open_connection(db_path)
         self.transaction = Transactions(self.conn)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)
@@ -39,6 +40,13 @@ class Store:
         self.users = UserRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this connection, for ad-hoc table work (loaded on first use)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
