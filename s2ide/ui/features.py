@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 FEATURE_MODULES: list[str] = [
     "s2ide.ui.foundation_feature",
+    "s2ide.ui.canvas.feature",
 ]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from s2ide.core.store.database import Transactions, open_connection
+from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -40,6 +41,7 @@ class Store:
         self.users = UserRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.stats = StatsRepository(self.conn)
+        self.overlays = OverlayRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

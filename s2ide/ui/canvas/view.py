@@ -1,21 +1,41 @@
 """ImageView: a QGraphicsView showing one image, with fit, 1:1, zoom around the cursor and pan.
 
 Pan by dragging with the middle button or with space held; the wheel zooms around the cursor.
-Images load with EXIF orientation applied (QImageReader auto-transform). Annotation items are
-added to `scene()` above the image item by the canvas layers.
+Scene coordinates are image pixels of the displayed (EXIF-oriented) image, whatever resolution
+is currently on screen: a reduced preview is drawn scaled up to the full size, so annotation
+items never care whether the full resolution has arrived yet. Annotation items are added to
+`scene()` above the image item by the canvas layers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QImage,
+    QImageReader,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
-MIN_SCALE = 0.02
+MIN_SCALE = 0.005
 MAX_SCALE = 64.0
 WHEEL_STEP = 1.0015  # per wheel angle unit: one notch (120) zooms by about 20 %
+
+Tile = tuple[QRect, QImage]
 
 
 def load_image(path: Path) -> tuple[QImage, str | None]:
@@ -28,41 +48,148 @@ def load_image(path: Path) -> tuple[QImage, str | None]:
     return image, None
 
 
+class ImageItem(QGraphicsItem):
+    """The image as full-resolution tiles plus an optional reduced preview.
+
+    Painting touches only the exposed part; when zoomed out to the preview's scale or below,
+    the preview is drawn instead of the full tiles (a two-level pyramid), which keeps panning
+    a zoomed-out 8K image as cheap as panning a 1080p one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+        self._size = QSize()
+        self._tiles: list[Tile] = []
+        self._preview: QImage | None = None
+
+    def set_content(self, size: QSize, tiles: Sequence[Tile], preview: QImage | None) -> None:
+        self.prepareGeometryChange()
+        self._size = QSize(size)
+        self._tiles = list(tiles)
+        self._preview = preview if preview is not None and not preview.isNull() else None
+        self.update()
+
+    def clear(self) -> None:
+        self.set_content(QSize(), [], None)
+
+    @property
+    def size(self) -> QSize:
+        return QSize(self._size)
+
+    @property
+    def full_resolution(self) -> bool:
+        return bool(self._tiles)
+
+    def tiles(self) -> list[Tile]:
+        return list(self._tiles)
+
+    def preview(self) -> QImage | None:
+        return self._preview
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self._size.width(), self._size.height())
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self._size.isEmpty():
+            return
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, lod < 1.0)
+        exposed = option.exposedRect.intersected(self.boundingRect())  # type: ignore[attr-defined]
+        if exposed.isEmpty():
+            return
+        preview = self._preview
+        if preview is not None and (not self._tiles or lod <= preview.width() / self._size.width() * 1.05):
+            sx = preview.width() / self._size.width()
+            sy = preview.height() / self._size.height()
+            source = QRectF(exposed.x() * sx, exposed.y() * sy, exposed.width() * sx, exposed.height() * sy)
+            painter.drawImage(exposed, preview, source)
+            return
+        for rect, image in self._tiles:
+            part = exposed.intersected(QRectF(rect))
+            if not part.isEmpty():
+                painter.drawImage(part, image, part.translated(-rect.x(), -rect.y()))
+
+
 class ImageView(QGraphicsView):
     zoomChanged = Signal(float)
     imageChanged = Signal()
+    viewportMoved = Signal()  # pan, zoom or resize: the minimap follows
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setBackgroundBrush(Qt.GlobalColor.darkGray)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.image_item = QGraphicsPixmapItem()
-        self.image_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.setMouseTracking(True)
+        self.image_item = ImageItem()
         self.image_item.setZValue(-100)
         self.scene().addItem(self.image_item)
         self._space_held = False
         self._panning_from: QPointF | None = None
         self._fit_on_resize = True
+        self._message = QLabel(self.viewport())
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._message.setStyleSheet(
+            "QLabel { color: white; background: rgba(120, 20, 20, 200); padding: 16px; border-radius: 6px; }"
+        )
+        self._message.hide()
+        self.horizontalScrollBar().valueChanged.connect(self.viewportMoved)
+        self.verticalScrollBar().valueChanged.connect(self.viewportMoved)
 
     # -- image -----------------------------------------------------------------------------
     def set_image(self, image: QImage | None) -> None:
-        pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() else QPixmap()
-        self.image_item.setPixmap(pixmap)
-        self.scene().setSceneRect(QRectF(pixmap.rect()))
-        self.fit()
+        """Show one whole image at full resolution and fit it."""
+        if image is None or image.isNull():
+            self.show_image(QSize(), [], None)
+        else:
+            self.show_image(image.size(), [(QRect(0, 0, image.width(), image.height()), image)], None)
+
+    def show_image(
+        self, size: QSize, tiles: Sequence[Tile], preview: QImage | None = None, keep_view: bool = False
+    ) -> None:
+        """Show `size` image pixels from full tiles and/or a preview; keep_view keeps zoom and pan
+        (the full resolution replacing its preview must not move what the labeler looks at)."""
+        self.hide_message()
+        same_size = self.image_item.size == size
+        self.image_item.set_content(size, tiles, preview)
+        self.scene().setSceneRect(QRectF(0, 0, size.width(), size.height()))
+        if not (keep_view and same_size):
+            self.fit()
         self.imageChanged.emit()
 
     def has_image(self) -> bool:
-        return not self.image_item.pixmap().isNull()
+        return not self.image_item.size.isEmpty()
 
     def image_rect(self) -> QRectF:
         return self.image_item.boundingRect()
+
+    # -- message ---------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        """A clear message over the canvas (an image that cannot be shown, and why)."""
+        self._message.setText(text)
+        self._message.show()
+        self._place_message()
+
+    def hide_message(self) -> None:
+        self._message.hide()
+
+    def message(self) -> str:
+        return self._message.text() if self._message.isVisible() else ""
+
+    def _place_message(self) -> None:
+        width = min(560, max(200, self.viewport().width() - 40))
+        self._message.setFixedWidth(width)
+        self._message.adjustSize()
+        self._message.move(
+            (self.viewport().width() - width) // 2, (self.viewport().height() - self._message.height()) // 2
+        )
 
     # -- zoom ------------------------------------------------------------------------------
     @property
@@ -74,6 +201,7 @@ class ImageView(QGraphicsView):
         if self.has_image():
             self.fitInView(self.image_rect(), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoomChanged.emit(self.scale_factor)
+        self.viewportMoved.emit()
 
     def actual_size(self) -> None:
         self._fit_on_resize = False
@@ -84,10 +212,40 @@ class ImageView(QGraphicsView):
         factor = scale / self.scale_factor
         self.scale(factor, factor)
         self.zoomChanged.emit(self.scale_factor)
+        self.viewportMoved.emit()
 
     def zoom_by(self, factor: float) -> None:
         self._fit_on_resize = False
         self.set_scale(self.scale_factor * factor)
+
+    def zoom_at(self, factor: float, viewport_pos: QPointF) -> None:
+        """Zoom keeping the image point under `viewport_pos` where it is on screen."""
+        anchor = self.mapToScene(viewport_pos.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.zoom_by(factor)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        moved = self.mapFromScene(anchor)
+        self.pan_by(viewport_pos.x() - moved.x(), viewport_pos.y() - moved.y())
+
+    def zoom_in(self) -> None:
+        self._zoom_centered(1.25)
+
+    def zoom_out(self) -> None:
+        self._zoom_centered(0.8)
+
+    def _zoom_centered(self, factor: float) -> None:
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.zoom_by(factor)
+        self.setTransformationAnchor(anchor)
+
+    def center_on(self, point: QPointF) -> None:
+        self._fit_on_resize = False
+        self.centerOn(point)
+        self.viewportMoved.emit()
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
@@ -95,15 +253,22 @@ class ImageView(QGraphicsView):
             return
         delta = event.angleDelta().y()
         if delta:
-            self.zoom_by(WHEEL_STEP**delta)
+            self.zoom_at(WHEEL_STEP**delta, event.position())
         event.accept()
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._fit_on_resize:
             self.fit()
+        if self._message.isVisible():
+            self._place_message()
+        self.viewportMoved.emit()
 
     # -- pan -------------------------------------------------------------------------------
+    @property
+    def panning(self) -> bool:
+        return self._panning_from is not None or self._space_held
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
@@ -156,5 +321,5 @@ class ImageView(QGraphicsView):
     def pan_by(self, dx: float, dy: float) -> None:
         """Move the view by screen pixels (positive dx shows what lies to the left)."""
         self._fit_on_resize = False
-        self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - dx))
-        self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - dy))
+        self.horizontalScrollBar().setValue(round(self.horizontalScrollBar().value() - dx))
+        self.verticalScrollBar().setValue(round(self.verticalScrollBar().value() - dy))

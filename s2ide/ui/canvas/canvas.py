@@ -1,0 +1,438 @@
+"""AnnotationCanvas: the open sample's annotations on the view, edited through tools.
+
+It owns no annotation data: the SampleDocument (core) holds it and the store saves it. The
+canvas mirrors the document into items (one class per kind, ITEM_CLASSES), routes the view's
+mouse and key events to the active tool in image coordinates, and commits each finished
+gesture through the UndoManager: saved at once, one undo step, `notify_annotations` after.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+from s2ide.core.document import Change, DocEvent, SampleDocument
+from s2ide.core.errors import S2Error
+from s2ide.core.history import ChangeShapes, DeleteShapes, Edit, FieldChange, Session
+from s2ide.core.prediction_shapes import PredictedShape, parse
+from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
+from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
+from s2ide.ui.canvas.tools.base import Tool, ToolKind
+from s2ide.ui.canvas.tools.box import BoxTool
+from s2ide.ui.canvas.tools.brush import BrushTool, EraserTool
+from s2ide.ui.canvas.tools.fill import FillTool
+from s2ide.ui.canvas.tools.point import PointTool
+from s2ide.ui.canvas.tools.polygon import PolygonTool
+from s2ide.ui.canvas.tools.select import SelectTool
+from s2ide.ui.canvas.undo import UndoManager
+from s2ide.ui.canvas.view import ImageView
+from s2ide.ui.context import AppContext
+
+TOOL_CLASSES: list[type[Tool]] = [SelectTool, BoxTool, PolygonTool, PointTool, BrushTool, EraserTool, FillTool]
+DEFAULT_BRUSH = 20.0
+_MOUSE_EVENTS = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.MouseButtonRelease,
+    QEvent.Type.MouseButtonDblClick,
+}
+_TOOL_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Backspace}
+
+
+class AnnotationCanvas(QObject):
+    toolChanged = Signal(str)
+    labelChanged = Signal(object)  # the drawing label id (or None)
+    brushSizeChanged = Signal(float)
+    selectionChanged = Signal()
+    edited = Signal(int)  # sample id, after an edit, undo or redo was saved
+
+    def __init__(self, context: AppContext, view: ImageView, layers: Layers, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.view = view
+        self.layers = layers
+        self.doc: SampleDocument | None = None
+        self.items: dict[int, ShapeItem] = {}
+        self.mask_items: dict[int, MaskItem] = {}
+        self.prediction_items: list[QGraphicsItem] = []
+        self.selection: set[int] = set()
+        self.label_id: int | None = None
+        self.brush_size = DEFAULT_BRUSH
+        self._session: Session | None = None
+        self.undo = UndoManager(self.session, self._after_edit, parent=self)
+        self.tools: dict[ToolKind, Tool] = {cls.kind: cls(self) for cls in TOOL_CLASSES}
+        self.tool: Tool = self.tools[ToolKind.SELECT]
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
+        view.installEventFilter(self)
+        view.zoomChanged.connect(self._on_zoom)
+        layers.changed.connect(self._apply_layer)
+        context.labelsChanged.connect(self._on_labels)
+        context.projectChanged.connect(self._on_project)
+        context.userChanged.connect(self._forget_session)
+        context.predictionsChanged.connect(self._reload_predictions)
+        context.modelsChanged.connect(self._reload_predictions)
+
+    # -- what tools use ----------------------------------------------------------------------
+    @property
+    def scene(self) -> QGraphicsScene:
+        return self.view.scene()
+
+    @property
+    def pixel_size(self) -> float:
+        return 1.0 / max(self.view.scale_factor, 1e-6)
+
+    @property
+    def sample_id(self) -> int | None:
+        return self.doc.sample_id if self.doc is not None else None
+
+    def sample_id_or_fail(self) -> int:
+        if self.doc is None:
+            raise S2Error("no sample is open")
+        return self.doc.sample_id
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(self.context.store, self.context.user_name)
+        if self.doc is not None:
+            self._session.documents = {self.doc.sample_id: self.doc}
+        return self._session
+
+    def message(self, text: str, timeout_ms: int = 4000) -> None:
+        self.context.message(text, timeout_ms)
+
+    def color_for(self, label_id: int | None) -> QColor:
+        label = self.context.label_by_id(label_id)
+        return QColor(label.color) if label is not None else QColor("#ffffff")
+
+    def inside(self, pos: QPointF) -> bool:
+        return self.doc is not None and 0 <= pos.x() < self.doc.width and 0 <= pos.y() < self.doc.height
+
+    def clamp(self, pos: QPointF) -> QPointF:
+        if self.doc is None:
+            return pos
+        return QPointF(min(max(pos.x(), 0.0), float(self.doc.width)), min(max(pos.y(), 0.0), float(self.doc.height)))
+
+    def can_draw(self, kind: str) -> bool:
+        """Whether a new `kind` annotation may be drawn now; says why not in the status bar."""
+        if self.doc is None:
+            self.message("Open a sample first")
+            return False
+        if self.context.user is None:
+            self.message("Choose who is labeling first")
+            return False
+        if self.label_id is None:
+            self.message("The project has no labels to draw with")
+            return False
+        layer = LAYER_OF_KIND[kind]
+        if self.layers.get(layer).locked:
+            self.message(f"The {layer} layer is locked")
+            return False
+        if not self.layers.get(layer).visible:
+            self.message(f"The {layer} layer is hidden; show it to draw on it")
+            return False
+        return True
+
+    def item_at(self, pos: QPointF) -> ShapeItem | None:
+        """The topmost editable shape under `pos` (selected ones first)."""
+        hits = [
+            item
+            for item in self.items.values()
+            if item.isVisible() and not self.layers.locked_kind(item.kind) and item.hit(pos)
+        ]
+        if not hits:
+            return None
+        hits.sort(key=lambda item: (item.selected, item.zValue(), item.annotation_id or 0), reverse=True)
+        return hits[0]
+
+    def commit(self, edit: Edit) -> bool:
+        return self.undo.commit(edit)
+
+    def set_brush_size(self, size: float) -> None:
+        size = max(1.0, min(1000.0, round(size, 1)))
+        if size != self.brush_size:
+            self.brush_size = size
+            self.brushSizeChanged.emit(size)
+
+    # -- tools and labels ------------------------------------------------------------------
+    def set_tool(self, kind: ToolKind | str) -> None:
+        tool = self.tools[ToolKind(kind)]
+        if tool is self.tool:
+            return
+        self.tool.deactivate()
+        self.tool = tool
+        tool.activate()
+        self.view.viewport().setCursor(tool.cursor)
+        self.toolChanged.emit(str(tool.kind))
+
+    def set_label(self, label_id: int | None, relabel_selection: bool = True) -> None:
+        """Choose the drawing label; with shapes selected, relabel them too (one undo step)."""
+        if label_id != self.label_id:
+            self.label_id = label_id
+            self.labelChanged.emit(label_id)
+        if relabel_selection and label_id is not None and self.selection:
+            self.relabel_selection(label_id)
+
+    def relabel_selection(self, label_id: int) -> None:
+        changes = [
+            FieldChange(i, {"label_id": self.items[i].label_id}, {"label_id": label_id})
+            for i in sorted(self.selection)
+            if i in self.items and self.items[i].label_id != label_id
+        ]
+        if changes and self.doc is not None:
+            self.commit(ChangeShapes(self.doc.sample_id, changes, "relabel"))
+
+    def delete_selection(self) -> None:
+        if self.doc is None or not self.selection:
+            return
+        doomed = [self.doc.shapes[i] for i in sorted(self.selection) if i in self.doc.shapes]
+        if doomed and self.commit(DeleteShapes(self.doc.sample_id, doomed)):
+            self.set_selection(set())
+
+    def set_selection(self, ids: set[int]) -> None:
+        ids = {i for i in ids if i in self.items}
+        if ids == self.selection:
+            return
+        for annotation_id, item in self.items.items():
+            item.set_selected(annotation_id in ids)
+        self.selection = ids
+        self.selectionChanged.emit()
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, sample_id: int | None, doc: SampleDocument | None = None) -> None:
+        """Show the annotations of `sample_id` (a prefetched document if given, else from the store)."""
+        self.tool.cancel()
+        if self.doc is not None:
+            self.doc.unsubscribe(self._on_doc)
+        self._clear_items()
+        self.doc = None
+        if sample_id is None or self.context.project is None:
+            self.undo.activate(None)
+            return
+        if doc is None:
+            try:
+                doc = SampleDocument.load(self.context.store, sample_id)
+            except S2Error as exc:
+                self.message(f"Cannot load the annotations of sample {sample_id}: {exc}", 0)
+                self.undo.activate(None)
+                return
+        self.doc = doc
+        doc.subscribe(self._on_doc)
+        for annotation in doc.shapes.values():
+            self._add_shape_item(annotation.id)
+        for label_id in doc.masks:
+            self._mask_item(label_id)
+        self._reload_predictions()
+        self.undo.activate(sample_id)
+        if self.label_id is None or self.context.label_by_id(self.label_id) is None:
+            labels = self.context.labels()
+            self.set_label(labels[0].id if labels else None, relabel_selection=False)
+
+    def reload_items(self) -> None:
+        """Redraw every shape from the document (after a failed save put nothing in the store)."""
+        if self.doc is not None:
+            for annotation_id in list(self.items):
+                self._remove_item(annotation_id)
+            for annotation_id in self.doc.shapes:
+                self._add_shape_item(annotation_id)
+
+    def _clear_items(self) -> None:
+        for annotation_id in list(self.items):
+            self._remove_item(annotation_id)
+        for item in self.mask_items.values():
+            self.scene.removeItem(item)
+        self.mask_items.clear()
+        for pitem in self.prediction_items:
+            self.scene.removeItem(pitem)
+        self.prediction_items.clear()
+        if self.selection:
+            self.selection = set()
+            self.selectionChanged.emit()
+
+    def _add_shape_item(self, annotation_id: int) -> None:
+        assert self.doc is not None
+        annotation = self.doc.shapes[annotation_id]
+        cls = ITEM_CLASSES.get(annotation.kind)
+        if cls is None or annotation.geometry is None:
+            return
+        item = cls(
+            annotation.id, annotation.geometry, self.color_for(annotation.label_id), label_id=annotation.label_id
+        )
+        item.set_pixel_size(self.pixel_size)
+        self._style(item, LAYER_OF_KIND[annotation.kind])
+        self.scene.addItem(item)
+        self.items[annotation_id] = item
+
+    def _remove_item(self, annotation_id: int) -> None:
+        item = self.items.pop(annotation_id, None)
+        if item is not None:
+            self.scene.removeItem(item)
+
+    def _mask_item(self, label_id: int) -> MaskItem:
+        item = self.mask_items.get(label_id)
+        if item is None:
+            assert self.doc is not None
+            item = MaskItem(label_id, self.doc.mask(label_id).array, self.color_for(label_id))
+            item.setZValue(-50)
+            self._style(item, Layer.MASK)
+            self.scene.addItem(item)
+            self.mask_items[label_id] = item
+        return item
+
+    def _style(self, item: QGraphicsItem, layer: Layer) -> None:
+        props = self.layers.get(layer)
+        item.setVisible(props.visible)
+        item.setOpacity(props.opacity)
+
+    def _on_doc(self, event: DocEvent) -> None:
+        if event.change == Change.MASK_CHANGED:
+            assert event.label_id is not None
+            self._mask_item(event.label_id).refresh(event.box)
+            return
+        assert self.doc is not None
+        for annotation_id in event.ids:
+            if event.change == Change.SHAPES_REMOVED:
+                self._remove_item(annotation_id)
+            elif event.change == Change.SHAPES_ADDED:
+                self._remove_item(annotation_id)
+                self._add_shape_item(annotation_id)
+            else:
+                item = self.items.get(annotation_id)
+                annotation = self.doc.shapes[annotation_id]
+                if item is not None and annotation.geometry is not None:
+                    item.set_geometry(annotation.geometry)
+                    item.set_color(self.color_for(annotation.label_id))
+                    item.label_id = annotation.label_id
+        if event.change == Change.SHAPES_REMOVED and self.selection & set(event.ids):
+            self.set_selection(self.selection - set(event.ids))
+
+    def _after_edit(self, edit: Edit, error: str | None) -> None:
+        if error is not None:
+            self.message(f"Could not save {edit.text}: {error}", 0)
+            self.reload_items()
+            return
+        self.edited.emit(edit.sample_id)
+        self.context.notify_annotations(edit.sample_id)
+
+    # -- predictions -----------------------------------------------------------------------
+    def _reload_predictions(self) -> None:
+        for old in self.prediction_items:
+            self.scene.removeItem(old)
+        self.prediction_items.clear()
+        if self.doc is None or self.context.project is None:
+            return
+        doc = self.doc
+        shapes: list[PredictedShape] = []
+        for label_id, score, text in self.context.store.overlays.active_prediction_geometry(doc.sample_id):
+            shapes.extend(parse(text, label_id, score, doc.width, doc.height))
+        for shape in shapes:
+            color = self.color_for(shape.label_id)
+            item: QGraphicsItem
+            if shape.mask is not None:
+                item = MaskItem(shape.label_id or 0, shape.mask, color, prediction=True)
+                item.setZValue(-40)
+            else:
+                cls = ITEM_CLASSES.get(shape.kind)
+                if cls is None:
+                    continue
+                shape_item = cls(None, shape.geometry, color, prediction=True, label_id=shape.label_id)
+                shape_item.set_pixel_size(self.pixel_size)
+                shape_item.setZValue(-5)
+                if shape.score is not None:
+                    shape_item.setToolTip(f"{self._label_name(shape.label_id)} {shape.score:.2f}")
+                item = shape_item
+            self._style(item, Layer.PREDICTIONS)
+            self.scene.addItem(item)
+            self.prediction_items.append(item)
+
+    def _label_name(self, label_id: int | None) -> str:
+        label = self.context.label_by_id(label_id)
+        return label.name if label else "?"
+
+    # -- reacting --------------------------------------------------------------------------
+    def _on_zoom(self, scale: float) -> None:
+        pixel = 1.0 / max(scale, 1e-6)
+        for item in [*self.items.values(), *self.prediction_items]:
+            if isinstance(item, ShapeItem):
+                item.set_pixel_size(pixel)
+
+    def _apply_layer(self, name: str) -> None:
+        layer = Layer(name)
+        if layer == Layer.IMAGE:
+            self._style(self.view.image_item, layer)
+            return
+        if layer == Layer.PREDICTIONS:
+            targets: list[QGraphicsItem] = list(self.prediction_items)
+        elif layer == Layer.MASK:
+            targets = list(self.mask_items.values())
+        else:
+            targets = [item for item in self.items.values() if LAYER_OF_KIND[item.kind] == layer]
+        for item in targets:
+            self._style(item, layer)
+        if self.layers.get(layer).locked or not self.layers.get(layer).visible:
+            self.set_selection({i for i in self.selection if LAYER_OF_KIND[self.items[i].kind] != layer})
+
+    def _on_labels(self) -> None:
+        if self.doc is not None:
+            for annotation_id, item in self.items.items():
+                item.set_color(self.color_for(self.doc.shapes[annotation_id].label_id))
+            for label_id, mask_item in self.mask_items.items():
+                mask_item.set_color(self.color_for(label_id))
+        if self.context.label_by_id(self.label_id) is None:
+            labels = self.context.labels() if self.context.project else []
+            self.set_label(labels[0].id if labels else None, relabel_selection=False)
+        else:
+            self.labelChanged.emit(self.label_id)
+
+    def _on_project(self) -> None:
+        self.load(None)
+        self.undo.clear()
+        self._session = None
+        self.label_id = None
+        self.labelChanged.emit(None)
+
+    def _forget_session(self) -> None:
+        self._session = None
+
+    # -- events ----------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self._viewport:
+            if kind in _MOUSE_EVENTS and isinstance(event, QMouseEvent):
+                return self._mouse(kind, event)
+            if kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
+                return self.tool.wheel(event)
+            if kind == QEvent.Type.Leave and isinstance(self.tool, BrushTool):
+                self.tool.show_outline(None)
+            return False
+        if watched is self.view and isinstance(event, QKeyEvent):
+            if kind == QEvent.Type.ShortcutOverride and self._tool_wants(event):
+                event.accept()  # Enter closes the polygon being drawn instead of accepting a suggestion
+                return True
+            if kind == QEvent.Type.KeyPress and self._tool_wants(event):
+                return self.tool.key_press(event)
+        return False
+
+    def _tool_wants(self, event: QKeyEvent) -> bool:
+        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            return False
+        if event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
+            return isinstance(self.tool, BrushTool)
+        return event.key() in _TOOL_KEYS and self.tool.busy
+
+    def _mouse(self, kind: QEvent.Type, event: QMouseEvent) -> bool:
+        view = self.view
+        if view.panning or event.button() == Qt.MouseButton.MiddleButton:
+            return False  # the view pans
+        if event.buttons() & Qt.MouseButton.MiddleButton:
+            return False
+        pos = view.viewportTransform().inverted()[0].map(event.position())  # sub-pixel precise
+        if kind == QEvent.Type.MouseButtonPress:
+            view.setFocus(Qt.FocusReason.MouseFocusReason)
+            return self.tool.press(pos, event)
+        if kind == QEvent.Type.MouseMove:
+            return self.tool.move(pos, event)
+        if kind == QEvent.Type.MouseButtonRelease:
+            return self.tool.release(pos, event)
+        return self.tool.double_click(pos, event)

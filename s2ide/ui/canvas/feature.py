@@ -1,0 +1,227 @@
+"""The canvas feature: the open sample's image and annotations in `window.view`, the drawing
+tools, the layers dock, undo/redo, prefetch of the next samples, and Skip for bad images.
+
+It listens to `context.sampleChanged`; the image decodes off the GUI thread (preview, then
+full resolution) while the annotations come from a prefetched document or the store.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar
+
+from s2ide.core.errors import S2Error
+from s2ide.core.skip import skip_sample
+from s2ide.ui.canvas.canvas import AnnotationCanvas
+from s2ide.ui.canvas.images import CanvasImages
+from s2ide.ui.canvas.layers import Layers, LayersPanel
+from s2ide.ui.canvas.minimap import Minimap
+from s2ide.ui.canvas.prefetch import Prefetcher
+from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
+from s2ide.ui.canvas.shortcuts import Shortcuts
+from s2ide.ui.canvas.tools.base import ToolKind
+from s2ide.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from s2ide.ui.main_window import MainWindow
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class CanvasFeature(QObject):
+    """Everything the canvas adds to the window, wired together."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.context: AppContext = window.context
+        view = window.view
+        self.layers = Layers(self)
+        self.images = CanvasImages(self.context, view, self.layers, self)
+        self.canvas = AnnotationCanvas(self.context, view, self.layers, self)
+        self.prefetcher = Prefetcher(self.context, self.images.loader, self)
+        self.minimap = Minimap(view)
+        self.shortcuts = Shortcuts(self.context.settings, self)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(30)
+        self._prefetch_timer.timeout.connect(self._prefetch)
+        self.context.sampleChanged.connect(self.show_sample)
+        self.context.labelsChanged.connect(self._fill_labels)
+        self.context.projectChanged.connect(self._fill_labels)
+        self._build_actions()
+        self.layers_dock = window.add_dock(LayersPanel(self.layers), "Layers", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.canvas.toolChanged.connect(self._on_tool)
+        self.canvas.labelChanged.connect(self._on_label)
+        self.canvas.brushSizeChanged.connect(self._on_brush)
+
+    # -- showing a sample ------------------------------------------------------------------
+    def show_sample(self, sample_id: int) -> None:
+        wanted = None if sample_id < 0 else sample_id
+        if self.canvas.doc is not None and self.canvas.doc.sample_id != wanted:
+            self.prefetcher.give_back(self.canvas.doc)
+        doc = self.prefetcher.take(wanted) if wanted is not None else None
+        self.images.show_sample(wanted)
+        self.canvas.load(wanted, doc)
+        self.skip_action.setEnabled(wanted is not None)
+        if wanted is not None:
+            self._prefetch_timer.start()
+
+    def _prefetch(self) -> None:
+        if self.context.current_sample_id is not None and self.context.project is not None:
+            self.prefetcher.prefetch_after(self.context.current_sample_id)
+
+    def skip(self) -> None:
+        """Mark the open sample skipped (saved, audited) and move on; the queue never blocks."""
+        sample_id = self.context.current_sample_id
+        if sample_id is None or self.context.project is None:
+            return
+        try:
+            skip_sample(self.context.store, sample_id, self.context.user_name, reason=self.images.error or "")
+        except S2Error as exc:
+            self.context.message(f"Cannot skip: {exc}", 0)
+            return
+        self.context.notify_annotations(sample_id)
+        self.context.message(f"Skipped sample {sample_id}")
+        if self.context.next_sample() is None:
+            self.context.message(f"Skipped sample {sample_id}; nothing comes next")
+
+    # -- actions and tool bars -------------------------------------------------------------
+    def _build_actions(self) -> None:
+        window, view, canvas, make = self.window, self.window.view, self.canvas, self.shortcuts.make
+        view_actions = [
+            make("fit", window, view.fit),
+            make("actual", window, view.actual_size),
+            make("zoom_in", window, view.zoom_in),
+            make("zoom_out", window, view.zoom_out),
+        ]
+        view_menu = window.menu("&View")
+        view_bar = QToolBar("View", window)
+        view_bar.setObjectName("toolbar_view")
+        for action in view_actions:
+            view_menu.addAction(action)
+            view_bar.addAction(action)
+        view_menu.addSeparator()
+
+        edit_menu = window.menu("&Edit")
+        undo = canvas.undo.group.createUndoAction(window, "Undo")
+        redo = canvas.undo.group.createRedoAction(window, "Redo")
+        self.shortcuts.adopt("undo", undo, window)
+        self.shortcuts.adopt("redo", redo, window)
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        delete = make("delete", window, canvas.delete_selection)
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        view.addAction(delete)
+        edit_menu.addAction(delete)
+        hotkeys = QAction("Canvas &hotkeys…", window)
+        hotkeys.triggered.connect(self.edit_hotkeys)
+        edit_menu.addAction(hotkeys)
+
+        self.skip_action = make("skip", window, self.skip)
+        self.skip_action.setEnabled(False)
+        window.menu("&Label").addAction(self.skip_action)
+
+        tool_bar = QToolBar("Tools", window)
+        tool_bar.setObjectName("toolbar_tools")
+        group = QActionGroup(window)
+        group.setExclusive(True)
+        self.tool_actions: dict[ToolKind, QAction] = {}
+        tool_menu = window.menu("&Label").addMenu("Tools")
+        for kind in ToolKind:
+            action = make(f"tool.{kind}", window, partial(canvas.set_tool, kind), checkable=True)
+            group.addAction(action)
+            tool_bar.addAction(action)
+            tool_menu.addAction(action)
+            self.tool_actions[kind] = action
+        self.tool_actions[ToolKind.SELECT].setChecked(True)
+        tool_bar.addSeparator()
+        tool_bar.addWidget(QLabel(" Label "))
+        self.label_combo = QComboBox()
+        self.label_combo.setMinimumWidth(120)
+        self.label_combo.setToolTip("Label for new shapes and masks (Ctrl+1..Ctrl+0); relabels the selection")
+        self.label_combo.activated.connect(self._on_combo)
+        tool_bar.addWidget(self.label_combo)
+        tool_bar.addWidget(QLabel(" Brush "))
+        self.brush_spin = QDoubleSpinBox()
+        self.brush_spin.setRange(1, 1000)
+        self.brush_spin.setDecimals(0)
+        self.brush_spin.setSuffix(" px")
+        self.brush_spin.setToolTip("Brush diameter in image pixels ([ and ], or Ctrl+wheel)")
+        self.brush_spin.setValue(canvas.brush_size)
+        self.brush_spin.valueChanged.connect(canvas.set_brush_size)
+        tool_bar.addWidget(self.brush_spin)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, view_bar)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tool_bar)
+        for index, digit in enumerate("1234567890"):
+            choose = QAction(f"Draw with label {index + 1}", window)
+            choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
+            choose.triggered.connect(lambda _checked=False, index=index: self._choose_label(index))
+            window.addAction(choose)
+
+    def edit_hotkeys(self) -> None:
+        CanvasSettingsDialog(self.shortcuts, self.window).exec()
+
+    def _fill_labels(self) -> None:
+        combo = self.label_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for label in self.context.labels() if self.context.project else []:
+            combo.addItem(_swatch(label.color), label.name, label.id)
+        combo.blockSignals(False)
+        self._on_label(self.canvas.label_id)
+
+    def _choose_label(self, index: int) -> None:
+        labels = self.context.labels() if self.context.project else []
+        if index < len(labels):
+            self.canvas.set_label(labels[index].id)
+
+    def _on_combo(self, index: int) -> None:
+        self.canvas.set_label(self.label_combo.itemData(index))
+
+    def _on_label(self, label_id: object) -> None:
+        index = self.label_combo.findData(label_id)
+        if index >= 0 and index != self.label_combo.currentIndex():
+            self.label_combo.blockSignals(True)
+            self.label_combo.setCurrentIndex(index)
+            self.label_combo.blockSignals(False)
+
+    def _on_tool(self, kind: str) -> None:
+        self.tool_actions[ToolKind(kind)].setChecked(True)
+
+    def _on_brush(self, size: float) -> None:
+        self.brush_spin.blockSignals(True)
+        self.brush_spin.setValue(size)
+        self.brush_spin.blockSignals(False)
+
+    def shutdown(self) -> None:
+        self.canvas.tool.cancel()
+        self.images.shutdown()
+        self.prefetcher.shutdown()
+
+
+class _ShutdownOnClose(QObject):
+    """Ends a gesture and waits for decode workers when the window closes: no thread outlives it."""
+
+    def __init__(self, feature: CanvasFeature, parent: QObject) -> None:
+        super().__init__(parent)
+        self.feature = feature
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self.feature.shutdown()
+        return False
+
+
+def attach(window: MainWindow) -> None:
+    feature = CanvasFeature(window)
+    window.canvas_feature = feature  # type: ignore[attr-defined]
+    window.installEventFilter(_ShutdownOnClose(feature, window))
