@@ -26,9 +26,11 @@ def choose_project(argv: Sequence[str], settings: Settings) -> Path:
     return build_demo().path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def start(argv: Sequence[str] | None = None) -> tuple[QApplication, MainWindow]:
+    """Create the app and its window, open the project and ask who works if nobody is remembered."""
     args = list(sys.argv[1:] if argv is None else argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("s2ide")
     app.setOrganizationName("s2ide")
     context = AppContext()
@@ -40,6 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(window, "s2ide", str(exc))
     else:
         ensure_user(window)
+    return app, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    app, _window = start(argv)
     return int(app.exec())
 
 

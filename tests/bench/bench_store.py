@@ -59,18 +59,15 @@ win.close()
 COLD_SCRIPT = r"""
 import sys, time
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 if sys.argv[1] == "plain":
-    from PySide6.QtWidgets import QMainWindow
+    from PySide6.QtWidgets import QApplication, QMainWindow
     app = QApplication([])
     win = QMainWindow(); win.resize(1400, 900); win.show()
-else:
-    from s2ide.ui import app as s2app
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
-    app = QApplication([])
-    ctx = AppContext(); win = MainWindow(ctx); win.show(); ctx.open_project(sys.argv[2])
-    ctx.set_user("ada")
+else:  # the path of `s2ide gui PROJECT`: the CLI's imports, then the app
+    import s2ide.cli
+    from s2ide.ui.app import start
+    app, win = start([sys.argv[2]])
+    assert win.context.user is not None and win.foundation.gallery.model.rowCount() > 0
 def done():
     print(f"{time.time():.6f}")
     app.quit()
@@ -182,15 +179,15 @@ def bench_stats(work: Path, samples: int, annotations: int) -> None:
 
 def bench_cold_start(work: Path) -> None:
     from s2ide.core.demo import build_demo
+    from s2ide.core.settings import Settings
 
     demo = build_demo(work / "demo")
-    with demo.store.transaction():
-        pass
     demo.close()
+    config = work / "config"
+    Settings(config / "settings.json").remember_user(demo.path, "ada")  # no "who are you?" dialog
 
     def start(*args: str) -> float:
-        config = tempfile.mkdtemp(dir=work)
-        env = dict(ENV, S2IDE_CONFIG_DIR=config)
+        env = dict(ENV, S2IDE_CONFIG_DIR=str(config))
         started = time.time()
         out = subprocess.run(
             [sys.executable, "-c", COLD_SCRIPT, *args], env=env, capture_output=True, text=True, check=True
