@@ -103,3 +103,13 @@ def test_add_many_and_progress_counts(project):
         added = store.samples.add_many((f"s{i}.png", f"{i:064x}", 8, 8, "train") for i in range(50))
     assert added == 50
     assert store.samples.progress_counts() == (0, 50)
+
+
+def test_filter_by_many_ids(project):
+    from s2ide.core.store import SampleFilter
+    from tests.store_helpers import add_synthetic_samples
+
+    add_synthetic_samples(project.store, 40_000)
+    wanted = project.store.samples.ids()[:35_000]
+    assert project.store.samples.ids(SampleFilter(ids=wanted)) == wanted
+    assert project.store.samples.rows(SampleFilter(ids=[]), limit=5) == []

@@ -86,6 +86,10 @@ def test_import_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
         foundation.imports.start(dialog.build_request())
         assert started.wait(5)
         assert status.isVisible()
+        messages = []
+        window.context.statusMessage.connect(lambda text, _ms: messages.append(text))
+        foundation.imports.start(dialog.build_request())  # a second one is refused, the first goes on
+        assert "running already" in messages[-1] and foundation.import_runner.running
         qtbot.mouseClick(status.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not foundation.import_runner.running)
     assert window.context.store.samples.count() == before

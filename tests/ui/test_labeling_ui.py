@@ -56,10 +56,13 @@ def test_panel_click_tags(qtbot, window):
     ids = ctx.store.samples.ids()
     ctx.open_sample(ids[0])
     panel = window.foundation.labels
+    assert panel.current_label() == ctx.store.labels.by_name("cat").id
     dog_item = panel.tree.topLevelItem(1)
     rect = panel.tree.visualItemRect(dog_item)
     qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert ctx.store.annotations.tag_of(ids[0]).label_id == ctx.store.labels.by_name("dog").id
+    ctx.open_sample(ids[0])
+    assert panel.current_label() == ctx.store.labels.by_name("dog").id
 
 
 def test_no_sample_or_no_user_gives_a_message(qtbot, window):

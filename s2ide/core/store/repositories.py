@@ -203,8 +203,10 @@ class SampleRepository:
             escaped = flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params.append(f"%{escaped}%")
         if flt.ids is not None:
-            clauses.append(f"s.id IN ({','.join('?' * len(flt.ids))})")
-            params.extend(flt.ids)
+            # One JSON parameter, not one per id: a plot's click-through may hold 100,000 ids,
+            # beyond SQLite's limit on bound variables.
+            clauses.append("s.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(i) for i in flt.ids]))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     ROW_COLUMNS = (

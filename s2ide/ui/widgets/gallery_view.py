@@ -202,6 +202,7 @@ class QtGallery(QWidget):
         context.samplesChanged.connect(self.reload)
         context.annotationsChanged.connect(self._on_annotations_changed)
         context.predictionsChanged.connect(self.reload)
+        context.modelsChanged.connect(self.reload)
         context.labelsChanged.connect(self._fill_label_filter)
         context.labelsChanged.connect(self.view.viewport().update)
         context.sampleChanged.connect(self._on_sample_changed)

@@ -197,6 +197,9 @@ class ImportController(QObject):
         if project is None:
             self.context.message("Open a project first.")
             return
+        if self.runner.running:
+            self.context.message("An import is running already; cancel it or wait for it to finish.", 0)
+            return
         path = project.path
         self.runner.start(lambda state: import_job(path, request, state), f"importing {request.src.name}")
 

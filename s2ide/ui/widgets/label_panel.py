@@ -124,7 +124,8 @@ class QtLabelPanel(QWidget):
         context.labelsChanged.connect(self.rebuild)
         context.projectChanged.connect(self.rebuild)
         context.samplesChanged.connect(self._count_timer.start)
-        context.annotationsChanged.connect(lambda _id: self._count_timer.start())
+        context.annotationsChanged.connect(self._on_annotations_changed)
+        context.sampleChanged.connect(lambda _id: self.mark_current())
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -139,6 +140,31 @@ class QtLabelPanel(QWidget):
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
             self.tree.addTopLevelItem(item)
         self.refresh_counts()
+        self.mark_current()
+
+    def _on_annotations_changed(self, sample_id: int) -> None:
+        self._count_timer.start()
+        if sample_id == self.context.current_sample_id:
+            self.mark_current()
+
+    def mark_current(self) -> None:
+        """Bold the label the open sample is tagged with, so the labeler sees the current answer."""
+        sample_id = self.context.current_sample_id
+        tag = None
+        if self.context.project is not None and sample_id is not None:
+            tag = self.context.store.annotations.tag_of(sample_id)
+        current = tag.label_id if tag is not None else None
+        for item in self._items():
+            font = item.font(0)
+            font.setBold(item.data(0, Qt.ItemDataRole.UserRole) == current)
+            item.setFont(0, font)
+
+    def current_label(self) -> int | None:
+        """The label shown as the open sample's (bold), for tests and accessibility."""
+        for item in self._items():
+            if item.font(0).bold():
+                return int(item.data(0, Qt.ItemDataRole.UserRole))
+        return None
 
     def refresh_counts(self) -> None:
         if self.context.project is None:
