@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
@@ -33,6 +42,7 @@ class TaskStatus(QWidget):
         self.bar = QProgressBar()
         self.bar.setFixedWidth(160)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.cancel_button.clicked.connect(lambda: runner.cancel())
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
