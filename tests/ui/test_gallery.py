@@ -147,7 +147,7 @@ def test_hundred_thousand_rows_build_fast(qtbot, project):
     model.load(project.store.samples)
     elapsed = time.perf_counter() - started
     assert model.rowCount() == 100_000
-    assert elapsed < 2.0, f"model load took {elapsed:.2f} s"
+    assert elapsed < 3.0, f"model load took {elapsed:.2f} s"
     started = time.perf_counter()
     assert model.row_of(model.sample_id(99_999)) == 99_999
     assert model.next_unlabeled(model.sample_id(99_999)) == model.sample_id(0)
