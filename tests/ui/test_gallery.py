@@ -151,6 +151,11 @@ def test_hundred_thousand_rows_build_fast(qtbot, project):
     started = time.perf_counter()
     assert model.row_of(model.sample_id(99_999)) == 99_999
     assert model.next_unlabeled(model.sample_id(99_999)) == model.sample_id(0)
+    # File names and hashes are read a page at a time, for the rows asked about only.
+    assert model.index(99_999).data() == "0099999.jpg"
+    assert model.value(50_000, "sha256") == f"{50_000:064x}"
+    assert model.index(300).data(Role.SIZE) == (640, 480)
+    assert len(model._pages) == 3
     assert time.perf_counter() - started < 0.5
     narrowed = GalleryModel()
     narrowed.load(project.store.samples, SampleFilter(search="099999"))

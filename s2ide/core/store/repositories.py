@@ -228,7 +228,13 @@ class SampleRepository:
         return [dict(zip(self.ROW_COLUMNS, row)) for row in self.row_tuples(flt, limit, offset)]
 
     def row_tuples(self, flt: SampleFilter | None = None, limit: int | None = None, offset: int = 0) -> list[tuple]:
-        """`rows()` as plain tuples in ROW_COLUMNS order: one query, no per-row dict (the gallery at 100k)."""
+        """`rows()` as plain tuples in ROW_COLUMNS order: one query, no per-row dict."""
+        return self._select(
+            "s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id", flt, limit, offset
+        )
+
+    def _select(self, columns: str, flt: SampleFilter | None, limit: int | None = None, offset: int = 0) -> list[tuple]:
+        """`columns` plus the active model's (label_id, score) for the filtered samples, by id."""
         where, params = self._where(flt or SampleFilter())
         active = self._conn.execute("SELECT version FROM models WHERE state = 'active' LIMIT 1").fetchone()
         if active is None:  # no suggestions to show: skip the join
@@ -238,7 +244,7 @@ class SampleRepository:
             join = " LEFT JOIN predictions p ON p.sample_id = s.id AND p.model_version = ?"
             params = [active[0], *params]
         sql = (
-            f"SELECT s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id, {suggestion} "
+            f"SELECT {columns}, {suggestion} "
             "FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag'"
             f"{join}{where} ORDER BY s.id"
         )
@@ -246,6 +252,22 @@ class SampleRepository:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return self._conn.execute(sql, params).fetchall()
+
+    SLIM_COLUMNS = ("id", "status", "label_id", "pred_label_id", "pred_score")
+    DETAIL_COLUMNS = ("path", "sha256", "width", "height", "split")
+
+    def slim_rows(self, flt: SampleFilter | None = None) -> list[tuple]:
+        """`row_tuples` without the wide columns (SLIM_COLUMNS): what a 100,000-row list needs up
+        front; `details()` fetches path and hash for the rows on screen."""
+        return self._select("s.id, s.status, t.label_id", flt)
+
+    def details(self, ids: Sequence[int]) -> dict[int, tuple]:
+        """id -> (path, sha256, width, height, split) for a page of samples."""
+        cur = self._conn.execute(
+            "SELECT id, path, sha256, width, height, split FROM samples WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([int(i) for i in ids]),),
+        )
+        return {row[0]: row[1:] for row in cur}
 
     def add_many(self, rows: Iterable[tuple[str, str, int, int, str]]) -> int:
         """Insert (path, sha256, width, height, split) rows in one statement; returns how many."""

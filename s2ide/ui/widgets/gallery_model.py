@@ -1,8 +1,10 @@
 """GalleryModel: the samples of a project as a flat list model, one query, no widget per sample.
 
-Rows are kept as plain column lists (ids, names, status, ...) so 100,000 samples cost a few
-megabytes and a reload is one `SampleRepository.row_tuples` call. Thumbnails are not here:
-the delegate asks `ThumbnailLoader` for the visible ones only.
+A reload is one `SampleRepository.slim_rows` query (id, status, tag, suggestion: what filters,
+"next unlabeled" and the delegate's chips need for every row). File names and hashes are read
+for the rows on screen only, a page at a time (`details`), so 100,000 samples open as fast as
+SQLite can hand over three small columns. Thumbnails are not here: the delegate asks
+`ThumbnailLoader` for the visible ones only.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from s2ide.core.store.repositories import SampleRepository
 
 Index = QModelIndex | QPersistentModelIndex
 
-_COL = {name: i for i, name in enumerate(SampleRepository.ROW_COLUMNS)}
+_COL = {name: i for i, name in enumerate(SampleRepository.SLIM_COLUMNS)}
+_DETAIL = {name: i for i, name in enumerate(SampleRepository.DETAIL_COLUMNS)}
+PAGE = 256  # rows whose details are read together
+MAX_PAGES = 400  # pages of details kept (about 100,000 rows)
 
 
 class Role(IntEnum):
@@ -42,6 +47,8 @@ class GalleryModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[tuple] = []
         self._row_of: dict[int, int] | None = None
+        self._pages: dict[int, list[tuple]] = {}
+        self._samples: SampleRepository | None = None
         self.filter = SampleFilter()
 
     # -- loading ---------------------------------------------------------------------------
@@ -49,16 +56,20 @@ class GalleryModel(QAbstractListModel):
         """Replace the rows with those matching `flt` (kept for later reloads)."""
         if flt is not None:
             self.filter = flt
-        rows = samples.row_tuples(self.filter)
+        rows = samples.slim_rows(self.filter)
         self.beginResetModel()
+        self._samples = samples
         self._rows = rows
         self._row_of = None
+        self._pages = {}
         self.endResetModel()
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []
         self._row_of = None
+        self._pages = {}
+        self._samples = None
         self.endResetModel()
 
     def refresh_sample(self, samples: SampleRepository, sample_id: int) -> None:
@@ -66,7 +77,7 @@ class GalleryModel(QAbstractListModel):
         row = self.row_of(sample_id)
         if row is None:
             return
-        fresh = samples.row_tuples(SampleFilter(ids=[sample_id]))
+        fresh = samples.slim_rows(SampleFilter(ids=[sample_id]))
         if not fresh:
             return
         self._rows[row] = fresh[0]
@@ -86,7 +97,26 @@ class GalleryModel(QAbstractListModel):
         return [r[0] for r in self._rows]
 
     def value(self, row: int, column: str) -> Any:
-        return self._rows[row][_COL[column]]
+        """A column of a row: SLIM_COLUMNS from memory, DETAIL_COLUMNS from its page."""
+        if column in _COL:
+            return self._rows[row][_COL[column]]
+        detail = self.detail(row)
+        return None if detail is None else detail[_DETAIL[column]]
+
+    def detail(self, row: int) -> tuple | None:
+        """(path, sha256, width, height, split) of a row, reading its page of rows on first use."""
+        page = row // PAGE
+        found = self._pages.get(page)
+        if found is None:
+            if self._samples is None:
+                return None
+            ids = [r[0] for r in self._rows[page * PAGE : (page + 1) * PAGE]]
+            by_id = self._samples.details(ids)
+            found = [by_id.get(i, ("", "", 0, 0, "none")) for i in ids]
+            if len(self._pages) >= MAX_PAGES:
+                self._pages.pop(next(iter(self._pages)))
+            self._pages[page] = found
+        return found[row - page * PAGE]
 
     def next_unlabeled(self, after: int | None) -> int | None:
         """The first unlabeled sample after `after` in this order, wrapping; None if there is none."""
@@ -110,17 +140,20 @@ class GalleryModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            name = file_name(row[_COL["path"]])
-            if role == Qt.ItemDataRole.DisplayRole:
-                return name
-            return f"{row[_COL['path']]}\n{row[_COL['width']]}×{row[_COL['height']]}, {row[_COL['status']]}"
+        row = index.row()
         column = _ROLE_COLUMN.get(role)
         if column is not None:
-            return row[_COL[column]]
-        if role == Role.SIZE:
-            return (row[_COL["width"]], row[_COL["height"]])
+            return self.value(row, column)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.SIZE):
+            detail = self.detail(row)
+            if detail is None:
+                return None
+            path, _sha, width, height, split = detail
+            if role == Qt.ItemDataRole.DisplayRole:
+                return file_name(path)
+            if role == Role.SIZE:
+                return (width, height)
+            return f"{path}\n{width}×{height}, {self._rows[row][_COL['status']]}, split {split}"
         return None
 
 
