@@ -281,10 +281,9 @@ class SampleRepository:
 
     def progress_counts(self) -> tuple[int, int]:
         """(labeled or reviewed, total): the status bar's progress figure."""
-        row = self._conn.execute(
-            "SELECT COALESCE(SUM(status IN ('labeled', 'reviewed')), 0), COUNT(*) FROM samples"
-        ).fetchone()
-        return int(row[0]), int(row[1])
+        # Two index-only counts: no pass over the table rows at 100,000 samples.
+        done = self._conn.execute("SELECT COUNT(*) FROM samples WHERE status IN ('labeled', 'reviewed')").fetchone()
+        return int(done[0]), self.count()
 
     def ids(self, flt: SampleFilter | None = None) -> list[int]:
         where, params = self._where(flt or SampleFilter())

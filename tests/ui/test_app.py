@@ -1,0 +1,45 @@
+"""Starting the app on a project: the remembered user is restored, otherwise the user dialog asks."""
+
+from __future__ import annotations
+
+from s2ide.core.settings import Settings
+from s2ide.ui import app as app_module
+from s2ide.ui.widgets import user_dialog
+from tests.ui.conftest import QT_LOG_MARKS
+
+pytestmark = QT_LOG_MARKS
+
+
+def test_start_restores_remembered_user(qtbot, filled_project):
+    Settings().remember_user(filled_project.path, "leo")
+    _app, window = app_module.start([str(filled_project.path)])
+    qtbot.addWidget(window)
+    try:
+        assert window.context.user is not None and window.context.user.name == "leo"
+        assert window.foundation.gallery.model.rowCount() == 5
+        assert window.windowTitle().startswith("proj — leo (lead)")
+        assert Settings().last_project == filled_project.path
+    finally:
+        window.close()
+        window.context.close_project()
+
+
+def test_start_asks_who_is_working(qtbot, filled_project, monkeypatch):
+    asked = []
+
+    def fake_exec(dialog):
+        asked.append(dialog.windowTitle())
+        dialog.choose_existing("eng")
+        dialog.accept()
+        return 1
+
+    monkeypatch.setattr(user_dialog.QtUserDialog, "exec", fake_exec)
+    _app, window = app_module.start([str(filled_project.path)])
+    qtbot.addWidget(window)
+    try:
+        assert asked == ["Who is working on proj?"]
+        assert window.context.user.name == "eng"
+        assert Settings().user_for(filled_project.path) == "eng"
+    finally:
+        window.close()
+        window.context.close_project()
