@@ -6,6 +6,7 @@ Makes N 1920x1080 JPEGs (10,000 by default; 500 with --quick), then times
   limit:    a spawn pool of P processes doing Image.open + draft + thumbnail(256) only;
   measured: `run_import` of the same folder into a new project with P processes
             (read, sha256, EXIF size, draft thumbnail saved as JPEG, rows stored).
+Each is run --repeat times, alternating, and the best rate of each is kept.
 Prints both rates and their ratio (target >= 0.70).
 """
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PIL import Image
 
-from s2ide.core.formats import read_plan
+from s2ide.core.formats import ImportItem, ImportPlan
 from s2ide.core.importing import ImportOptions, run_import
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
@@ -66,12 +67,15 @@ def pillow_rate(paths: list[Path], processes: int) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
-def import_rate(folder: Path, count: int, processes: int, work: Path) -> float:
-    project = Project.create(work / "project", ["a"])
+def import_rate(folder: Path, paths: list[Path], processes: int, work: Path) -> float:
+    """The same files through `run_import` (as the folder format reads them: a plan of paths)."""
+    project = Project.create(work, ["a"])
+    plan = ImportPlan(format="folder", root=folder, items=[ImportItem(source=p) for p in paths])
     started = time.perf_counter()
-    report = run_import(project, read_plan(folder, "folder"), ImportOptions(processes=processes), TaskState())
+    report = run_import(project, plan, ImportOptions(processes=processes), TaskState())
     elapsed = time.perf_counter() - started
     project.close()
+    count = len(paths)
     if report.imported != count:
         raise SystemExit(f"import went wrong: {report.summary()}")
     return count / elapsed
@@ -82,6 +86,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="500 images")
     parser.add_argument("--count", type=int)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2, help="alternating runs of each (best kept)")
     parser.add_argument("--keep", type=Path, help="reuse/keep the generated images in this folder")
     args = parser.parse_args()
     count = args.count or (500 if args.quick else 10_000)
@@ -91,8 +96,12 @@ def main() -> int:
         t0 = time.perf_counter()
         paths = make_images(folder, count, args.processes)[:count]
         print(f"{count} JPEGs of {SIZE[0]}x{SIZE[1]} ready in {time.perf_counter() - t0:.1f} s")
-        limit = pillow_rate(paths, args.processes)
-        measured = import_rate(folder, count, args.processes, work)
+        # Alternate the two, twice, and keep the best of each: a shared machine's noise hits both.
+        limits, measures = [], []
+        for attempt in range(args.repeat):
+            limits.append(pillow_rate(paths, args.processes))
+            measures.append(import_rate(folder, paths, args.processes, work / f"run{attempt}"))
+        limit, measured = max(limits), max(measures)
         ratio = measured / limit
         print(f"limit    Pillow open+draft+thumbnail, {args.processes} processes: {limit:8.1f} images/s")
         print(f"measured s2ide run_import,             {args.processes} processes: {measured:8.1f} images/s")
