@@ -88,6 +88,25 @@ def test_unreadable_folder_is_reported(project, tmp_path):
     assert any("locked" in s and "cannot read the folder" in s for s in report.skipped)
 
 
+def test_unreadable_folder_is_reported_even_as_root(project, tmp_path, monkeypatch):
+    """The same path as the chmod test, with the permission error simulated (root reads anything)."""
+    root = tmp_path / "pics"
+    write_image(root / "ok.png", color=(4, 4, 4))
+    locked = root / "locked"
+    write_image(locked / "hidden.png", color=(5, 5, 5))
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = run_import(project, read_plan(root, "folder"), ImportOptions(), TaskState())
+    assert report.imported == 1
+    assert report.skipped == [f"{locked}: cannot read the folder (Permission denied)"]
+
+
 def test_unknown_label_is_skipped_when_asked(filled_project, tmp_path):
     store = filled_project.store
     first = store.samples.rows()[0]
