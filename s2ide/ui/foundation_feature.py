@@ -63,6 +63,7 @@ class Foundation:
         context.sampleChanged.connect(self._show_sample_info)
         context.annotationsChanged.connect(lambda _id: self._update_counts())
         context.samplesChanged.connect(self._update_counts)
+        context.showSamplesRequested.connect(lambda _ids, _title: self._raise_gallery())
         window.closing.connect(self.gallery.shutdown)
         self._on_project_changed()
 
@@ -147,6 +148,10 @@ class Foundation:
         dialog = QtImportDialog(self.context, self.window)
         if dialog.exec() and dialog.request is not None:
             self.imports.start(dialog.request)
+
+    def _raise_gallery(self) -> None:
+        self.gallery_dock.show()
+        self.gallery_dock.raise_()
 
     # -- status bar ------------------------------------------------------------------------
     def _update_counts(self) -> None:

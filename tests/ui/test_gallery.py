@@ -57,6 +57,7 @@ def test_filters_and_search(qtbot, context):
     gallery.search.setText("dog1")
     qtbot.waitUntil(lambda: gallery.model.rowCount() == 1)
     assert names(gallery.model) == ["dog1.jpg"]
+    assert gallery.shown.text() == "1 shown"
     gallery.shutdown()
 
 

@@ -90,3 +90,11 @@ def test_status_bar_shows_counts_and_sample(qtbot, window):
     assert foundation.sample_info.text().startswith("cat0.png · 32×24 · ")
     assert "B" in foundation.sample_info.text()
     assert "lara (labeler)" in window.windowTitle()
+
+
+def test_show_samples_raises_a_hidden_gallery(qtbot, window):
+    dock = window.foundation.gallery_dock
+    dock.hide()
+    window.context.show_samples(window.context.store.samples.ids()[:2], "two of them")
+    assert dock.isVisible()
+    assert window.foundation.gallery.model.rowCount() == 2

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QPushButton,
@@ -155,6 +156,7 @@ class QtGallery(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("search file names")
         self.search.setClearButtonEnabled(True)
+        self.shown = QLabel()
         self.chip = QPushButton()
         self.chip.setToolTip("Show all samples again")
         self.chip.hide()
@@ -184,6 +186,7 @@ class QtGallery(QWidget):
         layout.addLayout(filters)
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.shown)
         search_row.addWidget(self.chip)
         layout.addLayout(search_row)
         layout.addWidget(self.view, 1)
@@ -245,8 +248,10 @@ class QtGallery(QWidget):
         """Re-run the query with the current filters, keeping the open sample selected."""
         if self.context.project is None:
             self.model.clear()
+            self.shown.clear()
             return
         self.model.load(self.context.store.samples, self.current_filter())
+        self.shown.setText(f"{self.model.rowCount():,} shown")
         self._select(self.context.current_sample_id)
 
     def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
