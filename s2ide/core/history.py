@@ -18,7 +18,8 @@ import numpy as np
 
 from s2ide.core.document import SampleDocument
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.geometry import encode_mask, validate
+from s2ide.core.geometry import validate
+from s2ide.core.masks import encode_png
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
 from s2ide.core.tiles import TileDelta, write
@@ -198,7 +199,7 @@ def save_mask(session: Session, doc: SampleDocument, label_id: int, action: str,
                 store.annotations.delete(layer.annotation_id)
                 layer.annotation_id = None
         else:
-            data = encode_mask(layer.array)
+            data = encode_png(layer.array)
             geometry = {"encoding": "png", "width": doc.width, "height": doc.height}
             if layer.annotation_id is None or store.annotations.get(layer.annotation_id) is None:
                 layer.annotation_id = store.annotations.add(

@@ -7,9 +7,11 @@ covered when its centre (j + 0.5, i + 0.5) lies inside the shape.
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
+from PIL import Image
 
 from s2ide.core.tiles import Box, clip_box
 
@@ -97,3 +99,11 @@ def count(mask: np.ndarray, box: Box | None = None) -> int:
     if box is None:
         return int(np.count_nonzero(mask))
     return int(np.count_nonzero(mask[box[1] : box[3], box[0] : box[2]]))
+
+
+def encode_png(mask: np.ndarray) -> bytes:
+    """A boolean mask as a 1-bit PNG, like geometry.encode_mask but with light compression:
+    saving after every stroke must stay quick on a 4K mask (about 3x faster, a little larger)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(mask, dtype=bool)).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from s2ide.core.masks import count, flood_fill, paint_segment
+from s2ide.core.geometry import decode_mask
+from s2ide.core.masks import count, encode_png, flood_fill, paint_segment
 from s2ide.core.tiles import TILE, TileRecorder, pack, tiles_in, unpack, write
 
 
@@ -67,3 +68,8 @@ def test_recorder_keeps_only_changed_tiles_and_restores_both_ways():
     assert count(mask) == 0
     write(mask, deltas, use_after=True)
     assert (mask == after).all()
+
+
+def test_fast_png_round_trips_through_the_shared_decoder():
+    mask = np.random.default_rng(2).random((33, 70)) > 0.7
+    assert (decode_mask(encode_png(mask), 70, 33) == mask).all()

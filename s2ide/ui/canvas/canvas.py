@@ -9,8 +9,8 @@ gesture through the UndoManager: saved at once, one undo step, `notify_annotatio
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 
 from s2ide.core.document import Change, DocEvent, SampleDocument
 from s2ide.core.errors import S2Error
@@ -189,6 +189,21 @@ class AnnotationCanvas(QObject):
         doomed = [self.doc.shapes[i] for i in sorted(self.selection) if i in self.doc.shapes]
         if doomed and self.commit(DeleteShapes(self.doc.sample_id, doomed)):
             self.set_selection(set())
+
+    def context_menu(self, pos: QPointF) -> QMenu | None:
+        """Relabel or delete the shape under `pos` (or the selection it belongs to)."""
+        item = self.item_at(pos)
+        if item is not None and item.annotation_id is not None and item.annotation_id not in self.selection:
+            self.set_selection({item.annotation_id})
+        if not self.selection:
+            return None
+        menu = QMenu(self.view)
+        relabel = menu.addMenu(f"Change label of {len(self.selection)} shape(s)")
+        for label in self.context.labels():
+            action = relabel.addAction(label.name)
+            action.triggered.connect(lambda _checked=False, label_id=label.id: self.relabel_selection(label_id))
+        menu.addAction("Delete", self.delete_selection)
+        return menu
 
     def set_selection(self, ids: set[int]) -> None:
         ids = {i for i in ids if i in self.items}
@@ -403,6 +418,11 @@ class AnnotationCanvas(QObject):
                 return self._mouse(kind, event)
             if kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
                 return self.tool.wheel(event)
+            if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent) and not self.tool.busy:
+                menu = self.context_menu(self.view.mapToScene(event.pos()))
+                if menu is not None:
+                    menu.exec(event.globalPos())
+                return True
             if kind == QEvent.Type.Leave and isinstance(self.tool, BrushTool):
                 self.tool.show_outline(None)
             return False

@@ -7,7 +7,7 @@ full resolution) while the annotations come from a prefetched document or the st
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -118,9 +118,8 @@ class CanvasFeature(QObject):
         self.shortcuts.adopt("redo", redo, window)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
-        delete = make("delete", window, canvas.delete_selection)
+        delete = make("delete", view, canvas.delete_selection)  # only while the canvas has focus
         delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        view.addAction(delete)
         edit_menu.addAction(delete)
         hotkeys = QAction("Canvas &hotkeys…", window)
         hotkeys.triggered.connect(self.edit_hotkeys)
@@ -137,7 +136,7 @@ class CanvasFeature(QObject):
         self.tool_actions: dict[ToolKind, QAction] = {}
         tool_menu = window.menu("&Label").addMenu("Tools")
         for kind in ToolKind:
-            action = make(f"tool.{kind}", window, partial(canvas.set_tool, kind), checkable=True)
+            action = make(f"tool.{kind}", window, self._tool_slot(kind), checkable=True)
             group.addAction(action)
             tool_bar.addAction(action)
             tool_menu.addAction(action)
@@ -166,6 +165,12 @@ class CanvasFeature(QObject):
             choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
             choose.triggered.connect(lambda _checked=False, index=index: self._choose_label(index))
             window.addAction(choose)
+
+    def _tool_slot(self, kind: ToolKind) -> Callable[[], None]:
+        def choose() -> None:
+            self.canvas.set_tool(kind)
+
+        return choose
 
     def edit_hotkeys(self) -> None:
         CanvasSettingsDialog(self.shortcuts, self.window).exec()

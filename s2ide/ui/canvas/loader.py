@@ -60,8 +60,11 @@ class ImageLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(parent)
+        # Requests and prefetches have a thread each, so a prefetch never delays what is asked for.
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self._pool.setMaxThreadCount(1)
+        self._prefetch_pool = QThreadPool(self)
+        self._prefetch_pool.setMaxThreadCount(1)
         self._emitter = _Emitter()
         self._emitter.preview.connect(self._on_preview)
         self._emitter.done.connect(self._on_done)
@@ -70,6 +73,9 @@ class ImageLoader(QObject):
         self._errors: dict[int, str] = {}
         self._cache_bytes = cache_bytes
         self._pending: dict[int, int] = {}  # sample id -> ticket of its job in flight
+        self._prefetch_jobs: dict[int, _DecodeJob] = {}  # ticket -> job, alive until it reports
+        self._deferred: list[tuple[int, Path]] = []
+        self._requests: set[int] = set()  # tickets of requested decodes in flight
         self._tickets = 0
         self.wanted: int | None = None
 
@@ -84,12 +90,22 @@ class ImageLoader(QObject):
         if sample_id in self._errors:
             self.failed.emit(sample_id, self._errors[sample_id])
             return None
+        ticket = self._pending.get(sample_id)
+        job = self._prefetch_jobs.get(ticket) if ticket is not None else None
+        if job is not None and self._prefetch_pool.tryTake(job):
+            del self._prefetch_jobs[job.ticket]  # not started yet: decode it now, preview first
+            del self._pending[sample_id]
         if sample_id not in self._pending:
             self._start(sample_id, path, want_preview=True, priority=10)
         return None
 
     def prefetch(self, items: list[tuple[int, Path]]) -> None:
-        """Decode these ahead (in order) unless cached or on their way already."""
+        """Decode these ahead (in order) unless cached or on their way already; while an image
+        that was asked for is still decoding, wait for it (both would share the same cores)."""
+        if self._requests:
+            self._deferred = list(items)
+            return
+        self._deferred = []
         for rank, (sample_id, path) in enumerate(items):
             if sample_id in self._cache or sample_id in self._pending or sample_id in self._errors:
                 continue
@@ -115,19 +131,31 @@ class ImageLoader(QObject):
         return bool(self._pending)
 
     def wait(self, msecs: int = -1) -> bool:
-        return bool(self._pool.waitForDone(msecs))
+        return bool(self._pool.waitForDone(msecs)) and bool(self._prefetch_pool.waitForDone(msecs))
 
     def shutdown(self) -> None:
         """Drop queued jobs and wait for running ones: no thread outlives the window."""
-        self._pool.clear()
-        self._pool.waitForDone()
+        for pool in (self._pool, self._prefetch_pool):
+            pool.clear()
+        for pool in (self._pool, self._prefetch_pool):
+            pool.waitForDone()
         self._pending.clear()
+        self._prefetch_jobs.clear()
+        self._deferred = []
+        self._requests.clear()
 
     # -- results (GUI thread) ----------------------------------------------------------------
     def _start(self, sample_id: int, path: Path, want_preview: bool, priority: int) -> None:
         self._tickets += 1
         self._pending[sample_id] = self._tickets
-        self._pool.start(_DecodeJob(sample_id, self._tickets, path, want_preview, self._emitter), priority)
+        job = _DecodeJob(sample_id, self._tickets, path, want_preview, self._emitter)
+        if want_preview:
+            self._requests.add(job.ticket)
+            self._pool.start(job, priority)
+        else:
+            job.setAutoDelete(False)  # kept so a request can take it back before it starts
+            self._prefetch_jobs[job.ticket] = job
+            self._prefetch_pool.start(job, priority)
 
     @Slot(int, int, object)
     def _on_preview(self, sample_id: int, ticket: int, decoded: Decoded) -> None:
@@ -136,19 +164,29 @@ class ImageLoader(QObject):
 
     @Slot(int, int, object)
     def _on_done(self, sample_id: int, ticket: int, decoded: Decoded) -> None:
+        self._prefetch_jobs.pop(ticket, None)
+        self._requests.discard(ticket)
         if self._pending.get(sample_id) == ticket:
             del self._pending[sample_id]
         self._store(sample_id, decoded)
         if sample_id == self.wanted:
             self.imageReady.emit(sample_id, decoded)
+        self._resume_prefetch()
 
     @Slot(int, int, str)
     def _on_failed(self, sample_id: int, ticket: int, message: str) -> None:
+        self._prefetch_jobs.pop(ticket, None)
+        self._requests.discard(ticket)
         if self._pending.get(sample_id) == ticket:
             del self._pending[sample_id]
         self._errors[sample_id] = message
         if sample_id == self.wanted:
             self.failed.emit(sample_id, message)
+        self._resume_prefetch()
+
+    def _resume_prefetch(self) -> None:
+        if self._deferred and not self._requests:
+            self.prefetch(self._deferred)
 
     def _store(self, sample_id: int, decoded: Decoded) -> None:
         self._cache[sample_id] = decoded

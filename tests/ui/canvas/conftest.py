@@ -47,3 +47,60 @@ def window(qtbot, project):
     yield win
     win.close()
     context.close_project()
+
+
+# -- driving the view with real mouse events ---------------------------------------------------
+def send_mouse(view, kind, image_pos, button, buttons, modifiers=None):
+    """A mouse event at an image position, delivered to the view's viewport as Qt would."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = view.viewportTransform().map(QPointF(*image_pos))
+    global_pos = view.viewport().mapToGlobal(pos)
+    event = QMouseEvent(kind, pos, global_pos, button, buttons, modifiers or Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def click(view, image_pos, modifiers=None):
+    from PySide6.QtCore import QEvent, Qt
+
+    left = Qt.MouseButton.LeftButton
+    send_mouse(view, QEvent.Type.MouseButtonPress, image_pos, left, left, modifiers)
+    send_mouse(view, QEvent.Type.MouseButtonRelease, image_pos, left, Qt.MouseButton.NoButton, modifiers)
+
+
+def drag_path(view, points, modifiers=None, button=None):
+    from PySide6.QtCore import QEvent, Qt
+
+    button = button or Qt.MouseButton.LeftButton
+    send_mouse(view, QEvent.Type.MouseButtonPress, points[0], button, button, modifiers)
+    for point in points[1:]:
+        send_mouse(view, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton, button, modifiers)
+    send_mouse(view, QEvent.Type.MouseButtonRelease, points[-1], button, Qt.MouseButton.NoButton, modifiers)
+
+
+def hover(view, image_pos):
+    from PySide6.QtCore import QEvent, Qt
+
+    send_mouse(view, QEvent.Type.MouseMove, image_pos, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+
+
+@pytest.fixture
+def opened(qtbot, window, tmp_path):
+    """The window showing the first of three 200x100 images; returns (window, sample ids)."""
+    from PySide6.QtCore import QSize
+
+    folder = tmp_path / "shots"
+    paths = []
+    for index in range(3):
+        path = folder / f"img{index}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (200, 100), (40 * index, 90, 150)).save(path)
+        paths.append(path)
+    ids = add_samples(window.context.project, paths)
+    window.context.open_sample(ids[0])
+    qtbot.waitUntil(lambda: window.view.image_item.size == QSize(200, 100) and window.view.image_item.full_resolution)
+    window.view.actual_size()
+    window.view.centerOn(100, 50)
+    yield window, ids

@@ -187,3 +187,20 @@ def test_view_actions_exist_with_their_shortcuts(window):
     assert actions["Fit"].shortcut().toString() == "F"
     assert "=" in [s.toString() for s in actions["1:1"].shortcuts()]
     assert "Zoom in" in actions and "Zoom out" in actions
+
+
+def test_open_sample_wider_than_qt_can_paint_shows_in_tiles(qtbot, window, tmp_path: Path):
+    path = tmp_path / "wide" / "panorama.png"
+    path.parent.mkdir()
+    Image.new("RGB", (QT_MAX_SIDE + 233, 16), (5, 100, 5)).save(path)
+    (sample_id,) = add_samples(window.context.project, [path])
+    window.context.open_sample(sample_id)
+    _wait_shown(qtbot, window, QSize(QT_MAX_SIDE + 233, 16))
+    assert len(window.view.image_item.tiles()) > 1
+    window.view.grab()  # paints without error
+
+
+def test_delete_key_only_acts_when_the_canvas_has_focus(window):
+    (delete,) = [a for a in window.view.actions() if a.objectName() == "canvas_delete"]
+    assert delete.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+    assert delete not in window.actions()

@@ -30,6 +30,7 @@ class MaskItem(QGraphicsItem):
 
     def set_color(self, color: QColor) -> None:
         self._rgba = np.uint32(0xFF000000 | (color.red() << 16) | (color.green() << 8) | color.blue())
+        self._tiles.clear()
         self.refresh(None)
 
     def boundingRect(self) -> QRectF:
@@ -37,13 +38,24 @@ class MaskItem(QGraphicsItem):
         return QRectF(0, 0, width, height)
 
     def refresh(self, box: Box | None) -> None:
-        """Re-color the tiles under `box` (None: all) after their pixels changed."""
+        """Re-color the pixels under `box` (None: all) after they changed; only that part of each
+        tile is recomputed, so a brush dab costs its own size, not a tile's."""
         height, width = self.array.shape
         whole = (0, 0, width, height)
+        bx0, by0, bx1, by1 = box or whole
         for key in tiles_in(box or whole):
             bits = tile_view(self.array, key)
-            if not bits.any():
-                self._tiles.pop(key, None)
+            x0, y0, _x1, _y1 = tile_box(key, width, height)
+            sx, sy = max(bx0 - x0, 0), max(by0 - y0, 0)
+            ex, ey = min(bx1 - x0, bits.shape[1]), min(by1 - y0, bits.shape[0])
+            existing = self._tiles.get(key)
+            if existing is not None:
+                pixels = existing[0]
+                pixels[sy:ey, sx:ex] = np.where(bits[sy:ey, sx:ex], self._rgba, np.uint32(0))
+                if not pixels[sy:ey, sx:ex].any() and not bits.any():
+                    del self._tiles[key]
+                continue
+            if not bits[sy:ey, sx:ex].any():
                 continue
             pixels = np.where(bits, self._rgba, np.uint32(0)).astype(np.uint32)
             image = QImage(
@@ -54,8 +66,7 @@ class MaskItem(QGraphicsItem):
                 QImage.Format.Format_ARGB32_Premultiplied,
             )
             self._tiles[key] = (pixels, image)  # the array keeps the image's memory alive
-        x0, y0, x1, y1 = box or whole
-        self.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.update(QRectF(bx0, by0, bx1 - bx0, by1 - by0))
 
     @property
     def tile_count(self) -> int:

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPen
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from s2ide.core.history import ChangeShapes, FieldChange
@@ -118,6 +118,12 @@ class SelectTool(Tool):
                 canvas.scene.addItem(self.band)
             self.band.setRect(rect)
         return True
+
+    def key_press(self, event: QKeyEvent) -> bool:
+        if self.busy and event.key() == Qt.Key.Key_Escape:
+            self.cancel()  # the shapes go back where they were; nothing is saved
+            return True
+        return False
 
     def release(self, pos: QPointF, event: QMouseEvent) -> bool:
         if not left(event) or self.drag == Drag.NONE:

@@ -1,0 +1,64 @@
+"""Items: geometry editing helpers per kind, and the tiled mask overlay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+
+from s2ide.core.geometry import box_corners
+from s2ide.ui.canvas.items import ITEM_CLASSES, BoxItem, MaskItem, PointItem, PolygonItem
+from s2ide.ui.canvas.items.box import box_from_edge, edge_height
+
+
+def test_lookup_table_covers_every_vector_kind():
+    assert set(ITEM_CLASSES) == {"box", "polygon", "line", "point"}
+
+
+def test_box_corner_drag_keeps_the_opposite_corner(qtbot):
+    item = BoxItem(1, {"x": 10, "y": 10, "w": 20, "h": 10, "angle": 0}, QColor("red"))
+    geometry = item.with_handle(2, QPointF(50, 40))  # bottom-right
+    assert geometry == pytest.approx({"x": 10, "y": 10, "w": 40, "h": 30, "angle": 0})
+
+
+def test_rotated_box_corner_drag_stays_rotated(qtbot):
+    item = BoxItem(1, {"x": 0, "y": 0, "w": 20, "h": 10, "angle": 30}, QColor("red"))
+    fixed = QPointF(*box_corners(item.geometry)[0])
+    corner = QPointF(*box_corners(item.geometry)[2])
+    geometry = item.with_handle(2, corner + QPointF(5, 5))
+    assert geometry["angle"] == 30
+    assert box_corners(geometry)[0] == pytest.approx((fixed.x(), fixed.y()))
+    assert geometry["w"] > 20
+
+
+def test_box_from_edge_and_height():
+    geometry = box_from_edge(QPointF(0, 0), QPointF(10, 0), 5)
+    assert geometry == pytest.approx({"x": 0, "y": 0, "w": 10, "h": 5, "angle": 0})
+    assert edge_height(QPointF(0, 0), QPointF(10, 0), QPointF(3, 7)) == pytest.approx(7)
+    flipped = box_from_edge(QPointF(0, 0), QPointF(10, 0), -5)
+    assert flipped["h"] == pytest.approx(5) and flipped["y"] == pytest.approx(-5)
+
+
+def test_polygon_and_point_editing(qtbot):
+    polygon = PolygonItem(1, {"points": [[0, 0], [10, 0], [10, 10]]}, QColor("blue"))
+    assert polygon.with_handle(1, QPointF(20, 0))["points"][1] == [20, 0]
+    assert polygon.moved(1, 2)["points"][0] == [1, 2]
+    assert polygon.hit(QPointF(8, 2)) and not polygon.hit(QPointF(-30, 40))
+    assert polygon.handle_at(QPointF(10.5, 0.5)) == 1
+    point = PointItem(2, {"x": 5, "y": 5}, QColor("green"))
+    assert point.moved(1, 1) == {"x": 6, "y": 6}
+
+
+def test_mask_item_colours_only_painted_tiles_and_follows_edits(qtbot):
+    array = np.zeros((600, 600), dtype=bool)
+    item = MaskItem(1, array, QColor("#ff0000"))
+    assert item.tile_count == 0
+    array[300:310, 300:310] = True
+    item.refresh((300, 300, 310, 310))
+    assert item.tile_count == 1
+    image = item._tiles[(1, 1)][1]
+    assert image.pixelColor(300 - 256, 300 - 256) == QColor("#ff0000")
+    array[300:310, 300:310] = False
+    item.refresh((300, 300, 310, 310))
+    assert item.tile_count == 0
