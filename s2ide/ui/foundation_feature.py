@@ -16,15 +16,16 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 
 from s2ide.core.errors import S2Error
 from s2ide.ui.widgets.gallery_view import QtGallery
-from s2ide.ui.widgets.import_dialog import ImportController, QtImportDialog
-from s2ide.ui.widgets.label_editor import QtLabelEditor
 from s2ide.ui.widgets.label_panel import LabelHotkeys, QtLabelPanel
-from s2ide.ui.widgets.project_dialogs import QtNewProjectDialog, pick_project_folder
-from s2ide.ui.widgets.user_dialog import QtUserDialog
 from s2ide.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
     from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.widgets.import_dialog import ImportController
+    from s2ide.ui.widgets.label_editor import QtLabelEditor
+
+# Dialogs (and the import pipeline behind File ▸ Import…) are imported when first used, to keep
+# them off the start-up path.
 
 
 def _human_size(size: int) -> str:
@@ -50,7 +51,7 @@ class Foundation:
         self.hotkeys = LabelHotkeys(context, window)
         context.set_next_provider(self.gallery.next_unlabeled)
         self.import_runner = window.add_task(TaskRunner(window))
-        self.imports = ImportController(context, self.import_runner, window)
+        self._imports: ImportController | None = None
         self.label_editor: QtLabelEditor | None = None
 
         self.counts = QLabel()
@@ -98,6 +99,15 @@ class Foundation:
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
+    @property
+    def imports(self) -> ImportController:
+        """Runs File ▸ Import… jobs on `import_runner` (made on first use)."""
+        if self._imports is None:
+            from s2ide.ui.widgets.import_dialog import ImportController
+
+            self._imports = ImportController(self.context, self.import_runner, self.window)
+        return self._imports
+
     # -- projects and users ----------------------------------------------------------------
     def open_project(self, path: Path) -> bool:
         try:
@@ -109,11 +119,15 @@ class Foundation:
         return True
 
     def open_project_dialog(self) -> None:
+        from s2ide.ui.widgets.project_dialogs import pick_project_folder
+
         folder = pick_project_folder(self.window)
         if folder is not None:
             self.open_project(folder)
 
     def new_project(self) -> None:
+        from s2ide.ui.widgets.project_dialogs import QtNewProjectDialog
+
         dialog = QtNewProjectDialog(self.window)
         if dialog.exec() and dialog.created is not None:
             self.open_project(dialog.created.path)
@@ -122,6 +136,8 @@ class Foundation:
         if self.context.project is None:
             self.context.message("Open a project first.")
             return
+        from s2ide.ui.widgets.user_dialog import QtUserDialog
+
         QtUserDialog(self.context, self.window).exec()
 
     def _on_project_changed(self) -> None:
@@ -138,6 +154,8 @@ class Foundation:
         if self.context.project is None:
             self.context.message("Open a project first.")
             return
+        from s2ide.ui.widgets.label_editor import QtLabelEditor
+
         self.label_editor = QtLabelEditor(self.context, self.window)
         self.label_editor.show()
 
@@ -145,6 +163,8 @@ class Foundation:
         if self.context.project is None:
             self.context.message("Open a project first.")
             return
+        from s2ide.ui.widgets.import_dialog import QtImportDialog
+
         dialog = QtImportDialog(self.context, self.window)
         if dialog.exec() and dialog.request is not None:
             self.imports.start(dialog.request)
@@ -182,6 +202,8 @@ def ensure_user(window: MainWindow) -> None:
     """Ask who is working unless the settings remember them for this project."""
     ctx = window.context
     if ctx.project is not None and ctx.user is None:
+        from s2ide.ui.widgets.user_dialog import QtUserDialog
+
         QtUserDialog(ctx, window).exec()
 
 
