@@ -49,7 +49,10 @@ class QtUserDialog(QDialog):
         form.addRow("User", self.users)
         form.addRow("New name", self.name)
         form.addRow("Role", self.role)
+        intro = QLabel("Every label and decision is recorded under this name; the role decides what you may do.")
+        intro.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -58,6 +61,7 @@ class QtUserDialog(QDialog):
         if current is not None:
             self.users.setCurrentIndex(max(0, self.users.findData(current)))
         self._sync()
+        self.setMinimumWidth(380)
 
     def _sync(self) -> None:
         new = self.users.currentData() == NEW_USER
