@@ -111,3 +111,22 @@ def test_import_reports_progress_and_cancels_cleanly(project, tmp_path):
     else:
         raise AssertionError("a cancelled import must raise Cancelled")
     assert project.store.samples.count() == 5
+
+
+def test_exif_rotation_gives_displayed_size_and_upright_thumbnail(project, tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "phone"
+    root.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° on display
+    Image.new("RGB", (400, 200), (10, 200, 30)).save(root / "rotated.jpg", "JPEG", exif=exif)
+    write_image(root / "plain.png", size=(400, 200), color=(30, 30, 200))
+    _import(project, root, "folder")
+    rows = {Path(r["path"]).name: r for r in project.store.samples.rows()}
+    assert (rows["rotated.jpg"]["width"], rows["rotated.jpg"]["height"]) == (200, 400)
+    assert (rows["plain.png"]["width"], rows["plain.png"]["height"]) == (400, 200)
+    with Image.open(project.thumbnail_path(rows["rotated.jpg"]["sha256"])) as thumb:
+        assert thumb.height > thumb.width
+    with Image.open(project.thumbnail_path(rows["plain.png"]["sha256"])) as thumb:
+        assert thumb.width > thumb.height
