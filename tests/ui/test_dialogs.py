@@ -118,3 +118,20 @@ def test_open_project_via_feature_remembers_recent(qtbot, window, tmp_path):
     assert window.foundation.gallery.model.rowCount() == 0
     assert window.context.settings.recent_projects()[0] == str((tmp_path / "second").resolve())
     assert window.context.user is None
+
+
+def test_recent_projects_menu_opens_one(qtbot, window, tmp_path, filled_project, monkeypatch):
+    asked = []
+    monkeypatch.setattr(QtUserDialog, "exec", lambda dialog: asked.append(dialog) or 0)
+    other = Project.create(tmp_path / "third", ["x"])
+    other.close()
+    ctx = window.context
+    ctx.open_project(tmp_path / "third")
+    ctx.open_project(filled_project.path)
+    foundation = window.foundation
+    foundation._fill_recent()
+    titles = [action.text() for action in foundation.recent_menu.actions()]
+    assert titles[:2] == [str(filled_project.path), str((tmp_path / "third").resolve())]
+    foundation.recent_menu.actions()[1].trigger()
+    assert ctx.project is not None and ctx.project.path == (tmp_path / "third").resolve()
+    assert len(asked) == 1 and ctx.user is None  # nobody remembered there: the dialog asked

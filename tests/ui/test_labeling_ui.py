@@ -98,3 +98,19 @@ def test_show_samples_raises_a_hidden_gallery(qtbot, window):
     window.context.show_samples(window.context.store.samples.ids()[:2], "two of them")
     assert dock.isVisible()
     assert window.foundation.gallery.model.rowCount() == 2
+
+
+def test_zero_hotkey_and_rebuilt_shortcuts(qtbot, window):
+    from s2ide.core.label_edits import update_label
+
+    ctx = window.context
+    store = ctx.store
+    cat = store.labels.by_name("cat")
+    update_label(store, "leo", cat.id, hotkey="0")
+    ctx.labelsChanged.emit()
+    first = store.samples.ids()[3]  # a dog
+    ctx.open_sample(first)
+    qtbot.keyClick(window, Qt.Key.Key_1)  # no label has 1 any more: nothing happens
+    assert store.annotations.tag_of(first).label_id == store.labels.by_name("dog").id
+    qtbot.keyClick(window, Qt.Key.Key_0)
+    assert store.annotations.tag_of(first).label_id == cat.id
