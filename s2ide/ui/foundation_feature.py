@@ -52,6 +52,7 @@ class Foundation:
         context.set_next_provider(self.gallery.next_unlabeled)
         self.import_runner = window.add_task(TaskRunner(window))
         self._imports: ImportController | None = None
+        self._visited: list[int] = []  # samples opened, oldest first: Label ▸ Previous sample
         self.label_editor: QtLabelEditor | None = None
 
         self.counts = QLabel()
@@ -62,6 +63,7 @@ class Foundation:
 
         context.projectChanged.connect(self._on_project_changed)
         context.sampleChanged.connect(self._show_sample_info)
+        context.sampleChanged.connect(self._remember_visit)
         context.annotationsChanged.connect(lambda _id: self._update_counts())
         context.samplesChanged.connect(self._update_counts)
         context.showSamplesRequested.connect(lambda _ids, _title: self._raise_gallery())
@@ -90,6 +92,7 @@ class Foundation:
         self.window.menu("&File").addSeparator()
         self._action("&Label", "&Edit labels…", self.edit_labels)
         self._action("&Label", "&Next unlabeled sample", self.context.next_sample, "Ctrl+Right")
+        self._action("&Label", "&Previous sample", self.previous_sample, "Ctrl+Left")
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -146,6 +149,7 @@ class Foundation:
             remembered = ctx.settings.user_for(ctx.project.path)
             if remembered and ctx.store.users.get(remembered) is not None:
                 ctx.set_user(remembered)
+        self._visited.clear()
         self._update_counts()
         self._show_sample_info(-1)
 
@@ -168,6 +172,19 @@ class Foundation:
         dialog = QtImportDialog(self.context, self.window)
         if dialog.exec() and dialog.request is not None:
             self.imports.start(dialog.request)
+
+    def _remember_visit(self, sample_id: int) -> None:
+        if sample_id >= 0 and (not self._visited or self._visited[-1] != sample_id):
+            self._visited.append(sample_id)
+            del self._visited[:-500]
+
+    def previous_sample(self) -> None:
+        """Go back to the sample opened before this one (to fix a tag given too fast)."""
+        if len(self._visited) < 2:
+            self.context.message("No earlier sample to go back to.")
+            return
+        self._visited.pop()
+        self.context.open_sample(self._visited.pop())
 
     def _raise_gallery(self) -> None:
         self.gallery_dock.show()

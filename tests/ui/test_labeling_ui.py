@@ -114,3 +114,19 @@ def test_zero_hotkey_and_rebuilt_shortcuts(qtbot, window):
     assert store.annotations.tag_of(first).label_id == store.labels.by_name("dog").id
     qtbot.keyClick(window, Qt.Key.Key_0)
     assert store.annotations.tag_of(first).label_id == cat.id
+
+
+def test_previous_sample_goes_back_to_fix_a_tag(qtbot, window):
+    ctx = window.context
+    store = ctx.store
+    ids = store.samples.ids()
+    _untag_all(store, ids[:2])
+    ctx.samplesChanged.emit()
+    ctx.open_sample(ids[0])
+    qtbot.keyClick(window, Qt.Key.Key_2)  # oops: a cat tagged dog, and on to the next
+    assert ctx.current_sample_id == ids[1]
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    assert ctx.current_sample_id == ids[0]
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert store.annotations.tag_of(ids[0]).label_id == store.labels.by_name("cat").id
+    assert ctx.current_sample_id == ids[1]
