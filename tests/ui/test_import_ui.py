@@ -91,7 +91,7 @@ def test_import_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
         foundation.imports.start(dialog.build_request())  # a second one is refused, the first goes on
         assert "running already" in messages[-1] and foundation.import_runner.running
         qtbot.mouseClick(status.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not foundation.import_runner.running)
+    qtbot.waitUntil(lambda: not status.isVisible())  # hidden on the runner's idle signal
+    assert not foundation.import_runner.running
     assert window.context.store.samples.count() == before
     assert foundation.imports.report_dialog is None
-    assert not status.isVisible()
