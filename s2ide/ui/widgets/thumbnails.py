@@ -40,7 +40,11 @@ class _Drain(QRunnable):
             if job is None:
                 return
             sha256, source, target = job
-            self.loader._signals.loaded.emit(sha256, load_thumbnail(source, target))
+            image = load_thumbnail(source, target)
+            try:
+                self.loader._signals.loaded.emit(sha256, image)
+            except RuntimeError:  # the loader went away with its window: nobody to tell
+                return
 
 
 def load_thumbnail(source: Path, target: Path) -> QImage:
