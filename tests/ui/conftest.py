@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+# Importing the canvas package pins True/False/None against PySide6 6.12's reference leak in
+# SignalInstance.emit() (see s2ide/ui/canvas/_refcount.py); without it, a long run of tests that
+# emit many signals before any window exists can abort in bool_dealloc.
+import s2ide.ui.canvas  # noqa: F401
+
 # Each UI test module sets: Qt warnings fail the test, except the offscreen platform's size-hint note.
 QT_LOG_MARKS = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
