@@ -23,6 +23,7 @@ from s2ide.core.masks import encode_png
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
 from s2ide.core.tiles import TileDelta, write
+from s2ide.core.users import Action, require
 
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
 
@@ -34,6 +35,13 @@ class Session:
     store: Store
     user: str
     documents: dict[int, SampleDocument] = field(default_factory=dict)
+    _allowed: bool = False
+
+    def authorize(self) -> None:
+        """Refuse edits by an unknown user or a role that may not label (checked once a session)."""
+        if not self._allowed:
+            require(self.store, self.user, Action.LABEL)
+            self._allowed = True
 
     def document(self, sample_id: int) -> SampleDocument:
         doc = self.documents.get(sample_id)
@@ -81,6 +89,7 @@ class AddShape(Edit):
         self.text = f"add {kind}"
 
     def apply(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             if self.annotation is None:
@@ -94,6 +103,7 @@ class AddShape(Edit):
         session.document(self.sample_id).put_shapes([self.annotation], added=True)
 
     def revert(self, session: Session) -> None:
+        session.authorize()
         assert self.annotation is not None
         store = session.store
         with store.transaction():
@@ -108,6 +118,44 @@ class AddShape(Edit):
         return 256 + 24 * len(str(self.geometry))
 
 
+class AddShapes(Edit):
+    """Several new shapes as one step (a paste). Redo puts them back with the same ids."""
+
+    def __init__(self, sample_id: int, shapes: Sequence[tuple[str, int | None, dict[str, Any]]]) -> None:
+        super().__init__(sample_id)
+        self.shapes = [(kind, label_id, validate(kind, geometry)) for kind, label_id, geometry in shapes]
+        self.annotations: list[Annotation] = []
+        self.text = f"paste {len(self.shapes)} shape(s)"
+
+    def apply(self, session: Session) -> None:
+        session.authorize()
+        store = session.store
+        with store.transaction():
+            if not self.annotations:
+                for kind, label_id, geometry in self.shapes:
+                    new_id = store.annotations.add(self.sample_id, kind, label_id, session.user, geometry=geometry)
+                    self.annotations.append(_fresh(store, new_id))
+            else:
+                for annotation in self.annotations:
+                    store.annotations.restore(annotation)
+            for annotation in self.annotations:
+                store.audit.record(session.user, "add", "annotation", annotation.id, None, annotation.summary())
+        session.document(self.sample_id).put_shapes(self.annotations, added=True)
+
+    def revert(self, session: Session) -> None:
+        session.authorize()
+        store = session.store
+        with store.transaction():
+            for annotation in self.annotations:
+                store.annotations.delete(annotation.id)
+                store.audit.record(session.user, "undo add", "annotation", annotation.id, annotation.summary(), None)
+        session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
+
+    @property
+    def cost(self) -> int:
+        return sum(256 + 24 * len(str(geometry)) for _, _, geometry in self.shapes)
+
+
 class DeleteShapes(Edit):
     def __init__(self, sample_id: int, annotations: Sequence[Annotation]) -> None:
         super().__init__(sample_id)
@@ -115,6 +163,7 @@ class DeleteShapes(Edit):
         self.text = f"delete {len(self.annotations)} shape(s)"
 
     def apply(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             for annotation in self.annotations:
@@ -123,6 +172,7 @@ class DeleteShapes(Edit):
         session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
 
     def revert(self, session: Session) -> None:
+        session.authorize()
         store = session.store
         with store.transaction():
             for annotation in self.annotations:
@@ -156,6 +206,7 @@ class ChangeShapes(Edit):
                 raise InvalidInputError(f"cannot change {sorted(change.after)} of a shape")
 
     def _write(self, session: Session, use_after: bool) -> None:
+        session.authorize()
         store = session.store
         updated = []
         with store.transaction():
@@ -236,6 +287,7 @@ class MaskEdit(Edit):
         )
 
     def _write(self, session: Session, use_after: bool) -> None:
+        session.authorize()
         doc = session.document(self.sample_id)
         layer = doc.mask(self.label_id)
         box = None

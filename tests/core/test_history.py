@@ -9,6 +9,7 @@ from s2ide.core.document import Change, SampleDocument
 from s2ide.core.geometry import decode_mask
 from s2ide.core.history import (
     AddShape,
+    AddShapes,
     ChangeShapes,
     DeleteShapes,
     FieldChange,
@@ -146,3 +147,25 @@ def test_budget_drops_oldest_but_keeps_the_newest():
     assert keep_within_budget([10, 10, 10], budget=100) == 0
     assert keep_within_budget([500], budget=10) == 0
     assert np.sum([1]) == 1
+
+
+def test_unknown_user_cannot_edit_and_nothing_is_saved(filled_project):
+    from s2ide.core.errors import InvalidInputError
+
+    session = Session(filled_project.store, "mallory")
+    sid = filled_project.store.samples.ids()[0]
+    with pytest.raises(InvalidInputError, match="mallory"):
+        AddShape(sid, "point", None, {"x": 1, "y": 1}).apply(session)
+    assert _kinds(session, sid) == []
+
+
+def test_add_many_shapes_is_one_step(session):
+    sid = _sample(session)
+    edit = AddShapes(sid, [("point", None, {"x": 1, "y": 1}), ("box", None, {"x": 0, "y": 0, "w": 2, "h": 2})])
+    edit.apply(session)
+    ids = [a.id for a in edit.annotations]
+    assert _kinds(session, sid) == ["box", "point"]
+    edit.revert(session)
+    assert _kinds(session, sid) == []
+    edit.apply(session)
+    assert sorted(a.id for a in session.store.annotations.for_sample(sid) if a.kind != "tag") == sorted(ids)

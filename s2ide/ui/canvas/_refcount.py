@@ -1,9 +1,10 @@
-"""Work around PySide6 6.12's `SignalInstance.emit()` returning Py_True without a new reference.
+"""Work around PySide6 6.12 dropping references to True and None it does not own.
 
-Every `signal.emit(...)` from Python then drops one reference to True; after a few thousand
-emits (a labeler's morning) True's count reaches zero and CPython aborts with "bool_dealloc:
-deallocating True or False". Python 3.12+ makes True and False immortal; on 3.11 we do the
-same by hand, and only when the bug is detected, so a fixed PySide leaves this a no-op.
+`SignalInstance.emit()` returns Py_True without a new reference, and `QTimer.singleShot(ms,
+callable)` (and emitting from a deleted source) drops one reference to None. After a few
+thousand calls (a labeler's morning) the count reaches zero and CPython aborts with
+"bool_dealloc" or "none_dealloc". Python 3.12+ makes these singletons immortal; on 3.11 we do
+the same by hand, and only when the bug is detected, so a fixed PySide leaves this a no-op.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ def emit_leaks_true() -> bool:
 
 
 def pin_booleans() -> bool:
-    """Make True and False effectively immortal if emit() leaks them; whether it did."""
+    """Make True, False and None effectively immortal if emit() leaks True; whether it did."""
     if sys.version_info >= (3, 12) or not emit_leaks_true():
         return False
-    for value in (True, False):
+    for value in (True, False, None):
         ctypes.c_ssize_t.from_address(id(value)).value += _PIN
     return True

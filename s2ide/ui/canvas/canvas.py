@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 
 from s2ide.core.document import Change, DocEvent, SampleDocument
 from s2ide.core.errors import S2Error
-from s2ide.core.history import ChangeShapes, DeleteShapes, Edit, FieldChange, Session
+from s2ide.core.geometry import bounds
+from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, Session
 from s2ide.core.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
@@ -38,6 +39,7 @@ _MOUSE_EVENTS = {
     QEvent.Type.MouseButtonDblClick,
 }
 _TOOL_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Backspace}
+_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class AnnotationCanvas(QObject):
@@ -57,6 +59,7 @@ class AnnotationCanvas(QObject):
         self.mask_items: dict[int, MaskItem] = {}
         self.prediction_items: list[QGraphicsItem] = []
         self.selection: set[int] = set()
+        self.clipboard: list[tuple[str, int | None, dict]] = []
         self.label_id: int | None = None
         self.brush_size = DEFAULT_BRUSH
         self._session: Session | None = None
@@ -72,6 +75,9 @@ class AnnotationCanvas(QObject):
         context.projectChanged.connect(self._on_project)
         context.userChanged.connect(self._forget_session)
         context.predictionsChanged.connect(self._reload_predictions)
+        context.annotationsChanged.connect(self._on_annotations_elsewhere)
+        self._notifying = False
+        self._seen: list[tuple[int, str, int | None, str]] = []
         context.modelsChanged.connect(self._reload_predictions)
 
     # -- what tools use ----------------------------------------------------------------------
@@ -139,7 +145,10 @@ class AnnotationCanvas(QObject):
         hits = [
             item
             for item in self.items.values()
-            if item.isVisible() and not self.layers.locked_kind(item.kind) and item.hit(pos)
+            if item.isVisible()
+            and item.boundingRect().contains(pos)  # cheap first; the outline test builds a path
+            and not self.layers.locked_kind(item.kind)
+            and item.hit(pos)
         ]
         if not hits:
             return None
@@ -164,6 +173,7 @@ class AnnotationCanvas(QObject):
         self.tool = tool
         tool.activate()
         self.view.viewport().setCursor(tool.cursor)
+        self.message(f"{tool.title}: {tool.tip}", 6000)
         self.toolChanged.emit(str(tool.kind))
 
     def set_label(self, label_id: int | None, relabel_selection: bool = True) -> None:
@@ -182,6 +192,44 @@ class AnnotationCanvas(QObject):
         ]
         if changes and self.doc is not None:
             self.commit(ChangeShapes(self.doc.sample_id, changes, "relabel"))
+
+    def copy_selection(self) -> int:
+        """Keep the selected shapes for pasting (on this sample or the next); how many."""
+        if self.doc is None or not self.selection:
+            return 0
+        self.clipboard = [
+            (a.kind, a.label_id, a.geometry)
+            for a in (self.doc.shapes[i] for i in sorted(self.selection) if i in self.doc.shapes)
+            if a.geometry is not None
+        ]
+        self.message(f"Copied {len(self.clipboard)} shape(s)")
+        return len(self.clipboard)
+
+    def paste(self) -> None:
+        """Add the copied shapes at the same place, as one step, and select them."""
+        if self.doc is None or not self.clipboard:
+            return
+        shapes = []
+        for kind, label_id, geometry in self.clipboard:
+            x, y, w, h = bounds(kind, geometry)
+            inside = x < self.doc.width and y < self.doc.height and x + w >= 0 and y + h >= 0
+            if inside and not self.layers.locked_kind(kind):
+                shapes.append((kind, label_id, geometry))
+        if not shapes:
+            self.message("Nothing to paste here (outside this image, or its layer is locked)")
+            return
+        edit = AddShapes(self.doc.sample_id, shapes)
+        if self.commit(edit):
+            self.set_selection({a.id for a in edit.annotations})
+
+    def nudge_selection(self, dx: float, dy: float) -> None:
+        changes = [
+            FieldChange(i, {"geometry": self.items[i].geometry}, {"geometry": self.items[i].moved(dx, dy)})
+            for i in sorted(self.selection)
+            if i in self.items and not self.layers.locked_kind(self.items[i].kind)
+        ]
+        if changes and self.doc is not None:
+            self.commit(ChangeShapes(self.doc.sample_id, changes, "nudge"))
 
     def delete_selection(self) -> None:
         if self.doc is None or not self.selection:
@@ -233,6 +281,7 @@ class AnnotationCanvas(QObject):
                 self.undo.activate(None)
                 return
         self.doc = doc
+        self._seen = self._signature(sample_id)
         doc.subscribe(self._on_doc)
         for annotation in doc.shapes.values():
             self._add_shape_item(annotation.id)
@@ -275,6 +324,7 @@ class AnnotationCanvas(QObject):
             annotation.id, annotation.geometry, self.color_for(annotation.label_id), label_id=annotation.label_id
         )
         item.set_pixel_size(self.pixel_size)
+        item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         self._style(item, LAYER_OF_KIND[annotation.kind])
         self.scene.addItem(item)
         self.items[annotation_id] = item
@@ -319,6 +369,7 @@ class AnnotationCanvas(QObject):
                     item.set_geometry(annotation.geometry)
                     item.set_color(self.color_for(annotation.label_id))
                     item.label_id = annotation.label_id
+                    item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         if event.change == Change.SHAPES_REMOVED and self.selection & set(event.ids):
             self.set_selection(self.selection - set(event.ids))
 
@@ -328,7 +379,32 @@ class AnnotationCanvas(QObject):
             self.reload_items()
             return
         self.edited.emit(edit.sample_id)
-        self.context.notify_annotations(edit.sample_id)
+        if self.doc is not None and edit.sample_id == self.doc.sample_id:
+            self._seen = self._signature(edit.sample_id)
+        self._notifying = True
+        try:
+            self.context.notify_annotations(edit.sample_id)
+        finally:
+            self._notifying = False
+
+    def _on_annotations_elsewhere(self, sample_id: int) -> None:
+        """Someone else (an accepted pre-label, an import) changed the open sample: show the store.
+
+        Tagging the image also lands here; a cheap signature of the rows tells whether anything
+        the canvas draws changed, so a tag does not reload (and re-decode) the masks."""
+        if self._notifying or self.doc is None or sample_id != self.doc.sample_id or self.tool.busy:
+            return
+        if self._signature(sample_id) == self._seen:
+            return
+        try:
+            fresh = SampleDocument.load(self.context.store, sample_id)
+        except S2Error:
+            return
+        self.load(sample_id, fresh)
+
+    def _signature(self, sample_id: int) -> list[tuple[int, str, int | None, str]]:
+        rows = self.context.store.annotations.for_sample(sample_id)
+        return sorted((a.id, a.kind, a.label_id, a.updated_at) for a in rows if a.kind != "tag")
 
     # -- predictions -----------------------------------------------------------------------
     def _reload_predictions(self) -> None:
@@ -432,7 +508,20 @@ class AnnotationCanvas(QObject):
                 return True
             if kind == QEvent.Type.KeyPress and self._tool_wants(event):
                 return self.tool.key_press(event)
+            if kind == QEvent.Type.KeyPress and self._nudge(event):
+                return True
         return False
+
+    def _nudge(self, event: QKeyEvent) -> bool:
+        """Arrow keys move the selection by a pixel (ten with Shift), one undo step a press."""
+        step = _ARROWS.get(Qt.Key(event.key()))
+        if step is None or not self.selection or self.tool.busy or self.tool.kind != ToolKind.SELECT:
+            return False
+        if event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        scale = 10.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+        self.nudge_selection(step[0] * scale, step[1] * scale)
+        return True
 
     def _tool_wants(self, event: QKeyEvent) -> bool:
         if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):

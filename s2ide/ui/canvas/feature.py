@@ -104,7 +104,7 @@ class CanvasFeature(QObject):
             make("zoom_out", window, view.zoom_out),
         ]
         view_menu = window.menu("&View")
-        view_bar = QToolBar("View", window)
+        view_bar = QToolBar("View and drawing", window)
         view_bar.setObjectName("toolbar_view")
         for action in view_actions:
             view_menu.addAction(action)
@@ -118,9 +118,14 @@ class CanvasFeature(QObject):
         self.shortcuts.adopt("redo", redo, window)
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
-        delete = make("delete", view, canvas.delete_selection)  # only while the canvas has focus
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        edit_menu.addAction(delete)
+        for spec_id, slot in (
+            ("copy", canvas.copy_selection),
+            ("paste", canvas.paste),
+            ("delete", canvas.delete_selection),
+        ):
+            action = make(spec_id, view, slot)  # only while the canvas has focus
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            edit_menu.addAction(action)
         hotkeys = QAction("Canvas &hotkeys…", window)
         hotkeys.triggered.connect(self.edit_hotkeys)
         edit_menu.addAction(hotkeys)
@@ -142,14 +147,14 @@ class CanvasFeature(QObject):
             tool_menu.addAction(action)
             self.tool_actions[kind] = action
         self.tool_actions[ToolKind.SELECT].setChecked(True)
-        tool_bar.addSeparator()
-        tool_bar.addWidget(QLabel(" Label "))
+        view_bar.addSeparator()  # the drawing label and brush size sit with the view actions
+        view_bar.addWidget(QLabel(" Label "))
         self.label_combo = QComboBox()
         self.label_combo.setMinimumWidth(120)
         self.label_combo.setToolTip("Label for new shapes and masks (Ctrl+1..Ctrl+0); relabels the selection")
         self.label_combo.activated.connect(self._on_combo)
-        tool_bar.addWidget(self.label_combo)
-        tool_bar.addWidget(QLabel(" Brush "))
+        view_bar.addWidget(self.label_combo)
+        view_bar.addWidget(QLabel(" Brush "))
         self.brush_spin = QDoubleSpinBox()
         self.brush_spin.setRange(1, 1000)
         self.brush_spin.setDecimals(0)
@@ -157,9 +162,10 @@ class CanvasFeature(QObject):
         self.brush_spin.setToolTip("Brush diameter in image pixels ([ and ], or Ctrl+wheel)")
         self.brush_spin.setValue(canvas.brush_size)
         self.brush_spin.valueChanged.connect(canvas.set_brush_size)
-        tool_bar.addWidget(self.brush_spin)
+        view_bar.addWidget(self.brush_spin)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, view_bar)
-        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, tool_bar)
+        tool_bar.setOrientation(Qt.Orientation.Vertical)
+        window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop
         for index, digit in enumerate("1234567890"):
             choose = QAction(f"Draw with label {index + 1}", window)
             choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
@@ -208,6 +214,7 @@ class CanvasFeature(QObject):
         self.brush_spin.blockSignals(False)
 
     def shutdown(self) -> None:
+        self._prefetch_timer.stop()
         self.canvas.tool.cancel()
         self.images.shutdown()
         self.prefetcher.shutdown()

@@ -7,7 +7,7 @@ Brightness, contrast and gamma are applied to the displayed copy only.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from s2ide.core.errors import S2Error
 from s2ide.ui.canvas.adjust import apply_lut, make_lut
@@ -16,6 +16,23 @@ from s2ide.ui.canvas.layers import Layers
 from s2ide.ui.canvas.loader import ImageLoader
 from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.context import AppContext
+
+SYNC_ADJUST_PIXELS = 4_000_000  # above this, the full-size adjusted copy is made in a worker
+
+
+class _AdjustEmitter(QObject):
+    done = Signal(int, object, object)  # ticket, tiles, reduced
+
+
+class _AdjustJob(QRunnable):
+    def __init__(self, ticket: int, decoded: Decoded, lut, emitter: _AdjustEmitter) -> None:
+        super().__init__()
+        self.ticket, self.decoded, self.lut, self.emitter = ticket, decoded, lut, emitter
+
+    def run(self) -> None:
+        tiles = [(rect, apply_lut(image, self.lut)) for rect, image in self.decoded.tiles]
+        reduced = [apply_lut(image, self.lut) for image in self.decoded.reduced]
+        self.emitter.done.emit(self.ticket, tiles, reduced)
 
 
 class CanvasImages(QObject):
@@ -38,6 +55,11 @@ class CanvasImages(QObject):
         self._adjust_timer.setSingleShot(True)
         self._adjust_timer.setInterval(120)
         self._adjust_timer.timeout.connect(lambda: self._display(keep_view=True))
+        self._adjust_pool = QThreadPool(self)
+        self._adjust_pool.setMaxThreadCount(1)
+        self._adjust_emitter = _AdjustEmitter()
+        self._adjust_emitter.done.connect(self._on_adjusted)
+        self._adjust_ticket = 0
         layers.adjustmentsChanged.connect(self._on_adjustments)
         context.projectChanged.connect(self.loader.forget)
 
@@ -74,18 +96,27 @@ class CanvasImages(QObject):
 
     def _display(self, keep_view: bool) -> None:
         decoded = self.decoded
+        self._adjust_ticket += 1  # any adjustment still being made is for an older picture
         if decoded is None:
             return
         lut = make_lut(self.layers.brightness, self.layers.contrast, self.layers.gamma)
-        tiles = [(rect, apply_lut(image, lut)) for rect, image in decoded.tiles]
-        preview = apply_lut(decoded.preview, lut) if decoded.preview is not None else None
-        self.view.show_image(decoded.size, tiles, preview, keep_view=keep_view)
+        pixels = decoded.size.width() * decoded.size.height()
+        if lut is None or pixels <= SYNC_ADJUST_PIXELS or not decoded.tiles:
+            tiles = [(rect, apply_lut(image, lut)) for rect, image in decoded.tiles]
+            reduced = [apply_lut(image, lut) for image in decoded.reduced]
+            self.view.show_image(decoded.size, tiles, reduced, keep_view=keep_view)
+            return
+        # A large image: the adjusted preview at once, the full size from a worker.
+        preview = [apply_lut(decoded.preview, lut)] if decoded.preview is not None else []
+        self.view.show_image(decoded.size, [], preview or None, keep_view=keep_view)
+        self._adjust_pool.start(_AdjustJob(self._adjust_ticket, decoded, lut, self._adjust_emitter))
+
+    @Slot(int, object, object)
+    def _on_adjusted(self, ticket: int, tiles: list, reduced: list) -> None:
+        if ticket == self._adjust_ticket and self.decoded is not None:
+            self.view.show_image(self.decoded.size, tiles, reduced, keep_view=True)
 
     def _on_adjustments(self) -> None:
-        decoded = self.decoded
-        if decoded is not None and decoded.preview is not None and decoded.tiles:
-            lut = make_lut(self.layers.brightness, self.layers.contrast, self.layers.gamma)
-            self.view.show_image(decoded.size, [], apply_lut(decoded.preview, lut), keep_view=True)
         self._adjust_timer.start()
 
     def _on_failed(self, sample_id: int, message: str) -> None:
@@ -100,3 +131,5 @@ class CanvasImages(QObject):
 
     def shutdown(self) -> None:
         self.loader.shutdown()
+        self._adjust_pool.clear()
+        self._adjust_pool.waitForDone()

@@ -14,15 +14,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from s2ide.ui.canvas.decode import Decoded, DecodeError, decode
+from s2ide.ui.canvas.decode import Decoded, DecodeError, decode, with_half_level
 
-CACHE_BYTES = 768 * 1024 * 1024
+CACHE_BYTES = 400 * 1024 * 1024  # the open 8K image and the next one, or dozens of 1080p
 
 
 class _Emitter(QObject):
     preview = Signal(int, int, object)  # sample id, ticket, Decoded
     done = Signal(int, int, object)
     failed = Signal(int, int, str)
+    finished = Signal(int)  # ticket: the job is over (its last result, if any, came before)
 
 
 class _DecodeJob(QRunnable):
@@ -35,6 +36,12 @@ class _DecodeJob(QRunnable):
         self.emitter = emitter
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.emitter.finished.emit(self.ticket)
+
+    def _run(self) -> None:
         emitter = self.emitter
         try:
             on_preview = (
@@ -51,6 +58,9 @@ class _DecodeJob(QRunnable):
             emitter.failed.emit(self.sample_id, self.ticket, f"{self.path.name}: {type(exc).__name__}: {exc}")
         else:
             emitter.done.emit(self.sample_id, self.ticket, decoded)
+            with_half = with_half_level(decoded)  # after the full image is on screen
+            if with_half is not None:
+                emitter.done.emit(self.sample_id, self.ticket, with_half)
 
 
 class ImageLoader(QObject):
@@ -61,6 +71,8 @@ class ImageLoader(QObject):
     def __init__(self, parent: QObject | None = None, cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(parent)
         # Requests and prefetches have a thread each, so a prefetch never delays what is asked for.
+        # (A preview decoded beside its full decode, not before it, was tried: on two busy cores
+        # the first view came later by half, for little gain in full resolution.)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._prefetch_pool = QThreadPool(self)
@@ -69,13 +81,15 @@ class ImageLoader(QObject):
         self._emitter.preview.connect(self._on_preview)
         self._emitter.done.connect(self._on_done)
         self._emitter.failed.connect(self._on_failed)
+        self._emitter.finished.connect(self._on_finished)
         self._cache: OrderedDict[int, Decoded] = OrderedDict()
         self._errors: dict[int, str] = {}
         self._cache_bytes = cache_bytes
         self._pending: dict[int, int] = {}  # sample id -> ticket of its job in flight
         self._prefetch_jobs: dict[int, _DecodeJob] = {}  # ticket -> job, alive until it reports
         self._deferred: list[tuple[int, Path]] = []
-        self._requests: set[int] = set()  # tickets of requested decodes in flight
+        self._requests: dict[int, int] = {}  # ticket of a requested decode -> its jobs still running
+        self._closed = False
         self._tickets = 0
         self.wanted: int | None = None
 
@@ -95,13 +109,15 @@ class ImageLoader(QObject):
         if job is not None and self._prefetch_pool.tryTake(job):
             del self._prefetch_jobs[job.ticket]  # not started yet: decode it now, preview first
             del self._pending[sample_id]
-        if sample_id not in self._pending:
+        if sample_id not in self._pending and not self._closed:
             self._start(sample_id, path, want_preview=True, priority=10)
         return None
 
     def prefetch(self, items: list[tuple[int, Path]]) -> None:
         """Decode these ahead (in order) unless cached or on their way already; while an image
         that was asked for is still decoding, wait for it (both would share the same cores)."""
+        if self._closed:
+            return
         if self._requests:
             self._deferred = list(items)
             return
@@ -135,6 +151,7 @@ class ImageLoader(QObject):
 
     def shutdown(self) -> None:
         """Drop queued jobs and wait for running ones: no thread outlives the window."""
+        self._closed = True
         for pool in (self._pool, self._prefetch_pool):
             pool.clear()
         for pool in (self._pool, self._prefetch_pool):
@@ -150,7 +167,7 @@ class ImageLoader(QObject):
         self._pending[sample_id] = self._tickets
         job = _DecodeJob(sample_id, self._tickets, path, want_preview, self._emitter)
         if want_preview:
-            self._requests.add(job.ticket)
+            self._requests[job.ticket] = 1
             self._pool.start(job, priority)
         else:
             job.setAutoDelete(False)  # kept so a request can take it back before it starts
@@ -159,32 +176,32 @@ class ImageLoader(QObject):
 
     @Slot(int, int, object)
     def _on_preview(self, sample_id: int, ticket: int, decoded: Decoded) -> None:
-        if sample_id == self.wanted and self._pending.get(sample_id) == ticket:
+        if sample_id == self.wanted and self._pending.get(sample_id) == ticket and sample_id not in self._cache:
             self.previewReady.emit(sample_id, decoded)
 
     @Slot(int, int, object)
     def _on_done(self, sample_id: int, ticket: int, decoded: Decoded) -> None:
-        self._prefetch_jobs.pop(ticket, None)
-        self._requests.discard(ticket)
         if self._pending.get(sample_id) == ticket:
             del self._pending[sample_id]
         self._store(sample_id, decoded)
         if sample_id == self.wanted:
             self.imageReady.emit(sample_id, decoded)
-        self._resume_prefetch()
 
     @Slot(int, int, str)
     def _on_failed(self, sample_id: int, ticket: int, message: str) -> None:
-        self._prefetch_jobs.pop(ticket, None)
-        self._requests.discard(ticket)
         if self._pending.get(sample_id) == ticket:
             del self._pending[sample_id]
         self._errors[sample_id] = message
         if sample_id == self.wanted:
             self.failed.emit(sample_id, message)
-        self._resume_prefetch()
 
-    def _resume_prefetch(self) -> None:
+    @Slot(int)
+    def _on_finished(self, ticket: int) -> None:
+        self._prefetch_jobs.pop(ticket, None)  # now the job may go
+        if ticket in self._requests:
+            self._requests[ticket] -= 1
+            if self._requests[ticket] <= 0:
+                del self._requests[ticket]
         if self._deferred and not self._requests:
             self.prefetch(self._deferred)
 

@@ -60,6 +60,7 @@ class Prefetcher(QObject):
         self._emitter.loaded.connect(self._on_loaded)
         self._docs: OrderedDict[int, SampleDocument] = OrderedDict()
         self._generation = 0
+        self._closed = False
         context.annotationsChanged.connect(self._on_annotations)
         context.projectChanged.connect(self.forget)
 
@@ -72,7 +73,7 @@ class Prefetcher(QObject):
     def prefetch_after(self, sample_id: int) -> list[int]:
         """Start decoding and loading what is likely to come after `sample_id`; the ids chosen."""
         project = self.context.project
-        if project is None:
+        if project is None or self._closed:
             return []
         ids = self.upcoming(sample_id)
         paths = self.context.store.overlays.paths(ids)
@@ -111,5 +112,7 @@ class Prefetcher(QObject):
         self._docs.clear()
 
     def shutdown(self) -> None:
+        self._closed = True
+        self.loader.shutdown()
         self._pool.clear()
         self._pool.waitForDone()

@@ -37,6 +37,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("undo", "Undo", ("Ctrl+Z",)),
     ActionSpec("redo", "Redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
     ActionSpec("delete", "Delete shapes", ("Delete",), "Delete the selected shapes"),
+    ActionSpec("copy", "Copy shapes", ("Ctrl+C",), "Copy the selected shapes"),
+    ActionSpec("paste", "Paste shapes", ("Ctrl+V",), "Paste copied shapes at the same place (e.g. on the next frame)"),
     ActionSpec("skip", "Skip image", ("Ctrl+K",), "Mark this sample skipped and go to the next"),
     ActionSpec("fit", "Fit", ("F",), "Fit the image in the window"),
     ActionSpec("actual", "1:1", ("=",), "Show actual pixels"),
@@ -54,7 +56,7 @@ class Shortcuts(QObject):
         self.settings = settings
         self.actions: dict[str, QAction] = {}
 
-    def make(self, spec_id: str, owner: QWidget, slot: Callable[[], None], checkable: bool = False) -> QAction:
+    def make(self, spec_id: str, owner: QWidget, slot: Callable[[], object], checkable: bool = False) -> QAction:
         spec = SPEC_BY_ID[spec_id]
         action = QAction(spec.title, owner)
         action.setCheckable(checkable)

@@ -48,12 +48,15 @@ def load_image(path: Path) -> tuple[QImage, str | None]:
     return image, None
 
 
-class ImageItem(QGraphicsItem):
-    """The image as full-resolution tiles plus an optional reduced preview.
+Reduced = QImage | Sequence[QImage] | None
 
-    Painting touches only the exposed part; when zoomed out to the preview's scale or below,
-    the preview is drawn instead of the full tiles (a two-level pyramid), which keeps panning
-    a zoomed-out 8K image as cheap as panning a 1080p one.
+
+class ImageItem(QGraphicsItem):
+    """The image as full-resolution tiles plus reduced copies (a small pyramid).
+
+    Painting touches only the exposed part, from the smallest copy that still has at least one
+    image pixel per screen pixel: panning or zooming a zoomed-out 8K image costs about what a
+    1080p one does. Before the full decode arrives, the preview stands in for the tiles.
     """
 
     def __init__(self) -> None:
@@ -61,13 +64,14 @@ class ImageItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self._size = QSize()
         self._tiles: list[Tile] = []
-        self._preview: QImage | None = None
+        self._levels: list[QImage] = []  # reduced copies, smallest first
 
-    def set_content(self, size: QSize, tiles: Sequence[Tile], preview: QImage | None) -> None:
+    def set_content(self, size: QSize, tiles: Sequence[Tile], reduced: Reduced) -> None:
         self.prepareGeometryChange()
         self._size = QSize(size)
         self._tiles = list(tiles)
-        self._preview = preview if preview is not None and not preview.isNull() else None
+        images = [reduced] if isinstance(reduced, QImage) else list(reduced or [])
+        self._levels = sorted((i for i in images if not i.isNull()), key=lambda image: image.width())
         self.update()
 
     def clear(self) -> None:
@@ -85,7 +89,10 @@ class ImageItem(QGraphicsItem):
         return list(self._tiles)
 
     def preview(self) -> QImage | None:
-        return self._preview
+        return self._levels[0] if self._levels else None
+
+    def levels(self) -> list[QImage]:
+        return list(self._levels)
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self._size.width(), self._size.height())
@@ -98,12 +105,14 @@ class ImageItem(QGraphicsItem):
         exposed = option.exposedRect.intersected(self.boundingRect())  # type: ignore[attr-defined]
         if exposed.isEmpty():
             return
-        preview = self._preview
-        if preview is not None and (not self._tiles or lod <= preview.width() / self._size.width() * 1.05):
-            sx = preview.width() / self._size.width()
-            sy = preview.height() / self._size.height()
+        level = next((i for i in self._levels if lod <= i.width() / self._size.width() * 1.05), None)
+        if level is None and not self._tiles and self._levels:
+            level = self._levels[-1]
+        if level is not None:
+            sx = level.width() / self._size.width()
+            sy = level.height() / self._size.height()
             source = QRectF(exposed.x() * sx, exposed.y() * sy, exposed.width() * sx, exposed.height() * sy)
-            painter.drawImage(exposed, preview, source)
+            painter.drawImage(exposed, level, source)
             return
         for rect, image in self._tiles:
             part = exposed.intersected(QRectF(rect))
@@ -151,14 +160,12 @@ class ImageView(QGraphicsView):
         else:
             self.show_image(image.size(), [(QRect(0, 0, image.width(), image.height()), image)], None)
 
-    def show_image(
-        self, size: QSize, tiles: Sequence[Tile], preview: QImage | None = None, keep_view: bool = False
-    ) -> None:
-        """Show `size` image pixels from full tiles and/or a preview; keep_view keeps zoom and pan
-        (the full resolution replacing its preview must not move what the labeler looks at)."""
+    def show_image(self, size: QSize, tiles: Sequence[Tile], reduced: Reduced = None, keep_view: bool = False) -> None:
+        """Show `size` image pixels from full tiles and/or reduced copies; keep_view keeps zoom and
+        pan (the full resolution replacing its preview must not move what the labeler looks at)."""
         self.hide_message()
         same_size = self.image_item.size == size
-        self.image_item.set_content(size, tiles, preview)
+        self.image_item.set_content(size, tiles, reduced)
         self.scene().setSceneRect(QRectF(0, 0, size.width(), size.height()))
         if not (keep_view and same_size):
             self.fit()

@@ -233,3 +233,61 @@ def test_minimap_appears_when_zoomed_in_and_moves_the_view(qtbot, opened):
 
     qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=QPoint(minimap.width() - 4, minimap.height() - 4))
     assert window.view.visible_scene_rect().center().x() > 150
+
+
+def test_large_image_adjustments_come_from_a_worker(qtbot, window, tmp_path):
+    path = tmp_path / "big" / "big.png"
+    path.parent.mkdir()
+    Image.new("RGB", (2600, 1800), (20, 40, 60)).save(path)
+    (sample_id,) = add_samples(window.context.project, [path])
+    window.context.open_sample(sample_id)
+    _wait_image(qtbot, window, QSize(2600, 1800))
+    window.canvas_feature.layers.set_adjustments(0.0, 1.0, 2.0)
+    qtbot.waitUntil(
+        lambda: (
+            window.view.image_item.full_resolution and window.view.image_item.tiles()[0][1].pixelColor(9, 9).red() > 20
+        ),
+        timeout=10000,
+    )
+
+
+def test_shapes_added_elsewhere_appear_on_the_open_sample(opened):
+    window, ids = opened
+    from s2ide.core.history import Session
+
+    canvas = canvas_of(window)
+    other = window.context.project.connect()
+    try:
+        AddShape(ids[0], "box", None, {"x": 1, "y": 1, "w": 9, "h": 9}).apply(Session(other, "lara"))
+    finally:
+        other.close()
+    window.context.notify_annotations(ids[0])
+    assert len(canvas.items) == 1
+
+
+def test_undo_budget_drops_stacks_of_samples_left_long_ago_first(qtbot, opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("point")
+    click(window.view, (10, 10))
+    window.context.open_sample(ids[1])
+    _wait_image(qtbot, window)
+    canvas.undo.budget = 400  # less than two points' worth
+    click(window.view, (20, 20))
+    assert canvas.undo.group.activeStack().count() == 1
+    window.context.open_sample(ids[0])
+    _wait_image(qtbot, window)
+    assert not canvas.undo.group.canUndo()  # the older sample's history went first
+    assert len(rows(window, ids[0], "point")) == 1  # forgetting history never touches the data
+
+
+def test_hotkeys_dialog_restores_defaults(qtbot, opened):
+    window, _ids = opened
+    feature = window.canvas_feature
+    feature.shortcuts.set_keys({"tool.box": ["X"]})
+    dialog = CanvasSettingsDialog(feature.shortcuts, window)
+    qtbot.addWidget(dialog)
+    dialog.restore_defaults()
+    dialog.accept()
+    assert feature.tool_actions["box"].shortcut().toString() == "B"
+    assert "tool.box" not in window.context.settings.get("canvas_hotkeys")

@@ -339,3 +339,110 @@ def test_escape_during_a_move_puts_shapes_back_unsaved(qtbot, opened):
     send_mouse(window.view, QEvent.Type.MouseButtonRelease, (60, 60), left, Qt.MouseButton.NoButton)
     assert canvas.items[first].geometry["x"] == pytest.approx(10, abs=1)
     assert window.context.store.annotations.get(first).geometry["x"] == pytest.approx(10, abs=1)
+
+
+def test_add_a_vertex_by_double_click_and_remove_one_with_alt_click(opened):
+    window, _ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("polygon")
+    for point in ((10, 10), (90, 10), (90, 80)):
+        click(window.view, point)
+    click(window.view, (10.5, 10.5))
+    (polygon_id,) = canvas.items
+    canvas.set_tool("select")
+    click(window.view, (60, 30))
+    assert canvas.selection == {polygon_id}
+    left = Qt.MouseButton.LeftButton
+    send_mouse(window.view, QEvent.Type.MouseButtonDblClick, (50, 10), left, left)
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, (50, 10), left, Qt.MouseButton.NoButton)
+    points = window.context.store.annotations.get(polygon_id).geometry["points"]
+    assert len(points) == 4 and points[1] == [pytest.approx(50, abs=1), pytest.approx(10, abs=1)]
+    click(window.view, (50, 10), Qt.KeyboardModifier.AltModifier)
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 3
+    click(window.view, (50, 10.2), Qt.KeyboardModifier.AltModifier)  # no vertex there now: nothing happens
+    click(window.view, (90, 10), Qt.KeyboardModifier.AltModifier)  # a triangle keeps its 3 vertices
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 3
+    undo(window)
+    assert len(window.context.store.annotations.get(polygon_id).geometry["points"]) == 4
+
+
+def test_hover_cursor_tells_what_a_press_would_do(opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    hover(window.view, (20, 20))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.SizeAllCursor
+    click(window.view, (20, 20))
+    hover(window.view, (40, 40))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+    hover(window.view, (190, 90))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
+    assert "cat" in canvas.items[next(iter(canvas.selection))].toolTip()
+
+
+def test_shift_drag_a_box_corner_rotates_it(opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    click(window.view, (20, 20))
+    (first,) = canvas.selection
+    # the box is 10..40, centre (25, 25); the bottom-right corner swept a quarter turn clockwise
+    drag_path(window.view, [(40, 40), (25, 46), (10, 40)], modifiers=Qt.KeyboardModifier.ShiftModifier)
+    geometry = window.context.store.annotations.get(first).geometry
+    assert geometry["angle"] == pytest.approx(90, abs=1)
+    assert (geometry["x"], geometry["w"]) == (pytest.approx(10, abs=1), pytest.approx(30, abs=1))
+    undo(window)
+    assert window.context.store.annotations.get(first).geometry["angle"] == 0
+
+
+def test_shift_click_with_the_brush_paints_a_straight_line_from_the_last_stroke(opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    canvas.set_tool("brush")
+    canvas.set_brush_size(4)
+    click(window.view, (20, 50))
+    click(window.view, (180, 50), Qt.KeyboardModifier.ShiftModifier)
+    mask = _mask(window, ids[0])
+    assert mask[50, 20:180].all()
+    assert canvas.undo.group.activeStack().count() == 2
+
+
+def test_polygon_shows_when_a_click_would_close_it(opened):
+    window, _ids = opened
+    canvas_of(window).set_tool("polygon")
+    for point in ((10, 10), (90, 10), (90, 80)):
+        click(window.view, point)
+    hover(window.view, (11, 11))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
+    hover(window.view, (50, 60))
+    assert window.view.viewport().cursor().shape() == Qt.CursorShape.CrossCursor
+
+
+def test_copy_and_paste_shapes_onto_the_next_sample(qtbot, opened):
+    window, ids = opened
+    canvas = _two_boxes(window)
+    drag_path(window.view, [(5, 5), (150, 60)])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.clipboard) == 2
+    window.context.open_sample(ids[1])
+    qtbot.waitUntil(lambda: canvas.sample_id == ids[1])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    pasted = rows(window, ids[1], "box")
+    assert sorted(a.geometry["x"] for a in pasted) == [pytest.approx(10, abs=1), pytest.approx(100, abs=1)]
+    assert canvas.selection == {a.id for a in pasted}
+    undo(window)
+    assert rows(window, ids[1], "box") == []
+
+
+def test_arrow_keys_nudge_the_selection(qtbot, opened):
+    window, _ids = opened
+    canvas = _two_boxes(window)
+    click(window.view, (20, 20))
+    (first,) = canvas.selection
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    qtbot.keyClick(window.view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    geometry = window.context.store.annotations.get(first).geometry
+    assert (geometry["x"], geometry["y"]) == (pytest.approx(11, abs=1), pytest.approx(20, abs=1))
+    undo(window)
+    assert window.context.store.annotations.get(first).geometry["y"] == pytest.approx(10, abs=1)

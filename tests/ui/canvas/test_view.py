@@ -204,3 +204,29 @@ def test_delete_key_only_acts_when_the_canvas_has_focus(window):
     (delete,) = [a for a in window.view.actions() if a.objectName() == "canvas_delete"]
     assert delete.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
     assert delete not in window.actions()
+
+
+def test_large_images_get_a_half_size_level_for_middle_zooms(qtbot):
+    from s2ide.ui.canvas.decode import Decoded, with_half_level
+
+    image = QImage(6000, 4000, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.gray)
+    decoded = Decoded(image.size(), [(image.rect(), image)])
+    better = with_half_level(decoded)
+    assert better is not None and better.half.size() == QSize(3000, 2000)
+    assert better.nbytes > decoded.nbytes
+    small = QImage(640, 480, QImage.Format.Format_RGB32)
+    assert with_half_level(Decoded(small.size(), [(small.rect(), small)])) is None
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.show_image(better.size, better.tiles, better.reduced)
+    assert [level.width() for level in view.image_item.levels()] == [3000]
+
+
+def test_preview_only_where_scaled_decoding_is_cheap(tmp_path):
+    png = tmp_path / "big.png"
+    Image.new("RGB", (3000, 2000), (50, 60, 70)).save(png)
+    previews = []
+    decoded = decode(png, previews.append)
+    assert previews == []  # a PNG preview would cost a second full decode
+    assert decoded.size == QSize(3000, 2000) and decoded.preview is not None  # scaled from the full one

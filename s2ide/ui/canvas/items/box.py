@@ -43,6 +43,14 @@ def edge_height(p0: QPointF, p1: QPointF, pos: QPointF) -> float:
     return ((pos.x() - p0.x()) * -dy + (pos.y() - p0.y()) * dx) / length
 
 
+def rotated(box: dict[str, Any], grabbed: QPointF, pos: QPointF) -> dict[str, Any]:
+    """The box turned about its centre by the angle the mouse swept from `grabbed` to `pos`."""
+    cx, cy = box["x"] + box["w"] / 2, box["y"] + box["h"] / 2
+    swept = math.atan2(pos.y() - cy, pos.x() - cx) - math.atan2(grabbed.y() - cy, grabbed.x() - cx)
+    angle = (box.get("angle", 0.0) + math.degrees(swept) + 180.0) % 360.0 - 180.0
+    return {**box, "angle": angle}
+
+
 class BoxItem(ShapeItem):
     kind = "box"
 

@@ -1,6 +1,7 @@
 """Brush and eraser: paint the current label's mask with a round brush.
 
-Each mouse move paints the segment from the last position (so fast strokes leave no gaps),
+Each mouse move paints the segment from the last position (so fast strokes leave no gaps);
+Shift-click paints a straight line from where the previous stroke ended, as in Photoshop.
 records the tiles it is about to touch, and re-colors just those tiles. The whole stroke,
 press to release, is one MaskEdit: one save and one undo step. `[` and `]` or Ctrl+wheel
 change the size; a circle under the cursor previews it.
@@ -34,6 +35,7 @@ class BrushTool(Tool):
         self.recorder: TileRecorder | None = None
         self.label_id: int | None = None
         self.last: QPointF | None = None
+        self.stroke_end: QPointF | None = None  # where the previous stroke of this tool ended
         self.outline = QGraphicsEllipseItem()
         pen = QPen(QColor("white"), 1.0, Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
@@ -74,8 +76,10 @@ class BrushTool(Tool):
         self.label_id = canvas.label_id
         layer = canvas.doc.mask(self.label_id)
         self.recorder = TileRecorder(layer.array)
+        straight = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier) and self.stroke_end is not None
+        start = self.stroke_end if straight and self.stroke_end is not None else pos
         self.last = pos
-        self._paint(pos, pos)
+        self._paint(start, pos)
         return True
 
     def move(self, pos: QPointF, event: QMouseEvent) -> bool:
@@ -109,6 +113,7 @@ class BrushTool(Tool):
         """End the stroke: save what changed as one edit (nothing if nothing changed)."""
         recorder, label_id = self.recorder, self.label_id
         self.recorder = None
+        self.stroke_end = self.last
         self.last = None
         if recorder is None or label_id is None:
             return

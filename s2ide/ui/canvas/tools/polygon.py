@@ -33,6 +33,8 @@ class PolygonTool(Tool):
         return bool(self.points)
 
     def cancel(self) -> None:
+        if self.points:
+            self.canvas.view.viewport().setCursor(self.cursor)
         self.points = []
         self.freehand = False
         self.press_pos = None
@@ -84,6 +86,8 @@ class PolygonTool(Tool):
                 self.freehand = True
                 self.points.append(pos)
         self.cursor_pos = pos
+        closing = self._near_first(pos)
+        self.canvas.view.viewport().setCursor(Qt.CursorShape.PointingHandCursor if closing else self.cursor)
         self._redraw()
         return True
 

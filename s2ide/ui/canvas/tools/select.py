@@ -1,6 +1,8 @@
 """Select tool: click to select (Shift or Ctrl adds), drag shapes to move them, drag a handle
-(corner or vertex) to reshape, drag on empty canvas for a selection band. Delete removes the
-selection; choosing a label relabels it. Each drag is one undo step for all moved shapes."""
+(corner or vertex) to reshape, Shift-drag a box corner to rotate the box, drag on empty canvas
+for a selection band. Double-click a selected polygon's edge to add a vertex, Alt-click a vertex
+to remove it. Delete removes the selection; choosing a label relabels it. Each gesture is one
+undo step for all the shapes it changed."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from s2ide.core.history import ChangeShapes, FieldChange
 from s2ide.ui.canvas.items.base import ShapeItem
+from s2ide.ui.canvas.items.box import BoxItem, rotated
+from s2ide.ui.canvas.items.polygon import PolygonItem
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 
 
@@ -68,6 +72,10 @@ class SelectTool(Tool):
             item = canvas.items.get(annotation_id)
             if item is not None and not canvas.layers.locked_kind(item.kind):
                 index = item.handle_at(pos)
+                if index is not None and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                    if isinstance(item, PolygonItem):
+                        self._reshape(item, item.without_vertex(index), "remove vertex")
+                    return True
                 if index is not None:
                     self.drag = Drag.HANDLE
                     self.handle_item, self.handle_index = item, index
@@ -94,13 +102,20 @@ class SelectTool(Tool):
         return True
 
     def move(self, pos: QPointF, event: QMouseEvent) -> bool:
+        if self.drag == Drag.NONE and not event.buttons():
+            self.hover(pos)
+            return False
         if self.drag == Drag.NONE or not left_held(event):
             return False
         canvas = self.canvas
         if self.drag == Drag.HANDLE and self.handle_item is not None:
             original = self.originals[self.handle_item.annotation_id or 0]
             self.handle_item.set_geometry(original)
-            self.handle_item.set_geometry(self.handle_item.with_handle(self.handle_index, canvas.clamp(pos)))
+            rotate = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if rotate and isinstance(self.handle_item, BoxItem):
+                self.handle_item.set_geometry(rotated(original, self.start, pos))
+            else:
+                self.handle_item.set_geometry(self.handle_item.with_handle(self.handle_index, canvas.clamp(pos)))
         elif self.drag == Drag.MOVE:
             delta = pos - self.start
             for annotation_id, geometry in self.originals.items():
@@ -118,6 +133,37 @@ class SelectTool(Tool):
                 canvas.scene.addItem(self.band)
             self.band.setRect(rect)
         return True
+
+    def double_click(self, pos: QPointF, event: QMouseEvent) -> bool:
+        for annotation_id in self.canvas.selection:
+            item = self.canvas.items.get(annotation_id)
+            if isinstance(item, PolygonItem) and not self.canvas.layers.locked_kind(item.kind):
+                geometry = item.with_vertex_inserted(pos)
+                if geometry is not None:
+                    self._reshape(item, geometry, "add vertex")
+                    return True
+        return False
+
+    def _reshape(self, item: ShapeItem, geometry: dict[str, Any] | None, text: str) -> None:
+        if geometry is None or item.annotation_id is None:
+            self.canvas.message("A polygon keeps at least 3 vertices")
+            return
+        change = FieldChange(item.annotation_id, {"geometry": item.geometry}, {"geometry": geometry})
+        self.canvas.commit(ChangeShapes(self.canvas.sample_id_or_fail(), [change], text))
+
+    def hover(self, pos: QPointF) -> None:
+        """A cursor that says what a press would do here."""
+        canvas = self.canvas
+        shape = Qt.CursorShape.ArrowCursor
+        for annotation_id in canvas.selection:
+            item = canvas.items.get(annotation_id)
+            if item is not None and not canvas.layers.locked_kind(item.kind) and item.handle_at(pos) is not None:
+                shape = Qt.CursorShape.CrossCursor
+                break
+        else:
+            if canvas.item_at(pos) is not None:
+                shape = Qt.CursorShape.SizeAllCursor
+        canvas.view.viewport().setCursor(shape)
 
     def key_press(self, event: QKeyEvent) -> bool:
         if self.busy and event.key() == Qt.Key.Key_Escape:
