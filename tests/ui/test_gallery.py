@@ -121,7 +121,8 @@ def test_missing_thumbnail_is_rebuilt_off_the_gui_thread(qtbot, context):
     with qtbot.waitSignal(gallery.loader.ready, timeout=5000):
         pass
     assert target.is_file()
-    assert gallery.loader.pixmap(sha256, source, target) is not None
+    pixmap = gallery.loader.pixmap(sha256, source, target)
+    assert pixmap is not None and pixmap.width() <= 112 and pixmap.height() <= 112
     gallery.shutdown()
 
 
@@ -161,3 +162,15 @@ def test_hundred_thousand_rows_build_fast(qtbot, project):
     narrowed = GalleryModel()
     narrowed.load(project.store.samples, SampleFilter(search="099999"))
     assert narrowed.rowCount() == 1 and Path(narrowed.index(0).data()).name == "0099999.jpg"
+
+
+def test_thumbnail_is_scaled_to_the_cell_off_the_gui_thread(qtbot, tmp_path):
+    from s2ide.ui.widgets.thumbnails import load_thumbnail
+    from tests.conftest import write_image
+
+    source = write_image(tmp_path / "wide.png", size=(600, 300), color=(1, 2, 3))
+    target = tmp_path / "cache" / "ab" / "wide.jpg"
+    image = load_thumbnail(source, target, display_size=100)
+    assert target.is_file()  # rebuilt (256 px) on the way
+    assert (image.width(), image.height()) == (100, 50)
+    assert load_thumbnail(tmp_path / "missing.png", tmp_path / "cache" / "cd" / "x.jpg").isNull()

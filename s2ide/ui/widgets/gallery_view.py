@@ -140,7 +140,7 @@ class QtGallery(QWidget):
         super().__init__(parent)
         self.context = context
         self.model = GalleryModel(self)
-        self.loader = ThumbnailLoader(self)
+        self.loader = ThumbnailLoader(self, display_size=THUMB)
         self._shown_ids: list[int] | None = None
         self._syncing = False
 

@@ -12,13 +12,14 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from s2ide.core.errors import S2Error
 from s2ide.core.images import write_thumbnail
 
-CACHE_SIZE = 2000  # pixmaps kept in memory (~256 px JPEG thumbs: a few hundred MB at most)
+CACHE_SIZE = 2000  # pixmaps kept in memory, each scaled to the cell: ~60 MB at most
+DISPLAY_SIZE = 112  # the longest side a thumbnail is shown at (the delegate's cell)
 MAX_PENDING = 256  # requests beyond this (scrolled away) are forgotten, oldest first
 WORKERS = 2
 
@@ -40,22 +41,30 @@ class _Drain(QRunnable):
             if job is None:
                 return
             sha256, source, target = job
-            image = load_thumbnail(source, target)
+            image = load_thumbnail(source, target, self.loader.display_size)
             try:
                 self.loader._signals.loaded.emit(sha256, image)
             except RuntimeError:  # the loader went away with its window: nobody to tell
                 return
 
 
-def load_thumbnail(source: Path, target: Path) -> QImage:
-    """Read the cached thumbnail, rebuilding it first when missing; a null image when impossible."""
+def load_thumbnail(source: Path, target: Path, display_size: int = DISPLAY_SIZE) -> QImage:
+    """Read the cached thumbnail (rebuilt first when missing) scaled to the size it is shown at,
+    smoothly and off the GUI thread; a null image when impossible."""
     if not target.is_file():
         try:
             write_thumbnail(source, target)
         except (S2Error, OSError):
             return QImage()
     image = QImage(str(target))
-    return image
+    if image.isNull() or max(image.width(), image.height()) <= display_size:
+        return image
+    return image.scaled(
+        display_size,
+        display_size,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
 
 
 class ThumbnailLoader(QObject):
@@ -64,8 +73,11 @@ class ThumbnailLoader(QObject):
 
     ready = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self, parent: QObject | None = None, cache_size: int = CACHE_SIZE, display_size: int = DISPLAY_SIZE
+    ) -> None:
         super().__init__(parent)
+        self.display_size = display_size
         self._cache: OrderedDict[str, QPixmap] = OrderedDict()
         self._failed: set[str] = set()
         self._cache_size = cache_size
