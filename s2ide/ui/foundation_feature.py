@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 
 from s2ide.core.errors import S2Error
 from s2ide.ui.widgets.gallery_view import QtGallery
-from s2ide.ui.widgets.label_panel import LabelHotkeys, QtLabelPanel
+from s2ide.ui.widgets.label_panel import LabelHotkeys, QtLabelPanel, tag_current
 from s2ide.ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ class Foundation:
         self._action("&Label", "&Edit labels…", self.edit_labels)
         self._action("&Label", "&Next unlabeled sample", self.context.next_sample, "Ctrl+Right")
         self._action("&Label", "&Previous sample", self.previous_sample, "Ctrl+Left")
+        self._action(
+            "&Label", "&Clear the tag", lambda: tag_current(self.context, None, advance=False), "Ctrl+Backspace"
+        )
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

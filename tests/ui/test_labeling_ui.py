@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from s2ide.core.labeling import set_tag
+from s2ide.ui.widgets.gallery_model import Role
 from tests.ui.conftest import QT_LOG_MARKS
 
 pytestmark = QT_LOG_MARKS
@@ -130,3 +131,21 @@ def test_previous_sample_goes_back_to_fix_a_tag(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_1)
     assert store.annotations.tag_of(ids[0]).label_id == store.labels.by_name("cat").id
     assert ctx.current_sample_id == ids[1]
+
+
+def test_edit_labels_button_follows_the_role(qtbot, window):
+    button = window.foundation.labels.edit_button
+    assert not button.isEnabled()  # lara is a labeler
+    window.context.set_user("leo")
+    assert button.isEnabled()
+
+
+def test_clear_the_tag(qtbot, window):
+    ctx = window.context
+    first = ctx.store.samples.ids()[0]
+    ctx.open_sample(first)
+    qtbot.keyClick(window, Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
+    assert ctx.store.annotations.tag_of(first) is None
+    assert ctx.store.samples.get(first).status == "unlabeled"
+    assert ctx.current_sample_id == first
+    assert window.foundation.gallery.model.index(0).data(Role.LABEL_ID) is None

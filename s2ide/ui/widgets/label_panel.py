@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling import set_tag
-from s2ide.core.users import Action, require
+from s2ide.core.users import Action, can, require
 from s2ide.ui.context import AppContext
 
 
-def tag_current(context: AppContext, label_id: int) -> bool:
-    """Tag the open sample with a label, then open the next one; False (with a message) if not possible."""
+def tag_current(context: AppContext, label_id: int | None, advance: bool = True) -> bool:
+    """Tag the open sample with a label (None clears its tag), then open the next one unless
+    `advance` is False; False (with a message) if not possible."""
     sample_id = context.current_sample_id
     if context.project is None or sample_id is None:
         context.message("Open a sample first, then press its label's key.")
@@ -45,7 +46,8 @@ def tag_current(context: AppContext, label_id: int) -> bool:
         context.message(str(exc), 0)
         return False
     context.notify_annotations(sample_id)
-    context.next_sample()
+    if advance:
+        context.next_sample()
     return True
 
 
@@ -107,7 +109,7 @@ class QtLabelPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.edit_button = QPushButton("Edit labels…")
-        self.edit_button.setEnabled(on_edit is not None)
+        self._can_edit = on_edit is not None
         if on_edit is not None:
             self.edit_button.clicked.connect(on_edit)
         layout = QVBoxLayout(self)
@@ -126,7 +128,17 @@ class QtLabelPanel(QWidget):
         context.samplesChanged.connect(self._count_timer.start)
         context.annotationsChanged.connect(self._on_annotations_changed)
         context.sampleChanged.connect(lambda _id: self.mark_current())
+        context.userChanged.connect(self._update_edit_button)
+        context.projectChanged.connect(self._update_edit_button)
         self.rebuild()
+        self._update_edit_button()
+
+    def _update_edit_button(self) -> None:
+        """Only leads and engineers edit labels (the core refuses others anyway); say so on the button."""
+        user = self.context.user
+        allowed = self._can_edit and user is not None and can(user.role, Action.EDIT_LABELS)
+        self.edit_button.setEnabled(allowed)
+        self.edit_button.setToolTip("" if allowed else "Leads and engineers edit labels")
 
     def rebuild(self) -> None:
         self.tree.clear()
