@@ -35,6 +35,7 @@ def start(argv: Sequence[str] | None = None) -> tuple[QApplication, MainWindow]:
     app.setOrganizationName("s2ide")
     context = AppContext()
     window = MainWindow(context)
+    window.restore_layout()
     window.show()
     try:
         context.open_project(choose_project(args, context.settings))

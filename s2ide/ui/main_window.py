@@ -6,7 +6,7 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -26,6 +26,8 @@ from s2ide.ui.features import attach_all
 from s2ide.ui.workers import TaskRunner
 
 MENU_ORDER = ("&File", "&Edit", "&View", "&Label", "&Review", "&Model", "&Help")
+LAYOUT_KEY = "window_layout"  # in the personal settings: where the docks were, window size
+LAYOUT_VERSION = 1
 
 
 class TaskStatus(QWidget):
@@ -131,8 +133,31 @@ class MainWindow(QMainWindow):
         who = f" — {ctx.user.name} ({ctx.user.role})" if ctx.user else ""
         self.setWindowTitle(f"{ctx.project.name}{who} — s2ide")
 
+    def save_layout(self) -> None:
+        """Remember the window's size and where each dock and tool bar is, for the next start."""
+        self.context.settings.set(
+            LAYOUT_KEY,
+            {
+                "geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
+                "state": bytes(self.saveState(LAYOUT_VERSION).toBase64().data()).decode("ascii"),
+            },
+        )
+
+    def restore_layout(self) -> bool:
+        """Put the docks back as the person left them; False when nothing (usable) was saved."""
+        saved = self.context.settings.get(LAYOUT_KEY)
+        if not isinstance(saved, dict):
+            return False
+        try:
+            geometry = QByteArray.fromBase64(str(saved["geometry"]).encode("ascii"))
+            state = QByteArray.fromBase64(str(saved["state"]).encode("ascii"))
+        except (KeyError, UnicodeEncodeError):
+            return False
+        return bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for runner in self.runners:
             runner.shutdown()
         self.closing.emit()
+        self.save_layout()
         super().closeEvent(event)

@@ -43,3 +43,20 @@ def test_start_asks_who_is_working(qtbot, filled_project, monkeypatch):
     finally:
         window.close()
         window.context.close_project()
+
+
+def test_dock_layout_is_remembered(qtbot, filled_project):
+    Settings().remember_user(filled_project.path, "leo")
+    _app, window = app_module.start([str(filled_project.path)])
+    qtbot.addWidget(window)
+    window.foundation.labels_dock.hide()
+    window.close()
+    window.context.close_project()
+    _app, again = app_module.start([str(filled_project.path)])
+    qtbot.addWidget(again)
+    try:
+        assert not again.foundation.labels_dock.isVisible()
+        assert again.foundation.gallery_dock.isVisible()
+    finally:
+        again.close()
+        again.context.close_project()
