@@ -95,3 +95,19 @@ def test_import_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
     assert not foundation.import_runner.running
     assert window.context.store.samples.count() == before
     assert foundation.imports.report_dialog is None
+
+
+def test_unreadable_source_fails_with_a_message(qtbot, window, tmp_path):
+    bad = tmp_path / "labels.csv"
+    bad.write_text("")
+    dialog = QtImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.set_source(bad)
+    foundation = window.foundation
+    with qtbot.waitSignal(foundation.import_runner.failed, timeout=10_000) as blocker:
+        foundation.imports.start(dialog.build_request())
+    assert blocker.args == [f"{bad}: no rows"]
+    box = foundation.imports.error_box
+    assert box is not None and box.text() == f"{bad}: no rows"
+    box.close()
+    qtbot.waitUntil(lambda: not foundation.import_runner.running)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -190,7 +191,9 @@ class ImportController(QObject):
         self.parent_widget = parent_widget
         self.last_report: ImportReport | None = None
         self.report_dialog: QtImportReport | None = None
+        self.error_box: QMessageBox | None = None
         runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
 
     def start(self, request: ImportRequest) -> None:
         project = self.context.project
@@ -202,6 +205,11 @@ class ImportController(QObject):
             return
         path = project.path
         self.runner.start(lambda state: import_job(path, request, state), f"importing {request.src.name}")
+
+    def _on_failed(self, text: str) -> None:
+        """A source that cannot be read at all (a malformed file): say so where it cannot be missed."""
+        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "Import failed", text, parent=self.parent_widget)
+        self.error_box.open()
 
     def _on_finished(self, report: object) -> None:
         if not isinstance(report, ImportReport):
