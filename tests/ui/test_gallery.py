@@ -174,3 +174,29 @@ def test_thumbnail_is_scaled_to_the_cell_off_the_gui_thread(qtbot, tmp_path):
     assert target.is_file()  # rebuilt (256 px) on the way
     assert (image.width(), image.height()) == (100, 50)
     assert load_thumbnail(tmp_path / "missing.png", tmp_path / "cache" / "cd" / "x.jpg").isNull()
+
+
+def test_ctrl_wheel_changes_thumbnail_size(qtbot, window):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    gallery = window.foundation.gallery
+    before = gallery.view.visualRect(gallery.model.index(0)).width()
+    viewport = gallery.view.viewport()
+    center = QPointF(viewport.rect().center())
+    event = QWheelEvent(
+        center,
+        QPointF(viewport.mapToGlobal(center.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, event)
+    assert gallery.thumbnail_size() == round(112 * 1.15**2)
+    qtbot.waitUntil(lambda: gallery.view.visualRect(gallery.model.index(0)).width() > before)
+    gallery.set_thumbnail_size(1000)
+    assert gallery.thumbnail_size() == 256 and gallery.loader.display_size == 256

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,7 +34,8 @@ from s2ide.ui.context import AppContext
 from s2ide.ui.widgets.gallery_model import GalleryModel, Role
 from s2ide.ui.widgets.thumbnails import ThumbnailLoader
 
-THUMB = 112
+THUMB = 112  # default thumbnail cell; Ctrl+wheel over the gallery changes it
+MIN_THUMB, MAX_THUMB = 64, 256
 TEXT_H = 30
 PAD = 4
 STATUS_COLORS = {
@@ -55,9 +56,10 @@ class GalleryDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.context = context
         self.loader = loader
+        self.thumb = THUMB
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(THUMB + 2 * PAD, THUMB + TEXT_H + 2 * PAD)
+        return QSize(self.thumb + 2 * PAD, self.thumb + TEXT_H + 2 * PAD)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -68,7 +70,8 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.save()
         if selected:
             painter.fillRect(rect, palette.highlight())
-        thumb_rect = QRect(rect.x() + PAD, rect.y() + PAD, THUMB, THUMB)
+        thumb = self.thumb
+        thumb_rect = QRect(rect.x() + PAD, rect.y() + PAD, thumb, thumb)
         painter.fillRect(thumb_rect, QColor("#303030"))
         self._paint_thumbnail(painter, thumb_rect, index)
         label = self.context.label_by_id(index.data(Role.LABEL_ID))
@@ -79,9 +82,9 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setBrush(STATUS_COLORS.get(status, QColor("#9e9e9e")))
         painter.drawEllipse(thumb_rect.right() - 12, thumb_rect.y() + 4, 9, 9)
         self._paint_prediction(painter, thumb_rect, index)
-        text_rect = QRect(rect.x() + PAD, thumb_rect.bottom() + 2, THUMB, TEXT_H - 4)
+        text_rect = QRect(rect.x() + PAD, thumb_rect.bottom() + 2, thumb, TEXT_H - 4)
         painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
-        name = painter.fontMetrics().elidedText(str(index.data()), Qt.TextElideMode.ElideMiddle, THUMB)
+        name = painter.fontMetrics().elidedText(str(index.data()), Qt.TextElideMode.ElideMiddle, thumb)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, name)
         painter.restore()
 
@@ -176,6 +179,8 @@ class QtGallery(QWidget):
         self.delegate = GalleryDelegate(context, self.loader, self.view)
         self.view.setItemDelegate(self.delegate)
         self.loader.ready.connect(self._on_thumbnail_ready)
+        self.view.viewport().installEventFilter(self)
+        self.view.setToolTip("Ctrl+wheel: thumbnail size")
 
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
@@ -308,6 +313,35 @@ class QtGallery(QWidget):
             sample_id = self.model.sample_id(index.row())
             if sample_id != self.context.current_sample_id:
                 self.context.open_sample(sample_id)
+
+    # -- thumbnail size --------------------------------------------------------------------
+    def thumbnail_size(self) -> int:
+        return self.delegate.thumb
+
+    def set_thumbnail_size(self, size: int) -> None:
+        """Cells of `size` pixels (64-256); thumbnails are re-read at that size."""
+        size = max(MIN_THUMB, min(MAX_THUMB, int(size)))
+        if size == self.delegate.thumb:
+            return
+        self.delegate.thumb = size
+        self.loader.display_size = size
+        self.loader.clear()
+        current = self.view.currentIndex()
+        self.view.reset()  # drops the cached uniform item size
+        if current.isValid():
+            self._select(self.model.sample_id(current.row()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view.viewport()
+            and event.type() == QEvent.Type.Wheel
+            and isinstance(event, QWheelEvent)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            steps = event.angleDelta().y() / 120
+            self.set_thumbnail_size(round(self.delegate.thumb * (1.15**steps)))
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_thumbnail_ready(self, _sha256: str) -> None:
         self.view.viewport().update()
