@@ -60,3 +60,21 @@ def test_dock_layout_is_remembered(qtbot, filled_project):
     finally:
         again.close()
         again.context.close_project()
+
+
+def test_no_two_features_share_a_shortcut(qtbot, window):
+    """Qt fires neither of two actions bound to one key in one window: catch clashes between features."""
+    from collections import Counter
+
+    from PySide6.QtGui import QAction, QShortcut
+
+    keys: Counter[str] = Counter()
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            if not key.isEmpty():
+                keys[key.toString()] += 1
+    for shortcut in window.findChildren(QShortcut):
+        if shortcut.isEnabled() and not shortcut.key().isEmpty():
+            keys[shortcut.key().toString()] += 1
+    assert {"1", "2", "Ctrl+Left", "Ctrl+Backspace", "Ctrl+I"} <= set(keys)
+    assert [key for key, count in keys.items() if count > 1] == []
