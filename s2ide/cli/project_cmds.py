@@ -15,7 +15,6 @@ from s2ide.cli._common import (
     print_json,
     print_table,
 )
-from s2ide.core.demo import build_demo
 from s2ide.core.formats import IMPORTERS, read_plan
 from s2ide.core.importing import ImportOptions, run_import
 from s2ide.core.labeling import label_sample
@@ -101,6 +100,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from s2ide.core.demo import build_demo  # numpy: kept off the path of every other command
+
     bar = ProgressBar("demo")
     try:
         project = build_demo(args.dir, bar.state())

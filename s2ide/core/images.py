@@ -66,16 +66,24 @@ def open_image(path: Path, data: bytes) -> Image.Image:
         raise ImageError(f"{path}: corrupt image header ({exc})") from exc
 
 
-def displayed_size(image: Image.Image) -> tuple[int, int]:
-    width, height = image.size
+def orientation_of(image: Image.Image) -> int:
+    """The EXIF orientation (1 = as stored); a broken EXIF block is not worth refusing the image for."""
     try:
-        orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # a broken EXIF block is not worth refusing the image for
-        orientation = 1
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
+
+
+def displayed_size(image: Image.Image, orientation: int | None = None) -> tuple[int, int]:
+    width, height = image.size
+    if orientation is None:
+        orientation = orientation_of(image)
     return (height, width) if orientation in _SWAPPING_ORIENTATIONS else (width, height)
 
 
-def make_thumbnail(path: Path, image: Image.Image, size: int = THUMB_SIZE) -> Image.Image:
+def make_thumbnail(
+    path: Path, image: Image.Image, size: int = THUMB_SIZE, orientation: int | None = None
+) -> Image.Image:
     """Decode at reduced scale (JPEG draft) and fit in size x size; this also proves the data decodes."""
     try:
         with warnings.catch_warnings():
@@ -83,7 +91,10 @@ def make_thumbnail(path: Path, image: Image.Image, size: int = THUMB_SIZE) -> Im
             if image.format == "JPEG":
                 image.draft("RGB", (size, size))
             image.load()
-            thumb = ImageOps.exif_transpose(image)
+            if orientation is None:
+                orientation = orientation_of(image)
+            # Upright images (the common case) skip exif_transpose, which would copy the pixels.
+            thumb = image if orientation == 1 else ImageOps.exif_transpose(image)
             if thumb.mode not in ("RGB", "L"):
                 thumb = (
                     thumb.convert("RGBA").convert("RGB")
@@ -105,23 +116,35 @@ def probe(path: Path, thumbnail_to: Path | None = None) -> ImageInfo:
     data = read_bytes(path)
     sha256 = hashlib.sha256(data).hexdigest()
     image = open_image(path, data)
-    width, height = displayed_size(image)
-    thumb = make_thumbnail(path, image)
+    orientation = orientation_of(image)
+    width, height = displayed_size(image, orientation)
+    thumb = make_thumbnail(path, image, orientation=orientation)
     if thumbnail_to is not None:
         target = thumbnail_to / sha256[:2] / f"{sha256}.jpg"
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            thumb.save(tmp, "JPEG", quality=85)
-            tmp.replace(target)
+            _save_thumbnail(thumb, target)
     return ImageInfo(path=path, sha256=sha256, width=width, height=height)
+
+
+_made_dirs: set[Path] = set()  # thumbnail sub-folders this process has made (256 at most)
+
+
+def _save_thumbnail(thumb: Image.Image, target: Path) -> None:
+    """Write via a temporary name so a reader never sees half a file."""
+    if target.parent not in _made_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _made_dirs.add(target.parent)
+    tmp = target.with_suffix(".tmp")
+    try:
+        thumb.save(tmp, "JPEG", quality=85)
+    except FileNotFoundError:  # the cache folder was removed meanwhile: make it again
+        target.parent.mkdir(parents=True, exist_ok=True)
+        thumb.save(tmp, "JPEG", quality=85)
+    tmp.replace(target)
 
 
 def write_thumbnail(source: Path, target: Path) -> None:
     """(Re)build one cached thumbnail, for samples whose cache entry went missing."""
     data = read_bytes(source)
     thumb = make_thumbnail(source, open_image(source, data))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    thumb.save(tmp, "JPEG", quality=85)
-    tmp.replace(target)
+    _save_thumbnail(thumb, target)

@@ -138,16 +138,19 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
         labels = {label.name: label.id for label in store.labels.list()}
         seen_hashes = store.samples.known_hashes()
         targets: list[tuple[ImportItem, int]] = list(known)
+        added_now: dict[str, Path] = {}
         for item, info in probed:
+            first = added_now.get(info.sha256)
+            if first is not None:
+                report.skipped.append(f"{item.source}: the same image as another file in this import ({first.name})")
+                continue
             if info.sha256 in seen_hashes:
                 existing = store.samples.by_sha256(info.sha256)
-                if existing is None:  # a duplicate inside this same import
-                    report.skipped.append(f"{item.source}: the same image as another file in this import")
-                    continue
+                assert existing is not None
                 report.already_present += 1
                 targets.append((item, existing.id))
                 continue
-            seen_hashes.add(info.sha256)
+            added_now[info.sha256] = info.path
             sample_id = store.samples.add(
                 project.stored_path(info.path),
                 info.sha256,

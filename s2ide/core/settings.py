@@ -13,6 +13,8 @@ from typing import Any
 
 import platformdirs
 
+RECENT_LIMIT = 10
+
 
 def config_dir() -> Path:
     override = os.environ.get("S2IDE_CONFIG_DIR")
@@ -49,7 +51,14 @@ class Settings:
         return Path(value) if value else None
 
     def remember_project(self, path: Path) -> None:
+        """The last project opened, and the front of the recent-projects list."""
+        recent = [p for p in self.recent_projects() if p != str(path)]
+        self.data["recent_projects"] = [str(path), *recent][:RECENT_LIMIT]
         self.set("last_project", str(path))
+
+    def recent_projects(self) -> list[str]:
+        value = self.data.get("recent_projects", [])
+        return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
 
     def user_for(self, project: Path) -> str | None:
         value = self.data.get("users", {}).get(str(project))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from s2ide.core.errors import S2Error
 from s2ide.core.settings import Settings
 from s2ide.ui.context import AppContext
+from s2ide.ui.foundation_feature import ensure_user
 from s2ide.ui.main_window import MainWindow
 
 
@@ -25,18 +26,28 @@ def choose_project(argv: Sequence[str], settings: Settings) -> Path:
     return build_demo().path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def start(argv: Sequence[str] | None = None) -> tuple[QApplication, MainWindow]:
+    """Create the app and its window, open the project and ask who works if nobody is remembered."""
     args = list(sys.argv[1:] if argv is None else argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("s2ide")
     app.setOrganizationName("s2ide")
     context = AppContext()
     window = MainWindow(context)
+    window.restore_layout()
     window.show()
     try:
         context.open_project(choose_project(args, context.settings))
     except S2Error as exc:
         QMessageBox.critical(window, "s2ide", str(exc))
+    else:
+        ensure_user(window)
+    return app, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    app, _window = start(argv)
     return int(app.exec())
 
 

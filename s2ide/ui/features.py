@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from s2ide.ui.main_window import MainWindow
 
 FEATURE_MODULES: list[str] = [
+    "s2ide.ui.foundation_feature",
     "s2ide.ui.canvas.feature",
     "s2ide.ui.review_feature",
     "s2ide.ui.ml_feature",  # after the foundation feature: its Next provider wraps the gallery's

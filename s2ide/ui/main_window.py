@@ -6,9 +6,18 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
@@ -17,6 +26,8 @@ from s2ide.ui.features import attach_all
 from s2ide.ui.workers import TaskRunner
 
 MENU_ORDER = ("&File", "&Edit", "&View", "&Label", "&Review", "&Model", "&Help")
+LAYOUT_KEY = "window_layout"  # in the personal settings: where the docks were, window size
+LAYOUT_VERSION = 1
 
 
 class TaskStatus(QWidget):
@@ -26,12 +37,14 @@ class TaskStatus(QWidget):
         super().__init__(parent)
         from PySide6.QtWidgets import QHBoxLayout
 
+        self.runner = runner
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(160)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.cancel_button.clicked.connect(lambda: runner.cancel())
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
@@ -55,6 +68,8 @@ class TaskStatus(QWidget):
 
 
 class MainWindow(QMainWindow):
+    closing = Signal()  # features stop their background work here
+
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
@@ -71,11 +86,11 @@ class MainWindow(QMainWindow):
         context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         context.projectChanged.connect(self._update_title)
         context.userChanged.connect(self._update_title)
+        attach_all(self)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.menu("&File").addAction(quit_action)
-        attach_all(self)
 
     # -- the API features use --------------------------------------------------------------
     def menu(self, title: str) -> QMenu:
@@ -118,7 +133,31 @@ class MainWindow(QMainWindow):
         who = f" — {ctx.user.name} ({ctx.user.role})" if ctx.user else ""
         self.setWindowTitle(f"{ctx.project.name}{who} — s2ide")
 
+    def save_layout(self) -> None:
+        """Remember the window's size and where each dock and tool bar is, for the next start."""
+        self.context.settings.set(
+            LAYOUT_KEY,
+            {
+                "geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
+                "state": bytes(self.saveState(LAYOUT_VERSION).toBase64().data()).decode("ascii"),
+            },
+        )
+
+    def restore_layout(self) -> bool:
+        """Put the docks back as the person left them; False when nothing (usable) was saved."""
+        saved = self.context.settings.get(LAYOUT_KEY)
+        if not isinstance(saved, dict):
+            return False
+        try:
+            geometry = QByteArray.fromBase64(str(saved["geometry"]).encode("ascii"))
+            state = QByteArray.fromBase64(str(saved["state"]).encode("ascii"))
+        except (KeyError, UnicodeEncodeError):
+            return False
+        return bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for runner in self.runners:
             runner.shutdown()
+        self.closing.emit()
+        self.save_layout()
         super().closeEvent(event)

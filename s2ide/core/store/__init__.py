@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from s2ide.core.store.analytics import AnalyticsRepository
-from s2ide.core.store.database import Transactions, open_database
+from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.models import ModelRepository
@@ -24,6 +23,9 @@ from s2ide.core.store.repositories import (
     UserRepository,
 )
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 __all__ = ["SampleFilter", "Store"]
 
 
@@ -35,8 +37,7 @@ class Store:
 
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
-        self.db: sqlite_utils.Database = open_database(db_path)
-        self.conn = self.db.conn
+        self.conn = open_connection(db_path)
         self.transaction = Transactions(self.conn)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)
@@ -51,6 +52,13 @@ class Store:
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this connection, for ad-hoc table work (loaded on first use)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()

@@ -11,20 +11,29 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
+def open_connection(path: Path | str) -> sqlite3.Connection:
     """Connect in autocommit mode; `transaction()` groups writes explicitly."""
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    return sqlite_utils.Database(conn)
+    return conn
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    """The same connection wrapped by sqlite-utils (imported here only: it costs ~0.2 s of start-up)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(open_connection(path))
 
 
 class Transactions:
