@@ -131,7 +131,7 @@ class ReviewFeature(QObject):
         window.addAction(self.escalate_action)
         menu.addAction(self.escalate_action)
         menu.addSeparator()
-        self.queue_action = self._show_action(menu, "Escalations", self.escalations_dock, "Ctrl+Shift+E")
+        self.queue_action = self._show_action(menu, "Escalations", self.escalations_dock, "Ctrl+Alt+E")
         self._show_action(menu, "Returned to me", self.returned_dock)
         self._show_action(menu, "Guidelines", self.guidelines_dock)
         self._show_action(menu, "Audit log", self.audit_dock)

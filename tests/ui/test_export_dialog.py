@@ -30,7 +30,8 @@ def window(qtbot, tmp_path: Path):
 
 def test_file_menu_has_import_and_export_before_quit(window) -> None:
     titles = [a.text() for a in window.menu("&File").actions() if a.text()]
-    assert titles == ["Import &annotations…", "&Export…", "&Quit"]
+    assert titles[-3:] == ["Import &annotations…", "&Export…", "&Quit"]
+    assert "&Import…" in titles[:-3]
 
 
 def test_export_dialog_exports_yolo(window, qtbot, tmp_path: Path) -> None:

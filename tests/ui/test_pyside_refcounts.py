@@ -13,7 +13,7 @@ import sys
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-CALLS = 200
+CALLS = 2000
 
 
 class _Source(QObject):
@@ -32,6 +32,7 @@ def test_signals_and_void_calls_keep_none_and_true_alive(qtbot) -> None:
         label.resize(10 + index % 3, 10)
         QTimer.singleShot(0, lambda: None)
     qtbot.wait(10)
-    # Other code may take a few references meanwhile; the bug drops one per call (hundreds).
-    assert sys.getrefcount(None) > none_before - CALLS // 4
-    assert sys.getrefcount(True) > true_before - CALLS // 4
+    # Threads of earlier tests may let go of a few hundred references meanwhile; the bug drops
+    # several per loop (thousands here), or aborts outright.
+    assert sys.getrefcount(None) > none_before - CALLS // 2
+    assert sys.getrefcount(True) > true_before - CALLS // 2
