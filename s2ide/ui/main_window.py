@@ -67,6 +67,10 @@ class TaskStatus(QWidget):
             self.label.setText(progress.message[:60])
 
 
+LABELS_HEIGHT = 290
+DEFAULT_SIZE = (1400, 900)
+
+
 class MainWindow(QMainWindow):
     closing = Signal()  # features stop their background work here
 
@@ -87,6 +91,8 @@ class MainWindow(QMainWindow):
         context.projectChanged.connect(self._update_title)
         context.userChanged.connect(self._update_title)
         attach_all(self)
+        self._arrange_right_column()
+        self.fit_to_screen()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -125,6 +131,31 @@ class MainWindow(QMainWindow):
         return runner
 
     # -- window ----------------------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Docks added one by one grow the window past their final, tabbed size: shrink it back."""
+        self.layout().activate()  # apply the tab stacks first, or the old, taller minimum wins
+        available = self.screen().availableGeometry()
+        self.resize(min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
+
+    def _arrange_right_column(self) -> None:
+        """Labels stay in sight at the top right; the other right-hand panels share one tab stack
+        below it, so the column fits a laptop screen instead of stacking every panel's minimum."""
+        right = [
+            d for d in self.findChildren(QDockWidget) if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
+        ]
+        labels = next((d for d in right if d.objectName() == "dock_labels"), None)
+        others = [d for d in right if d is not labels]
+        if not others:
+            return
+        first = others[0]
+        if labels is not None:
+            self.splitDockWidget(labels, first, Qt.Orientation.Vertical)
+        for dock in others[1:]:
+            self.tabifyDockWidget(first, dock)
+        first.raise_()
+        if labels is not None:
+            self.resizeDocks([labels, first], [LABELS_HEIGHT, 3 * LABELS_HEIGHT], Qt.Orientation.Vertical)
+
     def _update_title(self) -> None:
         ctx = self.context
         if ctx.project is None:

@@ -105,16 +105,18 @@ class ReviewFeature(QObject):
         # Guidelines beside the canvas; the queues and the audit log under it, where a wide table fits.
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.guidelines_dock = window.add_dock(self.guidelines, "Guidelines", Qt.DockWidgetArea.RightDockWidgetArea)
-        self.escalations_dock = window.add_dock(self.escalations, "Escalations", bottom)
-        self.returned_dock = window.add_dock(self.returned, "Returned to me", bottom, tabify_with=self.escalations_dock)
+        # Hidden until the user's role is known: leads get the queue, labelers only what came back.
+        self.escalations_dock = window.add_dock(self.escalations, "Escalations", bottom, visible=False)
+        self.returned_dock = window.add_dock(
+            self.returned, "Returned to me", bottom, tabify_with=self.escalations_dock, visible=False
+        )
         self.audit_dock = window.add_dock(self.audit, "Audit", bottom, tabify_with=self.escalations_dock, visible=False)
         window.resizeDocks([self.escalations_dock], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self.escalations.openRequested.connect(self.show_escalation)
         self.returned.openRequested.connect(self.show_escalation)
         self.escalations.countChanged.connect(self._badge)
-        self.returned.countChanged.connect(
-            lambda n: self.returned_dock.setWindowTitle(f"Returned to me ({n})" if n else "Returned to me")
-        )
+        self.returned_count = 0
+        self.returned.countChanged.connect(self._returned_badge)
         self._add_actions()
         context.userChanged.connect(self._arrange_for_role)
         self.escalations.reload()
@@ -167,13 +169,35 @@ class ReviewFeature(QObject):
         self.queue_action.setText(title)
         self.queue_action.setToolTip(f"{waiting} escalation(s) waiting for a lead")
 
+    def _returned_badge(self, count: int) -> None:
+        self.returned_count = count
+        self.returned_dock.setWindowTitle(f"Returned to me ({count})" if count else "Returned to me")
+        user = self.context.user
+        if user is None or is_lead(user.role):
+            return
+        if count:
+            self._raise(self.returned_dock)
+            self.window.resizeDocks([self.returned_dock], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
+        else:
+            self.returned_dock.hide()
+            self.escalations_dock.hide()
+
     def _arrange_for_role(self) -> None:
-        """Leads start from the queue; labelers from the guidelines (or what was returned to them)."""
+        """Leads start from the queue; labelers from the guidelines, and see the queue area only
+        when something was returned to them (the canvas keeps the room otherwise)."""
         user = self.context.user
         if user is None:
             return
         self._raise(self.guidelines_dock)
-        self._raise(self.escalations_dock if is_lead(user.role) else self.returned_dock)
+        if is_lead(user.role):
+            self._raise(self.escalations_dock)
+        elif self.returned_count:
+            self._raise(self.returned_dock)
+        else:
+            self.escalations_dock.hide()
+            self.returned_dock.hide()
+            self.audit_dock.hide()
+            return
         self.window.resizeDocks([self.escalations_dock], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     # -- actions ---------------------------------------------------------------------------

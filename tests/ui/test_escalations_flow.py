@@ -96,6 +96,8 @@ def test_lead_opens_returns_and_resolves(window, qtbot):
     ctx.notify_annotations(samples[0])
 
     ctx.set_user("lara")
+    assert not review.escalations_dock.isVisibleTo(window)  # a labeler's canvas keeps the room ...
+    review.queue_action.trigger()  # ... until they open the queue from the Review menu
     detail = review.escalations.detail
     assert not detail.decide.isVisibleTo(window)  # labelers get no lead controls ...
     review.escalations.open_row(0)
