@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-from s2ide.core.demo import build_demo  # noqa: E402
-from s2ide.core.ml_settings import TrainConfig  # noqa: E402
-from s2ide.core.tasks import TaskState  # noqa: E402
-from s2ide.ml.data import decode_many, take_snapshot  # noqa: E402
-from s2ide.ml.nets import ARCHITECTURE, build  # noqa: E402
-from s2ide.ml.train import train  # noqa: E402
+from s2ide.core.demo import build_demo
+from s2ide.core.ml_settings import TrainConfig
+from s2ide.core.tasks import TaskState
+from s2ide.ml.data import decode_many, take_snapshot
+from s2ide.ml.nets import ARCHITECTURE, build
+from s2ide.ml.train import train
 
 
 def plain_loop(x_u8: torch.Tensor, y: torch.Tensor, config: TrainConfig, steps: int, num_classes: int) -> float:
