@@ -28,11 +28,14 @@ context.set_user("eve")  # the demo's engineer
 ml = window.ml  # type: ignore[attr-defined]
 stalls: list[float] = []
 last = [time.perf_counter()]
+t0 = last[0]
 
 
 def tick() -> None:
     now = time.perf_counter()
     stalls.append((now - last[0]) * 1000 - 20)
+    if stalls[-1] > 50:
+        print(f"stall {stalls[-1]:.0f} ms at {now - t0:.1f} s: {ml.panel.progress.format()}")
     last[0] = now
 
 
@@ -47,6 +50,7 @@ def train() -> None:
 def open_first() -> None:
     ticker.stop()
     print(f"longest GUI stall while training: {max(stalls):.0f} ms over {len(stalls)} ticks")
+    ml.banner.slider.setValue(30)  # show suggestions from 30 % up: Next picks the unsure ones
     context.next_sample()  # Next follows the strategy (margin): the most uncertain sample
     QTimer.singleShot(800, accept)
 

@@ -2,14 +2,17 @@
 
 The panel only shows state and forwards clicks to `ModelJobs` (s2ide.ui.ml_feature); the
 versions table is a small item model over the `models` table, reloaded on modelsChanged.
-pyqtgraph is imported the first time the plot is needed, keeping it off the start-up path.
+pyqtgraph stays off the start-up path: a background thread imports it a moment after the
+window is up (importing it on the GUI thread when training starts froze the window ~1 s),
+and the plot widgets are made the first time a training starts.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +41,17 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+PRELOAD_DELAY_MS = 2000
+
+
+def _preload_pyqtgraph() -> None:
+    import pyqtgraph  # noqa: F401  (only warms the module cache)
+
+
+def preload_plots_later(delay_ms: int = PRELOAD_DELAY_MS) -> None:
+    """Import pyqtgraph in a daemon thread once the app is idle (pure-Python imports let the
+    GUI thread run between bytecodes, so the window stays responsive)."""
+    QTimer.singleShot(delay_ms, lambda: threading.Thread(target=_preload_pyqtgraph, daemon=True).start())
 
 
 def _pct(value: Any) -> str:
@@ -188,6 +202,7 @@ class QtTrainingPanel(QWidget):
         context.projectChanged.connect(self.reload)
         context.userChanged.connect(self._update_enabled)
         self.reload()
+        preload_plots_later()
 
     # -- model -> widgets ------------------------------------------------------------------
     def reload(self) -> None:
