@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 import multiprocessing as mp
 import queue as queue_module
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +80,7 @@ def run_in_child(
     events = ctx.Queue()
     cancel = ctx.Event()
     process = ctx.Process(target=_child_main, args=(target, kwargs, events, cancel), daemon=True)
-    process.start()
+    _start_without_main(process)
     try:
         while True:
             if state.cancelled:
@@ -112,6 +114,22 @@ def run_in_child(
             process.join(timeout=5)
         events.close()
         events.join_thread()
+
+
+def _start_without_main(process: mp.process.BaseProcess) -> None:
+    """Start the child without re-running the parent's main script in it.
+
+    A spawned child normally re-imports the parent's `__main__` (by path for a script), which
+    would start a second GUI when the app was launched from a script. The job needs nothing
+    from `__main__`, so the child is shown an empty one while it is being prepared.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        process.start()
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _died(exitcode: int | None) -> str:
