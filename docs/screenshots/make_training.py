@@ -77,5 +77,5 @@ def shoot() -> None:
 ticker = QTimer()
 ticker.setInterval(20)
 ticker.timeout.connect(tick)
-QTimer.singleShot(1500, train)
+QTimer.singleShot(4000, train)  # a person takes a moment; pyqtgraph preloads meanwhile
 app.exec()
