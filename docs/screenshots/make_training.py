@@ -41,6 +41,7 @@ def tick() -> None:
 
 def train() -> None:
     window.activateWindow()
+    ml.dock.raise_()
     last[0] = time.perf_counter()
     ticker.start()
     QTest.mouseClick(ml.panel.train_button, Qt.MouseButton.LeftButton)

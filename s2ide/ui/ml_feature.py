@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
 from s2ide.core.errors import S2Error
 from s2ide.core.ml_settings import load_loop_settings, load_train_config
@@ -236,7 +236,9 @@ class MLFeature:
         self.runner = window.add_task(TaskRunner(window))
         self.jobs = ModelJobs(context, self.runner, window)
         self.panel = QtTrainingPanel(context, self.jobs)
-        self.dock = window.add_dock(self.panel, "Training", Qt.DockWidgetArea.RightDockWidgetArea)
+        # beside the canvas feature's Layers dock when there is one (tabs), else on its own
+        layers = window.findChild(QDockWidget, "dock_layers")
+        self.dock = window.add_dock(self.panel, "Training", Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=layers)
         self.banner = QtPrelabelBanner(context)
         toolbar = QToolBar("Suggestion", window)
         toolbar.setObjectName("toolbar_suggestion")

@@ -131,6 +131,7 @@ class QtTrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
+        self.progress.setFormat("idle")
         self.plot_area = QVBoxLayout()
         self.plot_area.setContentsMargins(0, 0, 0, 0)
         plot_holder = QWidget()
@@ -258,6 +259,8 @@ class QtTrainingPanel(QWidget):
     def _set_running(self, running: bool) -> None:
         if not running:
             self.progress.setRange(0, 100)
+            self.progress.setValue(0)
+            self.progress.setFormat("idle")
         self._update_enabled()
         self.cancel_button.setEnabled(running)
 
