@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from s2ide.core.errors import Cancelled
 from s2ide.core.ml_settings import TrainConfig
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
@@ -57,7 +58,8 @@ def activate_entry(*, state: TaskState, emit: Emit, project_path: str, version: 
 
 # -- in the parent (a worker thread) -------------------------------------------------------
 def _mark_interrupted(project_path: Path, message: str) -> None:
-    """A child that died mid-training left its row in 'training': say it failed, and why."""
+    """A child that died or was stopped mid-training left its row in 'training': say it
+    failed, and why (its weights were never registered, the active model is unchanged)."""
     project = Project.open(project_path)
     store = project.connect()
     try:
@@ -85,6 +87,9 @@ def retrain_in_child(
     except ChildJobError as exc:
         if "model process" in str(exc):
             _mark_interrupted(project_path, str(exc))
+        raise
+    except Cancelled:
+        _mark_interrupted(project_path, "cancelled")
         raise
 
 

@@ -17,6 +17,7 @@ import importlib
 import multiprocessing as mp
 import queue as queue_module
 import sys
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -73,21 +74,33 @@ def run_in_child(
     state: TaskState,
     on_event: EventHandler | None = None,
     poll_seconds: float = 0.05,
+    cancel_grace_seconds: float = 0.8,
 ) -> Any:
     """Run `target` in a fresh (spawned) process and return its result; raises Cancelled or
-    ChildJobError. Blocks the calling thread (never call it on the GUI thread)."""
+    ChildJobError. Blocks the calling thread (never call it on the GUI thread).
+
+    A cancelled child gets `cancel_grace_seconds` to stop by itself (it checks every batch);
+    one that does not (it may still be importing torch) is terminated, so cancelling always
+    takes effect within a second.
+    """
     ctx = mp.get_context("spawn")
     events = ctx.Queue()
     cancel = ctx.Event()
     process = ctx.Process(target=_child_main, args=(target, kwargs, events, cancel), daemon=True)
     _start_without_main(process)
+    cancel_deadline: float | None = None
     try:
         while True:
-            if state.cancelled:
+            if state.cancelled and cancel_deadline is None:
                 cancel.set()
+                cancel_deadline = time.monotonic() + cancel_grace_seconds
             try:
                 kind, payload = events.get(timeout=poll_seconds)
             except queue_module.Empty:
+                if cancel_deadline is not None and time.monotonic() > cancel_deadline:
+                    # still starting up (importing torch) or stuck: stop it, SQLite rolls back
+                    process.terminate()
+                    raise Cancelled() from None
                 if not process.is_alive():
                     try:  # it may have finished between the two checks
                         kind, payload = events.get(timeout=0.5)

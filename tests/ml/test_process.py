@@ -37,3 +37,16 @@ def test_cancel_reaches_the_child_quickly() -> None:
     with pytest.raises(Cancelled):
         run_in_child("tests.ml.child_targets:count", {"n": 100000}, state)
     assert time.monotonic() - began < 30
+
+
+def test_a_child_that_ignores_cancel_is_stopped_within_a_second() -> None:
+    state = TaskState(min_interval=0)
+    started = threading.Event()
+    state._on_progress = lambda p: started.set()
+    asked: list[float] = []
+    threading.Thread(
+        target=lambda: (started.wait(30), asked.append(time.monotonic()), state.cancel()), daemon=True
+    ).start()
+    with pytest.raises(Cancelled):
+        run_in_child("tests.ml.child_targets:deaf", {}, state)
+    assert time.monotonic() - asked[0] < 1.0
