@@ -121,14 +121,18 @@ def main() -> None:
     epochs = 3 if args.quick else 8
     config = TrainConfig(epochs=epochs, patience=epochs, activation="never", threads=args.threads)
 
-    result = train(project, config, TaskState())
-    s2ide_rate = result.images_per_second
     snapshot = take_snapshot(project, project.store, config.val_fraction, config.seed)
     x = torch.from_numpy(decode_many(snapshot.train.paths, config.input_size, 1))
     y = torch.tensor(snapshot.train.targets)
-    per_epoch = max(len(x) // config.batch_size, config.min_steps_per_epoch)
+    per_epoch = max(-(-len(x) // config.batch_size), config.min_steps_per_epoch)
     steps = per_epoch * epochs
-    plain_rate = plain_loop(x, y, config, steps, len(snapshot.label_map))
+    # alternate the two, several times, and compare medians: a shared machine drifts
+    s2ide_rates, plain_rates = [], []
+    for _ in range(1 if args.quick else 3):
+        s2ide_rates.append(train(project, config, TaskState()).images_per_second)
+        plain_rates.append(plain_loop(x, y, config, steps, len(snapshot.label_map)))
+    s2ide_rate, plain_rate = float(np.median(s2ide_rates)), float(np.median(plain_rates))
+    print("runs (s2ide, plain):", [(round(a), round(b)) for a, b in zip(s2ide_rates, plain_rates)])
     print(f"images: {len(x)} train, input {config.input_size}x{config.input_size}, batch {config.batch_size}, "
           f"{epochs} epochs, threads {args.threads}")  # fmt: skip
     print(f"s2ide trainer      : {s2ide_rate:8.1f} images/s (augmentation, progress and cancel checks included)")
