@@ -9,6 +9,7 @@ and the plot widgets are made the first time a training starts.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -204,6 +205,7 @@ class QtTrainingPanel(QWidget):
         context.userChanged.connect(self._update_enabled)
         self.reload()
         preload_plots_later()
+        QTimer.singleShot(PRELOAD_DELAY_MS + 1500, self, self._make_plots_when_loaded)
 
     # -- model -> widgets ------------------------------------------------------------------
     def reload(self) -> None:
@@ -299,6 +301,16 @@ class QtTrainingPanel(QWidget):
         self.reload()
 
     # -- plot (pyqtgraph, loaded on first use) ---------------------------------------------
+    def _make_plots_when_loaded(self) -> None:
+        """Build the (empty) plots at idle once the background import is done, so the first
+        training does not pay the ~100 ms of making them; retry later if it is not done yet."""
+        module = sys.modules.get("pyqtgraph")
+        ready = module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False) is False
+        if self._plots is None and ready and hasattr(module, "GraphicsLayoutWidget"):
+            self._ensure_plots()
+        elif self._plots is None:
+            QTimer.singleShot(1000, self, self._make_plots_when_loaded)
+
     def _ensure_plots(self) -> None:
         if self._plots is not None:
             return
