@@ -49,30 +49,41 @@ def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> 
 
 
 def _check_header(path: Path) -> dict:
-    """Parse the safetensors header ourselves first, to name the problem precisely."""
+    """Parse the safetensors header ourselves first, to name the problem precisely.
+
+    A safetensors file starts with the header's length (u64, little endian) and that many
+    bytes of JSON. Only when that does not parse do we say what the file looks like instead
+    (a pickle or a torch.save zip are named, so people know why they are refused).
+    """
     try:
+        size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(8)
-            if head[:2] == b"PK":
-                raise ModelFileError(f"{path}: a zip/torch.save file, not safetensors; s2ide never unpickles weights")
-            if head[:1] == b"\x80":
-                raise ModelFileError(f"{path}: a Python pickle, not safetensors; s2ide never unpickles weights")
-            if len(head) < 8:
-                raise ModelFileError(f"{path}: too short to be a safetensors file")
-            (length,) = struct.unpack("<Q", head)
-            size = path.stat().st_size
-            if length > min(size - 8, _MAX_HEADER):
-                raise ModelFileError(f"{path}: not a safetensors file (header length {length} does not fit)")
-            header = json.loads(handle.read(length))
+            length = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+            raw = handle.read(length) if 0 < length <= min(size - 8, _MAX_HEADER) else b""
     except FileNotFoundError as exc:
         raise ModelFileError(f"{path}: weights file is missing") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: not a safetensors file (unreadable header)") from exc
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    header = None
+    if raw:
+        try:
+            header = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            header = None
     if not isinstance(header, dict):
-        raise ModelFileError(f"{path}: not a safetensors file (header is not a table)")
+        raise ModelFileError(f"{path}: {_what_it_is(head)}")
     return header
+
+
+def _what_it_is(head: bytes) -> str:
+    if head[:2] == b"PK":
+        return "a zip/torch.save file, not safetensors; s2ide never unpickles weights"
+    if head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5:
+        return "a Python pickle, not safetensors; s2ide never unpickles weights"
+    if len(head) < 8:
+        return "too short to be a safetensors file"
+    return "not a safetensors file (unreadable header)"
 
 
 def read_train_ids(path: Path) -> list[int]:

@@ -1,7 +1,9 @@
 """The model-in-the-loop feature: background retraining, pre-labels, and Next by strategy.
 
 `ModelJobs` runs train -> predict (and activate -> predict) in one TaskRunner, so one model
-job runs at a time and the GUI thread only receives queued signals. `StrategyNext` is the
+job runs at a time and the GUI thread only receives queued signals. The TaskRunner's thread
+hands the work to a child process (s2ide.ml.process): the GUI process never imports torch,
+whose loading held the GIL long enough to freeze the window for up to a second. `StrategyNext` is the
 labeler's Next: the project's strategy over the active model's predictions, falling back to
 the previous provider (the gallery's order) when there are none. torch and pyqtgraph are
 imported only when a job or the plot first needs them, never at start-up.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QDockWidget, QToolBar
 
 from s2ide.core.errors import S2Error
 from s2ide.core.ml_settings import load_loop_settings, load_train_config
@@ -44,6 +46,9 @@ class ModelJobs(QObject):
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(lambda: self.jobFailed.emit("cancelled: the active model is unchanged"))
         self.config_override: Any = None  # a TrainConfig for tests and benchmarks; None: the project's
+        # jobs run in a child process (no GIL shared with the GUI, survives an OOM kill); tests
+        # may run them in the worker thread itself to save the process start
+        self.in_child_process = True
         self._changed_since_training: set[int] = set()
         self._retrain_timer = QTimer(self)
         self._retrain_timer.setSingleShot(True)
@@ -73,11 +78,17 @@ class ModelJobs(QObject):
             return False
         user = ctx.user_name
         emit_epoch = self.epochDone.emit
+        in_child = self.in_child_process
 
         def job(state: TaskState) -> str:
-            from s2ide.ml.loop import retrain  # torch loads here, in the worker, on first use
+            if in_child:
+                from s2ide.ml.jobs import retrain_in_child
 
-            result = retrain(project, config, state, on_epoch=emit_epoch, user=user)
+                result = retrain_in_child(project.path, config, user, state, emit_epoch)
+            else:
+                from s2ide.ml.loop import retrain  # torch loads here, in the worker
+
+                result = retrain(project, config, state, on_epoch=emit_epoch, user=user)
             model = result.training.model
             accuracy = model.metrics.get("accuracy")
             where = model.metrics.get("evaluated_on", "")
@@ -99,11 +110,17 @@ class ModelJobs(QObject):
             return False
         project = ctx.project
         threads = load_train_config(ctx.store).threads
+        in_child = self.in_child_process
 
         def job(state: TaskState) -> str:
-            from s2ide.ml.predict import predict
+            if in_child:
+                from s2ide.ml.jobs import predict_in_child
 
-            result = predict(project, version, state, threads=threads)
+                result = predict_in_child(project.path, version, threads, state)
+            else:
+                from s2ide.ml.predict import predict
+
+                result = predict(project, version, state, threads=threads)
             return f"{result.version} predicted {result.count} samples"
 
         self.runner.start(job, "Predicting")
@@ -119,18 +136,20 @@ class ModelJobs(QObject):
         user = ctx.user_name
         threads = load_train_config(ctx.store).threads
 
-        def job(state: TaskState) -> str:
-            from s2ide.ml.predict import predict
-            from s2ide.ml.registry import activate
+        in_child = self.in_child_process
 
-            store = project.connect()
-            try:
-                activate(project, store, version, user)
-                has_predictions = store.predictions.count(version) > 0
-            finally:
-                store.close()
-            if not has_predictions:
-                predict(project, version, state, threads=threads)
+        def job(state: TaskState) -> str:
+            if in_child:
+                from s2ide.ml.jobs import activate_in_child
+
+                activate_in_child(project.path, version, user, threads, state)
+            else:
+                from s2ide.ml.jobs import activate_entry
+
+                activate_entry(
+                    state=state, emit=lambda *_: None, project_path=str(project.path), version=version,
+                    user=user, threads=threads,
+                )  # fmt: skip
             return f"{version} is now the active model"
 
         self.runner.start(job, f"Activating {version}")
@@ -217,7 +236,9 @@ class MLFeature:
         self.runner = window.add_task(TaskRunner(window))
         self.jobs = ModelJobs(context, self.runner, window)
         self.panel = QtTrainingPanel(context, self.jobs)
-        self.dock = window.add_dock(self.panel, "Training", Qt.DockWidgetArea.RightDockWidgetArea)
+        # beside the canvas feature's Layers dock when there is one (tabs), else on its own
+        layers = window.findChild(QDockWidget, "dock_layers")
+        self.dock = window.add_dock(self.panel, "Training", Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=layers)
         self.banner = QtPrelabelBanner(context)
         toolbar = QToolBar("Suggestion", window)
         toolbar.setObjectName("toolbar_suggestion")

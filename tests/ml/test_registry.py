@@ -76,3 +76,20 @@ def test_weights_remember_their_training_samples(trained) -> None:
     model = trained.store.models.active()
     ids = read_train_ids(trained.models_dir / model.weights_file)
     assert len(ids) == model.trained_on - len(model.metrics["validation_ids"])
+
+
+def test_a_header_length_that_looks_like_a_pickle_opcode_still_loads(trained, tmp_path: Path) -> None:
+    """A safetensors header of length 0x..80 starts with the byte pickles start with."""
+    import json
+    import struct
+
+    from s2ide.ml.registry import _check_header
+
+    body = {"__metadata__": {"format": "pt"}, "x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+    text = json.dumps(body).encode()
+    text += b" " * ((0x180 - len(text)) % 0x100 or 0x100)  # pad to a length ending in 0x80
+    assert len(text) % 0x100 == 0x80
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"\0\0\0\0")
+    assert path.read_bytes()[:1] == b"\x80"
+    assert _check_header(path)["x"]["shape"] == [1]

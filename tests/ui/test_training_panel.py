@@ -12,7 +12,7 @@ from tests.ml.digits import FAST_CONFIG
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
-def _panel(qtbot, project, user="eng", **config):
+def _panel(qtbot, project, user="eng", in_child=False, **config):
     from s2ide.ui.context import AppContext
     from s2ide.ui.ml_feature import ModelJobs
     from s2ide.ui.widgets.training_panel import QtTrainingPanel
@@ -21,6 +21,7 @@ def _panel(qtbot, project, user="eng", **config):
     ctx.open_project(project.path)
     ctx.set_user(user)
     jobs = ModelJobs(ctx)
+    jobs.in_child_process = in_child  # the real app's path is tested below; the rest save the spawn
     jobs.config_override = dataclasses.replace(FAST_CONFIG, **config)
     panel = QtTrainingPanel(ctx, jobs)
     qtbot.addWidget(panel)
@@ -29,7 +30,7 @@ def _panel(qtbot, project, user="eng", **config):
 
 
 def test_train_button_trains_in_the_background_and_the_table_updates(qtbot, digits) -> None:  # noqa: F811
-    ctx, jobs, panel = _panel(qtbot, digits, epochs=6)
+    ctx, jobs, panel = _panel(qtbot, digits, in_child=True, epochs=6)
     assert panel.table_model.rowCount() == 0
     with qtbot.waitSignals([ctx.modelsChanged, ctx.predictionsChanged], timeout=60000):
         panel.train_button.click()

@@ -2,14 +2,18 @@
 
 The panel only shows state and forwards clicks to `ModelJobs` (s2ide.ui.ml_feature); the
 versions table is a small item model over the `models` table, reloaded on modelsChanged.
-pyqtgraph is imported the first time the plot is needed, keeping it off the start-up path.
+pyqtgraph stays off the start-up path: a background thread imports it a moment after the
+window is up (importing it on the GUI thread when training starts froze the window ~1 s),
+and the plot widgets are made the first time a training starts.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +42,17 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+PRELOAD_DELAY_MS = 2000
+
+
+def _preload_pyqtgraph() -> None:
+    import pyqtgraph  # noqa: F401  (only warms the module cache)
+
+
+def preload_plots_later(delay_ms: int = PRELOAD_DELAY_MS) -> None:
+    """Import pyqtgraph in a daemon thread once the app is idle (pure-Python imports let the
+    GUI thread run between bytecodes, so the window stays responsive)."""
+    QTimer.singleShot(delay_ms, lambda: threading.Thread(target=_preload_pyqtgraph, daemon=True).start())
 
 
 def _pct(value: Any) -> str:
@@ -117,6 +132,7 @@ class QtTrainingPanel(QWidget):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
+        self.progress.setFormat("idle")
         self.plot_area = QVBoxLayout()
         self.plot_area.setContentsMargins(0, 0, 0, 0)
         plot_holder = QWidget()
@@ -188,6 +204,8 @@ class QtTrainingPanel(QWidget):
         context.projectChanged.connect(self.reload)
         context.userChanged.connect(self._update_enabled)
         self.reload()
+        preload_plots_later()
+        QTimer.singleShot(PRELOAD_DELAY_MS + 1500, self, self._make_plots_when_loaded)
 
     # -- model -> widgets ------------------------------------------------------------------
     def reload(self) -> None:
@@ -243,6 +261,8 @@ class QtTrainingPanel(QWidget):
     def _set_running(self, running: bool) -> None:
         if not running:
             self.progress.setRange(0, 100)
+            self.progress.setValue(0)
+            self.progress.setFormat("idle")
         self._update_enabled()
         self.cancel_button.setEnabled(running)
 
@@ -281,6 +301,16 @@ class QtTrainingPanel(QWidget):
         self.reload()
 
     # -- plot (pyqtgraph, loaded on first use) ---------------------------------------------
+    def _make_plots_when_loaded(self) -> None:
+        """Build the (empty) plots at idle once the background import is done, so the first
+        training does not pay the ~100 ms of making them; retry later if it is not done yet."""
+        module = sys.modules.get("pyqtgraph")
+        ready = module is not None and getattr(getattr(module, "__spec__", None), "_initializing", False) is False
+        if self._plots is None and ready and hasattr(module, "GraphicsLayoutWidget"):
+            self._ensure_plots()
+        elif self._plots is None:
+            QTimer.singleShot(1000, self, self._make_plots_when_loaded)
+
     def _ensure_plots(self) -> None:
         if self._plots is not None:
             return

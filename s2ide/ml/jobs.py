@@ -1,0 +1,103 @@
+"""The app's model jobs (retrain, predict, activate), each run in a child process.
+
+The `*_entry` functions run in the child (they import torch); the others run in the
+parent's worker thread and import nothing heavy, so the GUI process never loads torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from s2ide.core.errors import Cancelled
+from s2ide.core.ml_settings import TrainConfig
+from s2ide.core.project import Project
+from s2ide.core.tasks import TaskState
+from s2ide.ml.process import ChildJobError, run_in_child
+
+Emit = Callable[[str, Any], None]
+
+
+# -- in the child --------------------------------------------------------------------------
+def retrain_entry(*, state: TaskState, emit: Emit, project_path: str, config: TrainConfig | None, user: str) -> Any:
+    from s2ide.ml.loop import retrain
+
+    project = Project.open(project_path)
+    try:
+        return retrain(project, config, state, on_epoch=lambda stats: emit("epoch", stats), user=user)
+    finally:
+        project.close()
+
+
+def predict_entry(*, state: TaskState, emit: Emit, project_path: str, version: str | None, threads: int) -> Any:
+    from s2ide.ml.predict import predict
+
+    project = Project.open(project_path)
+    try:
+        return predict(project, version, state, threads=threads)
+    finally:
+        project.close()
+
+
+def activate_entry(*, state: TaskState, emit: Emit, project_path: str, version: str, user: str, threads: int) -> Any:
+    from s2ide.ml.predict import predict
+    from s2ide.ml.registry import activate
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        model = activate(project, store, version, user)
+        if store.predictions.count(version) == 0:
+            predict(project, version, state, threads=threads)
+        return model
+    finally:
+        store.close()
+        project.close()
+
+
+# -- in the parent (a worker thread) -------------------------------------------------------
+def _mark_interrupted(project_path: Path, message: str) -> None:
+    """A child that died or was stopped mid-training left its row in 'training': say it
+    failed, and why (its weights were never registered, the active model is unchanged)."""
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        with store.transaction():
+            for stale in store.models.list(states=("training",)):
+                store.models.update(stale.version, state="failed", metrics={"error": message})
+    finally:
+        store.close()
+
+
+def retrain_in_child(
+    project_path: Path,
+    config: TrainConfig | None,
+    user: str,
+    state: TaskState,
+    on_epoch: Callable[[Any], None] | None = None,
+) -> Any:
+    def on_event(kind: str, payload: Any) -> None:
+        if kind == "epoch" and on_epoch is not None:
+            on_epoch(payload)
+
+    kwargs = {"project_path": str(project_path), "config": config, "user": user}
+    try:
+        return run_in_child("s2ide.ml.jobs:retrain_entry", kwargs, state, on_event)
+    except ChildJobError as exc:
+        if "model process" in str(exc):
+            _mark_interrupted(project_path, str(exc))
+        raise
+    except Cancelled:
+        _mark_interrupted(project_path, "cancelled")
+        raise
+
+
+def predict_in_child(project_path: Path, version: str | None, threads: int, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version, "threads": threads}
+    return run_in_child("s2ide.ml.jobs:predict_entry", kwargs, state)
+
+
+def activate_in_child(project_path: Path, version: str, user: str, threads: int, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads}
+    return run_in_child("s2ide.ml.jobs:activate_entry", kwargs, state)
