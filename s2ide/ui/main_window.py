@@ -133,7 +133,9 @@ class MainWindow(QMainWindow):
     # -- window ----------------------------------------------------------------------------
     def fit_to_screen(self) -> None:
         """Docks added one by one grow the window past their final, tabbed size: shrink it back."""
-        self.layout().activate()  # apply the tab stacks first, or the old, taller minimum wins
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # apply the tab stacks first, or the old, taller minimum wins
         available = self.screen().availableGeometry()
         self.resize(min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
 
