@@ -102,6 +102,17 @@ def is_blind(store: Store, sample_id: int, user: str) -> bool:
     return bool(cast) and all(v.user != user for v in cast)
 
 
+def hidden_tags(store: Store, user: str) -> set[int]:
+    """Samples whose tag this labeler must not see yet: they owe an independent second label.
+
+    The gallery and the label panel hide these tags, so the second label is not anchored on
+    the first (is_blind for every sample at once, in one query)."""
+    person = store.users.get(user)
+    if person is None or person.role != Role.LABELER or share(store) <= 0:
+        return set()
+    return set(waiting_for_second_label(store, user))
+
+
 def waiting_for_second_label(store: Store, user: str) -> list[int]:
     """Double-labeled samples another labeler has labeled and this one has not (their own queue)."""
     return store.review.votes.single_vote_samples(user)

@@ -98,6 +98,11 @@ class AppContext(QObject):
         self.current_sample_id = sample_id
         self.sampleChanged.emit(-1 if sample_id is None else sample_id)
 
+    @property
+    def next_provider(self) -> NextProvider | None:
+        """The provider in charge now, so a feature can wrap it rather than replace it."""
+        return self._next_provider
+
     def set_next_provider(self, provider: NextProvider | None) -> None:
         """Who decides the next sample (the gallery's order by default; the queue strategy later)."""
         self._next_provider = provider

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 FEATURE_MODULES: list[str] = [
     "s2ide.ui.foundation_feature",
     "s2ide.ui.canvas.feature",
-    "s2ide.ui.review_feature",
     "s2ide.ui.ml_feature",  # after the foundation feature: its Next provider wraps the gallery's
+    "s2ide.ui.review_feature",  # after ml: second labels owed come before the strategy's choice
     "s2ide.ui.engineer_feature",
     "s2ide.ui.formats_feature",
 ]

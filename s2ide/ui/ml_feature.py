@@ -246,7 +246,7 @@ class MLFeature:
         toolbar.addWidget(self.banner)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
-        self.next = StrategyNext(context, getattr(context, "_next_provider", None))
+        self.next = StrategyNext(context, context.next_provider)
         context.set_next_provider(self.next)
         self.jobs.strategyChanged.connect(self.next.invalidate)
         menu = window.menu("&Model")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from s2ide.core.agreement import waiting_for_second_label
 from s2ide.core.escalations import is_lead
 from s2ide.core.store.escalations import Escalation
+from s2ide.ui.review_next import SecondLabelFirst
 from s2ide.ui.widgets.audit_view import AuditView
 from s2ide.ui.widgets.escalate_dialog import EscalateDialog
 from s2ide.ui.widgets.escalations_view import EscalationsView
@@ -119,6 +120,7 @@ class ReviewFeature(QObject):
         self.returned.countChanged.connect(self._returned_badge)
         self._add_actions()
         context.userChanged.connect(self._arrange_for_role)
+        context.set_next_provider(SecondLabelFirst(context.next_provider))
         self.escalations.reload()
 
     # -- menu and toolbar ------------------------------------------------------------------

@@ -50,6 +50,7 @@ class GalleryModel(QAbstractListModel):
         self._pages: dict[int, list[tuple]] = {}
         self._samples: SampleRepository | None = None
         self.filter = SampleFilter()
+        self.hidden_tags: set[int] = set()  # samples whose tag the current labeler must not see
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, samples: SampleRepository, flt: SampleFilter | None = None) -> None:
@@ -96,8 +97,19 @@ class GalleryModel(QAbstractListModel):
     def ids(self) -> list[int]:
         return [r[0] for r in self._rows]
 
+    def set_hidden_tags(self, sample_ids: set[int]) -> None:
+        """Blind double-labeling: draw these samples as untagged for the current user."""
+        changed = sample_ids ^ self.hidden_tags
+        self.hidden_tags = set(sample_ids)
+        for sample_id in changed:
+            row = self.row_of(sample_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row), self.index(row))
+
     def value(self, row: int, column: str) -> Any:
         """A column of a row: SLIM_COLUMNS from memory, DETAIL_COLUMNS from its page."""
+        if column == "label_id" and self._rows[row][0] in self.hidden_tags:
+            return None
         if column in _COL:
             return self._rows[row][_COL[column]]
         detail = self.detail(row)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.agreement import hidden_tags
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS, STATUSES
 from s2ide.ui.context import AppContext
@@ -207,6 +208,7 @@ class QtGallery(QWidget):
         self.view.clicked.connect(self._on_clicked)
 
         context.projectChanged.connect(self._on_project_changed)
+        context.userChanged.connect(self._update_hidden_tags)
         context.samplesChanged.connect(self.reload)
         context.annotationsChanged.connect(self._on_annotations_changed)
         context.predictionsChanged.connect(self.reload)
@@ -283,6 +285,14 @@ class QtGallery(QWidget):
     def _on_annotations_changed(self, sample_id: int) -> None:
         if self.context.project is not None:
             self.model.refresh_sample(self.context.store.samples, sample_id)
+            self._update_hidden_tags()
+
+    def _update_hidden_tags(self) -> None:
+        context = self.context
+        if context.project is None or context.user is None:
+            self.model.set_hidden_tags(set())
+        else:
+            self.model.set_hidden_tags(hidden_tags(context.store, context.user.name))
 
     def _on_sample_changed(self, sample_id: int) -> None:
         self._select(sample_id if sample_id >= 0 else None)

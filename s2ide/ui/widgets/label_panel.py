@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.agreement import is_blind
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling import set_tag
 from s2ide.core.users import Action, can, require
@@ -129,6 +130,7 @@ class QtLabelPanel(QWidget):
         context.annotationsChanged.connect(self._on_annotations_changed)
         context.sampleChanged.connect(lambda _id: self.mark_current())
         context.userChanged.connect(self._update_edit_button)
+        context.userChanged.connect(self.mark_current)
         context.projectChanged.connect(self._update_edit_button)
         self.rebuild()
         self._update_edit_button()
@@ -163,8 +165,10 @@ class QtLabelPanel(QWidget):
         """Bold the label the open sample is tagged with, so the labeler sees the current answer."""
         sample_id = self.context.current_sample_id
         tag = None
-        if self.context.project is not None and sample_id is not None:
-            tag = self.context.store.annotations.tag_of(sample_id)
+        context = self.context
+        if context.project is not None and sample_id is not None:
+            blind = context.user is not None and is_blind(context.store, sample_id, context.user.name)
+            tag = None if blind else context.store.annotations.tag_of(sample_id)
         current = tag.label_id if tag is not None else None
         for item in self._items():
             font = item.font(0)
