@@ -10,8 +10,6 @@ An unreadable image is skipped and reported, it does not stop the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
@@ -24,14 +22,8 @@ from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import decode
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
+from s2ide.ml.results import PredictResult
 from s2ide.ml.train import evaluate, pick_device
-
-
-@dataclass
-class PredictResult:
-    version: str
-    count: int
-    skipped: list[str] = field(default_factory=list)  # one line per unreadable image
 
 
 def predict(

@@ -14,8 +14,6 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,35 +31,7 @@ from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
 from s2ide.ml.nets import ARCHITECTURE, SmallResNet, build
 from s2ide.ml.registry import save_weights
-
-
-class TrainingFailed(S2Error):
-    """A run that could not finish (out of memory, unreadable image, ...): nothing changed."""
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    epoch: int  # 1-based
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float | None
-    val_accuracy: float | None
-    seconds: float
-    images_per_second: float
-
-
-@dataclass
-class TrainResult:
-    model: ModelVersion
-    activated: bool
-    reason: str  # why it was (not) activated, for the panel and the CLI
-    history: list[EpochStats] = field(default_factory=list)
-    train_ids: list[int] = field(default_factory=list)
-    images_per_second: float = 0.0
-
-
-EpochCallback = Callable[[EpochStats], None]
+from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
 
 
 def pick_device(config: TrainConfig) -> torch.device:
