@@ -59,6 +59,7 @@ def _predict(
 ) -> PredictResult:
     network = load_network(project, model, device)
     hyper = model.hyperparameters
+    views = int(hyper.get("config", {}).get("predict_views", 1))
     size, channels = int(hyper["input_size"]), int(hyper["in_channels"])
     in_training = set(read_train_ids(weights_path(project, model)))
     column = {label_id: index for index, label_id in enumerate(model.label_ids)}
@@ -78,7 +79,7 @@ def _predict(
         state.check()
         if not kept:
             continue
-        probs, feats = evaluate(network, torch.from_numpy(np.stack(images)).to(device), hyper)
+        probs, feats = evaluate(network, torch.from_numpy(np.stack(images)).to(device), hyper, views=views)
         targets = np.array([column.get(r["label_id"], -1) if r["label_id"] is not None else -1 for r in kept])
         top = probs.argmax(axis=1)
         losses = cross_entropy(probs, targets)
