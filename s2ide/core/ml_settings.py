@@ -48,6 +48,7 @@ class TrainConfig:
     device: str = "auto"  # auto (CUDA when present), cpu, cuda
     activation: str = ActivationRule.IF_NOT_WORSE.value
     threads: int = 1  # torch threads in the background trainer (more slows the GUI down)
+    predict_views: int = 5  # predictions average the image and 4 shifted copies (steadier uncertainty)
 
     def validate(self) -> TrainConfig:
         checks = [
@@ -62,6 +63,7 @@ class TrainConfig:
             (self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda"),
             (self.activation in {r.value for r in ActivationRule}, "activation must be if-not-worse, always or never"),
             (self.threads >= 1, "threads must be at least 1"),
+            (1 <= self.predict_views <= 5, "predict_views must be between 1 and 5"),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,19 +3,12 @@ went active) let it predict every sample, so pre-labels and the queue follow the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from s2ide.core.ml_settings import TrainConfig
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
-from s2ide.ml.predict import PredictResult, predict
-from s2ide.ml.train import EpochCallback, TrainResult, train
-
-
-@dataclass
-class RetrainResult:
-    training: TrainResult
-    prediction: PredictResult | None  # None when the new version did not go active
+from s2ide.ml.predict import predict
+from s2ide.ml.results import EpochCallback, RetrainResult
+from s2ide.ml.train import train
 
 
 def retrain(

@@ -10,8 +10,6 @@ An unreadable image is skipped and reported, it does not stop the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
@@ -24,14 +22,8 @@ from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import decode
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
+from s2ide.ml.results import PredictResult
 from s2ide.ml.train import evaluate, pick_device
-
-
-@dataclass
-class PredictResult:
-    version: str
-    count: int
-    skipped: list[str] = field(default_factory=list)  # one line per unreadable image
 
 
 def predict(
@@ -67,6 +59,7 @@ def _predict(
 ) -> PredictResult:
     network = load_network(project, model, device)
     hyper = model.hyperparameters
+    views = int(hyper.get("config", {}).get("predict_views", 1))
     size, channels = int(hyper["input_size"]), int(hyper["in_channels"])
     in_training = set(read_train_ids(weights_path(project, model)))
     column = {label_id: index for index, label_id in enumerate(model.label_ids)}
@@ -86,7 +79,7 @@ def _predict(
         state.check()
         if not kept:
             continue
-        probs, feats = evaluate(network, torch.from_numpy(np.stack(images)).to(device), hyper)
+        probs, feats = evaluate(network, torch.from_numpy(np.stack(images)).to(device), hyper, views=views)
         targets = np.array([column.get(r["label_id"], -1) if r["label_id"] is not None else -1 for r in kept])
         top = probs.argmax(axis=1)
         losses = cross_entropy(probs, targets)

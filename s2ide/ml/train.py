@@ -14,8 +14,6 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,35 +31,7 @@ from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
 from s2ide.ml.nets import ARCHITECTURE, SmallResNet, build
 from s2ide.ml.registry import save_weights
-
-
-class TrainingFailed(S2Error):
-    """A run that could not finish (out of memory, unreadable image, ...): nothing changed."""
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    epoch: int  # 1-based
-    epochs: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float | None
-    val_accuracy: float | None
-    seconds: float
-    images_per_second: float
-
-
-@dataclass
-class TrainResult:
-    model: ModelVersion
-    activated: bool
-    reason: str  # why it was (not) activated, for the panel and the CLI
-    history: list[EpochStats] = field(default_factory=list)
-    train_ids: list[int] = field(default_factory=list)
-    images_per_second: float = 0.0
-
-
-EpochCallback = Callable[[EpochStats], None]
+from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
 
 
 def pick_device(config: TrainConfig) -> torch.device:
@@ -81,17 +51,39 @@ def to_unit(batch_u8: torch.Tensor) -> torch.Tensor:
     return batch_u8.float().div_(255.0)
 
 
+def _shifted(batch: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
+    """The batch moved by (dx, dy) as fractions of its size, edges repeated."""
+    n = batch.shape[0]
+    theta = torch.tensor([[1.0, 0.0, -2 * dx], [0.0, 1.0, -2 * dy]], device=batch.device).expand(n, 2, 3)
+    grid = F.affine_grid(theta, list(batch.shape), align_corners=False)
+    return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 @torch.no_grad()
 def evaluate(
-    network: SmallResNet, images: torch.Tensor, hyper: dict[str, Any], batch_size: int = 256
+    network: SmallResNet,
+    images: torch.Tensor,
+    hyper: dict[str, Any],
+    batch_size: int = 256,
+    views: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities float32 (n, k), features float32 (n, d)) in eval mode, no augmentation."""
+    """(probabilities float32 (n, k), features float32 (n, d)) in eval mode.
+
+    With views > 1 the probabilities are averaged over the image and up to four copies shifted
+    by half the training translation (test-time augmentation): steadier uncertainty for the
+    queue and pre-labels. Features always come from the unshifted image.
+    """
     network.eval()
+    step = float(hyper.get("config", {}).get("translate", 0.1)) / 2 or 0.05
+    shifts = [(step, 0.0), (-step, 0.0), (0.0, step), (0.0, -step)][: max(0, views - 1)]
     probs, feats = [], []
     for start in range(0, len(images), batch_size):
-        batch = normalize(to_unit(images[start : start + batch_size]), hyper)
-        logits, features = network.forward_with_features(batch)
-        probs.append(torch.softmax(logits.float(), dim=1).cpu().numpy())
+        unit = to_unit(images[start : start + batch_size])
+        logits, features = network.forward_with_features(normalize(unit, hyper))
+        p = torch.softmax(logits.float(), dim=1)
+        for dx, dy in shifts:
+            p = p + torch.softmax(network(normalize(_shifted(unit, dx, dy), hyper)).float(), dim=1)
+        probs.append((p / (1 + len(shifts))).cpu().numpy())
         feats.append(features.float().cpu().numpy())
     k = network.head.out_features
     if not probs:

@@ -50,3 +50,27 @@ def test_a_child_that_ignores_cancel_is_stopped_within_a_second() -> None:
     with pytest.raises(Cancelled):
         run_in_child("tests.ml.child_targets:deaf", {}, state)
     assert time.monotonic() - asked[0] < 1.0
+
+
+def test_the_app_side_of_a_training_never_imports_torch(digits) -> None:
+    """Results and epoch stats come back without torch entering the parent (GUI) process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, dataclasses\n"
+        "from s2ide.core.tasks import TaskState\n"
+        "from s2ide.ml.jobs import retrain_in_child\n"
+        "from tests.ml.digits import FAST_CONFIG\n"
+        "epochs = []\n"
+        "config = dataclasses.replace(FAST_CONFIG, epochs=2, input_size=8, width=4)\n"
+        f"result = retrain_in_child({str(digits.path)!r}, config, 'eng', TaskState(), epochs.append)\n"
+        "assert len(epochs) == 2 and result.training.model.version == 'v1', (epochs, result)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported into the parent'\n"
+        "print('ok')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok"
