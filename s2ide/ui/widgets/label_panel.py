@@ -91,6 +91,9 @@ class LabelHotkeys:
         return tag
 
 
+VISIBLE_ROWS = 12
+
+
 class QtLabelPanel(QWidget):
     """Labels with their color, hotkey and number of tagged samples; a click tags the open sample."""
 
@@ -153,8 +156,17 @@ class QtLabelPanel(QWidget):
             item.setToolTip(0, label.description or label.name)
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
             self.tree.addTopLevelItem(item)
+        self._fit_rows()
         self.refresh_counts()
         self.mark_current()
+
+    def _fit_rows(self) -> None:
+        """Ask for room to show every label (up to VISIBLE_ROWS) without scrolling: the labeler
+        reads the hotkeys off this list all day."""
+        rows = min(self.tree.topLevelItemCount(), VISIBLE_ROWS)
+        row_height = self.tree.sizeHintForRow(0) if rows else 0
+        frame = 2 * self.tree.frameWidth() + self.tree.header().sizeHint().height()
+        self.tree.setMinimumHeight(frame + rows * max(row_height, 1) + 2)
 
     def _on_annotations_changed(self, sample_id: int) -> None:
         self._count_timer.start()

@@ -1,10 +1,10 @@
-"""Re-make docs/screenshots/training.png: train on the demo from the Training dock, then accept
+"""Re-make resources/docs/screenshots/training.png: train on the demo from the Training dock, then accept
 a pre-label with Enter and look at the next suggestion.
 
     export S2IDE_CONFIG_DIR=$(mktemp -d)
     python -m s2ide demo /tmp/s2ide-demo
-    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" python docs/screenshots/make_training.py \
-        /tmp/s2ide-demo docs/screenshots/training.png
+    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" python packaging/screenshots/make_training.py \
+        /tmp/s2ide-demo resources/docs/screenshots/training.png
 """
 
 import sys

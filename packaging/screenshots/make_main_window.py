@@ -1,9 +1,9 @@
-"""Re-make docs/screenshots/main_window.png: the demo project, a thumbnail clicked, a number key pressed.
+"""Re-make resources/docs/screenshots/main_window.png: the demo project, a thumbnail clicked, a number key pressed.
 
     export S2IDE_CONFIG_DIR=$(mktemp -d)
     python -m s2ide demo /tmp/s2ide-demo
-    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" python docs/screenshots/make_main_window.py \
-        /tmp/s2ide-demo docs/screenshots/main_window.png
+    PYTHONPATH=. xvfb-run -a -s "-screen 0 1600x1000x24" python packaging/screenshots/make_main_window.py \
+        /tmp/s2ide-demo resources/docs/screenshots/main_window.png
 """
 
 import sys
