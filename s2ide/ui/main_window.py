@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("s2ide")
         self.resize(1400, 900)
         self.setDockNestingEnabled(True)
+        # Side columns run the full height; the review queue sits under the canvas only, so its
+        # height does not stack on top of the right column's.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.runners: list[TaskRunner] = []
         self._menus: dict[str, QMenu] = {}
         for title in MENU_ORDER:
