@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +25,7 @@ from s2ide.core.errors import S2Error
 from s2ide.core.store.records import AuditEntry
 from s2ide.core.users import read_audit
 from s2ide.ui.context import AppContext
+from s2ide.ui.widgets.column_table import ColumnTableModel
 
 COLUMNS = ("When (UTC)", "Who", "Action", "What", "Before", "After")
 LIMIT = 2000
@@ -37,7 +38,9 @@ def compact(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(ColumnTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[AuditEntry] = []
@@ -46,17 +49,6 @@ class AuditModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):

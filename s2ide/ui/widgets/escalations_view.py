@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from s2ide.core.escalations import escalation_filter, reasons, waiting_count
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.escalations import Escalation, EscalationFilter
 from s2ide.ui.context import AppContext
+from s2ide.ui.widgets.column_table import ColumnTableModel
 from s2ide.ui.widgets.escalation_detail import EscalationDetail
 
 STATE_FILTERS: tuple[tuple[str, str], ...] = (
@@ -67,7 +68,9 @@ def age_text(created_at: str, now: datetime | None = None) -> str:
     return f"{int(seconds // 86400)} d"
 
 
-class EscalationTableModel(QAbstractTableModel):
+class EscalationTableModel(ColumnTableModel):
+    columns = COLUMNS
+
     """Rows come in pages as the table scrolls (canFetchMore/fetchMore): a queue of 100,000
     escalations opens as fast as one of ten."""
 
@@ -110,17 +113,6 @@ class EscalationTableModel(QAbstractTableModel):
         self.beginInsertRows(_ROOT, len(self.rows), len(self.rows) + len(batch) - 1)
         self._append(batch)
         self.endInsertRows()
-
-    def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
