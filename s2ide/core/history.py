@@ -77,6 +77,17 @@ def _fresh(store: Store, annotation_id: int) -> Annotation:
     return found
 
 
+def _remove_shapes(session: Session, sample_id: int, annotations: Sequence[Annotation], action: str) -> None:
+    """Delete shapes in one transaction with an audit row each (a delete, or the undo of an add)."""
+    session.authorize()
+    store = session.store
+    with store.transaction():
+        for annotation in annotations:
+            store.annotations.delete(annotation.id)
+            store.audit.record(session.user, action, "annotation", annotation.id, annotation.summary(), None)
+    session.document(sample_id).remove_shapes([a.id for a in annotations])
+
+
 class AddShape(Edit):
     """A new box, polygon, line or point. Redo puts it back with the same id."""
 
@@ -143,13 +154,7 @@ class AddShapes(Edit):
         session.document(self.sample_id).put_shapes(self.annotations, added=True)
 
     def revert(self, session: Session) -> None:
-        session.authorize()
-        store = session.store
-        with store.transaction():
-            for annotation in self.annotations:
-                store.annotations.delete(annotation.id)
-                store.audit.record(session.user, "undo add", "annotation", annotation.id, annotation.summary(), None)
-        session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
+        _remove_shapes(session, self.sample_id, self.annotations, "undo add")
 
     @property
     def cost(self) -> int:
@@ -163,13 +168,7 @@ class DeleteShapes(Edit):
         self.text = f"delete {len(self.annotations)} shape(s)"
 
     def apply(self, session: Session) -> None:
-        session.authorize()
-        store = session.store
-        with store.transaction():
-            for annotation in self.annotations:
-                store.annotations.delete(annotation.id)
-                store.audit.record(session.user, "delete", "annotation", annotation.id, annotation.summary(), None)
-        session.document(self.sample_id).remove_shapes([a.id for a in self.annotations])
+        _remove_shapes(session, self.sample_id, self.annotations, "delete")
 
     def revert(self, session: Session) -> None:
         session.authorize()

@@ -24,16 +24,17 @@ def context(filled_project):
     ctx.close_project()
 
 
-@pytest.fixture
-def window(qtbot, filled_project):
+def open_window(qtbot, project, user: str = "lara"):
+    """The whole main window on `project`, shown, as `user`; closes it and checks no job or
+    thumbnail thread outlives it."""
     from s2ide.ui.context import AppContext
     from s2ide.ui.main_window import MainWindow
 
     ctx = AppContext()
     win = MainWindow(ctx)
     qtbot.addWidget(win)
-    ctx.open_project(filled_project.path)
-    ctx.set_user("lara")
+    ctx.open_project(project.path)
+    ctx.set_user(user)
     win.show()
     qtbot.waitExposed(win)
     yield win
@@ -41,3 +42,8 @@ def window(qtbot, filled_project):
     assert not any(runner.running for runner in win.runners)
     assert win.foundation.gallery.loader._pool.activeThreadCount() == 0
     ctx.close_project()
+
+
+@pytest.fixture
+def window(qtbot, filled_project):
+    yield from open_window(qtbot, filled_project)

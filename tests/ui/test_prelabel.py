@@ -7,26 +7,14 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.ml.conftest import digits, digits_base, trained, trained_base  # noqa: F401 (fixtures)
+from tests.ui.conftest import open_window
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 @pytest.fixture
 def window(qtbot, trained):  # noqa: F811
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
-
-    ctx = AppContext()
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    ctx.open_project(trained.path)
-    ctx.set_user("lara")
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    assert not any(runner.running for runner in win.runners)
-    ctx.close_project()
+    yield from open_window(qtbot, trained)
 
 
 def _confident_unlabeled(store):
