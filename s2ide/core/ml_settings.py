@@ -63,7 +63,7 @@ class TrainConfig:
             (self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda"),
             (self.activation in {r.value for r in ActivationRule}, "activation must be if-not-worse, always or never"),
             (self.threads >= 1, "threads must be at least 1"),
-            (1 <= self.predict_views <= 5, "predict_views must be between 1 and 5"),
+            (1 <= self.predict_views <= 9, "predict_views must be between 1 and 9"),
         ]
         for ok, message in checks:
             if not ok:

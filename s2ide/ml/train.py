@@ -51,12 +51,27 @@ def to_unit(batch_u8: torch.Tensor) -> torch.Tensor:
     return batch_u8.float().div_(255.0)
 
 
-def _shifted(batch: torch.Tensor, dx: float, dy: float) -> torch.Tensor:
-    """The batch moved by (dx, dy) as fractions of its size, edges repeated."""
+def _transformed(batch: torch.Tensor, dx: float, dy: float, degrees: float, zoom: float) -> torch.Tensor:
+    """The batch moved by (dx, dy) as fractions of its size, turned and zoomed, edges repeated."""
     n = batch.shape[0]
-    theta = torch.tensor([[1.0, 0.0, -2 * dx], [0.0, 1.0, -2 * dy]], device=batch.device).expand(n, 2, 3)
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle) / zoom, math.sin(angle) / zoom
+    theta = torch.tensor([[cos, -sin, -2 * dx], [sin, cos, -2 * dy]], device=batch.device).expand(n, 2, 3)
     grid = F.affine_grid(theta, list(batch.shape), align_corners=False)
     return F.grid_sample(batch, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def tta_views(config: dict[str, Any], views: int) -> list[tuple[float, float, float, float]]:
+    """The (dx, dy, degrees, zoom) copies scored beside the image itself: four shifts by half
+    the training translation, then two turns and two zooms by half the training range."""
+    step = float(config.get("translate", 0.1)) / 2 or 0.05
+    turn = float(config.get("rotate", 10.0)) / 2 or 5.0
+    zoom = float(config.get("scale", 0.1)) / 2 or 0.05
+    candidates = [
+        (step, 0.0, 0.0, 1.0), (-step, 0.0, 0.0, 1.0), (0.0, step, 0.0, 1.0), (0.0, -step, 0.0, 1.0),
+        (0.0, 0.0, turn, 1.0), (0.0, 0.0, -turn, 1.0), (0.0, 0.0, 0.0, 1.0 + zoom), (0.0, 0.0, 0.0, 1.0 - zoom),
+    ]  # fmt: skip
+    return candidates[: max(0, views - 1)]
 
 
 @torch.no_grad()
@@ -69,20 +84,19 @@ def evaluate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities float32 (n, k), features float32 (n, d)) in eval mode.
 
-    With views > 1 the probabilities are averaged over the image and up to four copies shifted
-    by half the training translation (test-time augmentation): steadier uncertainty for the
-    queue and pre-labels. Features always come from the unshifted image.
+    With views > 1 the probabilities are averaged over the image and up to eight moved copies
+    (`tta_views`, test-time augmentation): steadier uncertainty for the queue and
+    pre-labels. Features always come from the unmoved image.
     """
     network.eval()
-    step = float(hyper.get("config", {}).get("translate", 0.1)) / 2 or 0.05
-    shifts = [(step, 0.0), (-step, 0.0), (0.0, step), (0.0, -step)][: max(0, views - 1)]
+    shifts = tta_views(hyper.get("config", {}), views)
     probs, feats = [], []
     for start in range(0, len(images), batch_size):
         unit = to_unit(images[start : start + batch_size])
         logits, features = network.forward_with_features(normalize(unit, hyper))
         p = torch.softmax(logits.float(), dim=1)
-        for dx, dy in shifts:
-            p = p + torch.softmax(network(normalize(_shifted(unit, dx, dy), hyper)).float(), dim=1)
+        for view in shifts:
+            p = p + torch.softmax(network(normalize(_transformed(unit, *view), hyper)).float(), dim=1)
         probs.append((p / (1 + len(shifts))).cpu().numpy())
         feats.append(features.float().cpu().numpy())
     k = network.head.out_features
@@ -92,15 +106,13 @@ def evaluate(
 
 
 def _epoch_batches(n: int, batch_size: int, min_steps: int, generator: torch.Generator) -> list[torch.Tensor]:
-    """Shuffled batches covering every sample; repeated passes when one pass is under min_steps."""
+    """Shuffled batches of near-equal size covering every sample (repeated passes when one pass
+    is under min_steps). Equal sizes matter: a 2-image tail batch gives batch norm statistics
+    so noisy that a small training set can fail to learn."""
     batch_size = max(1, min(batch_size, n))
-    per_pass = math.ceil(n / batch_size)
-    passes = max(1, math.ceil(min_steps / per_pass))
-    batches: list[torch.Tensor] = []
-    for _ in range(passes):
-        order = torch.randperm(n, generator=generator)
-        batches.extend(order[i : i + batch_size] for i in range(0, n, batch_size))
-    return [b for b in batches if len(b) >= 2] or batches
+    passes = max(1, math.ceil(min_steps / math.ceil(n / batch_size)))
+    stream = torch.cat([torch.randperm(n, generator=generator) for _ in range(passes)])
+    return list(torch.tensor_split(stream, max(min_steps, math.ceil(len(stream) / batch_size))))
 
 
 class _Run:

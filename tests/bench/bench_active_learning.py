@@ -13,6 +13,7 @@ against the number of labels, and the labels each strategy needs to reach 90 % a
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
@@ -41,8 +42,10 @@ def _truth(project) -> dict[int, int]:  # type: ignore[no-untyped-def]
     return out
 
 
-def run_one(args: tuple[str, int, str, int, int]) -> tuple[str, int, list[tuple[int, float]], float]:
-    strategy_name, seed, base, max_labels, epochs = args
+def run_one(
+    args: tuple[str, int, str, int, int, dict[str, str]],
+) -> tuple[str, int, list[tuple[int, float]], float]:
+    strategy_name, seed, base, max_labels, epochs, overrides = args
     import torch
 
     from s2ide.core.labeling import set_tag
@@ -65,7 +68,7 @@ def run_one(args: tuple[str, int, str, int, int]) -> tuple[str, int, list[tuple[
     rng = np.random.default_rng(seed)
     for sid in rng.choice(train_ids, STEP, replace=False):
         set_tag(store, int(sid), truth[int(sid)], "sim")
-    config = TrainConfig(activation="always", seed=seed, epochs=epochs)
+    config = TrainConfig.from_dict({**overrides, "activation": "always", "seed": seed, "epochs": epochs})
     strategy = Strategy(strategy_name)
     curve: list[tuple[int, float]] = []
     labels = STEP
@@ -107,6 +110,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--strategies", default="random,margin,entropy")
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a training setting to change from the default (repeatable)",
+    )
+    parser.add_argument("--json", type=Path, help="also write every seed's curve to this file")
     args = parser.parse_args()
     if args.quick:
         args.seeds, args.max_labels, args.strategies, args.epochs = 1, 60, "random,margin", 10
@@ -116,7 +128,9 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="s2ide-al-base-")) / "demo"
     build_demo(base).close()
     strategies = args.strategies.split(",")
-    jobs = [(s, seed, str(base), args.max_labels, args.epochs) for seed in range(args.seeds) for s in strategies]
+    overrides = dict(item.split("=", 1) for item in args.set)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    jobs = [(s, seed, str(base), args.max_labels, args.epochs, overrides) for seed in seeds for s in strategies]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         results = list(pool.map(run_one, jobs))
@@ -126,6 +140,9 @@ def main() -> None:
     for name, seed, curve, seconds in results:
         curves[name].append(curve)
         print(f"{name:>8} seed {seed}: {len(curve)} rounds in {seconds:.0f} s", file=sys.stderr)
+    if args.json:
+        record = {"settings": overrides, "seeds": list(seeds), "curves": [[n, s, c] for n, s, c, _ in results]}
+        args.json.write_text(json.dumps(record))
     print(f"test accuracy (mean over {args.seeds} seeds; a run stops after 3 rounds at >= 95 %, "
           "later rounds carry its last value)")  # fmt: skip
     longest = max(len(c) for runs in curves.values() for c in runs)

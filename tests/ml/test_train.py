@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from s2ide.core.errors import Cancelled, PermissionDenied
 from s2ide.core.labeling import set_tag
@@ -15,7 +16,7 @@ from s2ide.core.tasks import TaskState
 from s2ide.ml.data import TrainingDataError, carve_validation, take_snapshot
 from s2ide.ml.loop import retrain
 from s2ide.ml.registry import activate
-from s2ide.ml.train import TrainingFailed, train
+from s2ide.ml.train import TrainingFailed, _epoch_batches, train
 
 
 def test_trained_model_is_registered_active_and_accurate(trained) -> None:
@@ -157,3 +158,16 @@ def test_cancel_stops_within_a_second_and_leaves_no_version(trained) -> None:
     assert len(errors) == 1 and isinstance(errors[0], Cancelled)
     store = trained.store
     assert store.models.active().version == "v1" and store.models.count() == 1
+
+
+@pytest.mark.parametrize(("n", "batch_size", "min_steps"), [(66, 32, 8), (98, 32, 1), (5, 32, 8), (64, 32, 1)])
+def test_batches_are_near_equal_and_cover_every_sample(n: int, batch_size: int, min_steps: int) -> None:
+    """No 2-image tail batch: its batch-norm statistics made small training sets fail to learn."""
+    generator = torch.Generator()
+    generator.manual_seed(0)
+    batches = _epoch_batches(n, batch_size, min_steps, generator)
+    sizes = [len(b) for b in batches]
+    assert len(batches) >= min_steps
+    assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1
+    counts = np.bincount(torch.cat(batches).numpy(), minlength=n)
+    assert counts.min() >= 1 and counts.max() == counts.min()  # whole passes: every sample equally often
