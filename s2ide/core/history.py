@@ -22,7 +22,7 @@ from s2ide.core.geometry import validate
 from s2ide.core.masks import encode_png
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
-from s2ide.core.tiles import TileDelta, write
+from s2ide.core.tiles import TileDelta, deltas_to, occupied_box, write
 from s2ide.core.users import Action, require
 
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
@@ -306,6 +306,43 @@ class MaskEdit(Edit):
     @property
     def cost(self) -> int:
         return 256 + sum(d.nbytes for d in self.deltas)
+
+
+class MoveMask(Edit):
+    """A mask's class changed: one label's pixels join another label's mask and leave their
+    own, as one gesture (one transaction, one undo step). Built from two tile-delta MaskEdits,
+    so undo costs kilobytes like a stroke's."""
+
+    def __init__(self, doc: SampleDocument, from_label: int, to_label: int) -> None:
+        super().__init__(doc.sample_id)
+        if from_label == to_label:
+            raise InvalidInputError("a mask can only be moved to another label")
+        source = doc.masks.get(from_label)
+        box = occupied_box(source.array) if source is not None else None
+        if source is None or box is None:
+            raise InvalidInputError(f"sample {doc.sample_id} has no mask pixels for label {from_label}")
+        target = doc.mask(to_label).array
+        self.from_label, self.to_label = from_label, to_label
+        self.text = "change mask label"
+        self.parts = [
+            MaskEdit(doc.sample_id, to_label, deltas_to(target, target | source.array, box), self.text, False),
+            MaskEdit(doc.sample_id, from_label, deltas_to(source.array, np.zeros_like(source.array), box),
+                     self.text, False),
+        ]  # fmt: skip
+
+    def apply(self, session: Session) -> None:
+        with session.store.transaction():
+            for part in self.parts:
+                part.apply(session)
+
+    def revert(self, session: Session) -> None:
+        with session.store.transaction():
+            for part in reversed(self.parts):
+                part.revert(session)
+
+    @property
+    def cost(self) -> int:
+        return sum(part.cost for part in self.parts)
 
 
 def keep_within_budget(costs: Sequence[int], budget: int = DEFAULT_BUDGET_BYTES) -> int:

@@ -109,3 +109,23 @@ def write(mask: np.ndarray, deltas: Iterable[TileDelta], use_after: bool, tile: 
         tile_view(mask, delta.key, tile)[...] = unpack(delta.after if use_after else delta.before, delta.shape)
         changed = union(changed, tile_box(delta.key, width, height, tile))
     return changed
+
+
+def occupied_box(mask: np.ndarray) -> Box | None:
+    """The smallest box holding every set pixel of `mask` (None when it is empty)."""
+    rows, cols = np.any(mask, axis=1), np.any(mask, axis=0)
+    if not rows.any():
+        return None
+    y = np.flatnonzero(rows)
+    x = np.flatnonzero(cols)
+    return int(x[0]), int(y[0]), int(x[-1]) + 1, int(y[-1]) + 1
+
+
+def deltas_to(mask: np.ndarray, target: np.ndarray, box: Box) -> list[TileDelta]:
+    """The deltas that turn `mask` into `target` inside `box`, leaving both as they are."""
+    scratch = mask.copy()
+    recorder = TileRecorder(scratch)
+    recorder.touch(box)
+    x0, y0, x1, y1 = box
+    scratch[y0:y1, x0:x1] = target[y0:y1, x0:x1]
+    return recorder.deltas()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from s2ide.core.document import Change, SampleDocument
+from s2ide.core.errors import InvalidInputError
 from s2ide.core.geometry import decode_mask
 from s2ide.core.history import (
     AddShape,
@@ -14,6 +15,7 @@ from s2ide.core.history import (
     DeleteShapes,
     FieldChange,
     MaskEdit,
+    MoveMask,
     Session,
     keep_within_budget,
 )
@@ -169,3 +171,50 @@ def test_add_many_shapes_is_one_step(session):
     assert _kinds(session, sid) == []
     edit.apply(session)
     assert sorted(a.id for a in session.store.annotations.for_sample(sid) if a.kind != "tag") == sorted(ids)
+
+
+def _mask_rows(session, sid) -> dict[int, np.ndarray]:
+    return {a.label_id: decode_mask(a.data) for a in session.store.annotations.for_sample(sid) if a.kind == "mask"}
+
+
+def test_changing_a_masks_label_merges_its_pixels_as_one_undo_step(session):
+    sid = _sample(session)
+    cat = session.store.labels.by_name("cat").id
+    dog = session.store.labels.by_name("dog").id
+    _stroke(session, sid, cat).apply(session)
+    doc = session.document(sid)
+    dog_layer = doc.mask(dog)
+    recorder = TileRecorder(dog_layer.array)
+    recorder.touch((0, 0, doc.width, doc.height))
+    paint_segment(dog_layer.array, 15, 5, 30, 5, 2, True)  # overlaps the cat stroke's end
+    MaskEdit(sid, dog, recorder.deltas(), "paint", painted=True).apply(session)
+    cat_before, dog_before = doc.mask(cat).array.copy(), doc.mask(dog).array.copy()
+
+    move = MoveMask(doc, cat, dog)
+    move.apply(session)
+    assert not doc.mask(cat).array.any()
+    assert (doc.mask(dog).array == (cat_before | dog_before)).all()
+    rows = _mask_rows(session, sid)
+    assert set(rows) == {dog} and (rows[dog] == (cat_before | dog_before)).all()
+    assert move.cost < 20_000
+
+    move.revert(session)
+    assert (doc.mask(cat).array == cat_before).all() and (doc.mask(dog).array == dog_before).all()
+    rows = _mask_rows(session, sid)
+    assert (rows[cat] == cat_before).all() and (rows[dog] == dog_before).all()
+
+    move.apply(session)
+    reloaded = SampleDocument.load(session.store, sid)
+    assert set(reloaded.masks) == {dog} and (reloaded.masks[dog].array == (cat_before | dog_before)).all()
+
+
+def test_moving_an_empty_mask_or_onto_itself_is_refused(session):
+    sid = _sample(session)
+    cat = session.store.labels.by_name("cat").id
+    dog = session.store.labels.by_name("dog").id
+    doc = session.document(sid)
+    with pytest.raises(InvalidInputError, match="no mask pixels"):
+        MoveMask(doc, cat, dog)
+    _stroke(session, sid, cat).apply(session)
+    with pytest.raises(InvalidInputError, match="another label"):
+        MoveMask(doc, cat, cat)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 from s2ide.core.document import Change, DocEvent, SampleDocument
 from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds
-from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, Session
+from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
 from s2ide.core.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
@@ -239,19 +239,48 @@ class AnnotationCanvas(QObject):
             self.set_selection(set())
 
     def context_menu(self, pos: QPointF) -> QMenu | None:
-        """Relabel or delete the shape under `pos` (or the selection it belongs to)."""
+        """Relabel or delete the shape under `pos` (or the selection it belongs to), and change
+        the label of a mask painted under `pos`."""
         item = self.item_at(pos)
         if item is not None and item.annotation_id is not None and item.annotation_id not in self.selection:
             self.set_selection({item.annotation_id})
-        if not self.selection:
-            return None
         menu = QMenu(self.view)
-        relabel = menu.addMenu(f"Change label of {len(self.selection)} shape(s)")
-        for label in self.context.labels():
-            action = relabel.addAction(label.name)
-            action.triggered.connect(lambda _checked=False, label_id=label.id: self.relabel_selection(label_id))
-        menu.addAction("Delete", self.delete_selection)
-        return menu
+        if self.selection:
+            relabel = menu.addMenu(f"Change label of {len(self.selection)} shape(s)")
+            for label in self.context.labels():
+                action = relabel.addAction(label.name)
+                action.triggered.connect(lambda _checked=False, label_id=label.id: self.relabel_selection(label_id))
+            menu.addAction("Delete", self.delete_selection)
+        names = {label.id: label.name for label in self.context.labels()}
+        for from_label in self.masks_at(pos):
+            move = menu.addMenu(f"Change label of the {names.get(from_label, from_label)} mask")
+            for to_label, name in names.items():
+                if to_label != from_label:
+                    action = move.addAction(name)
+                    action.triggered.connect(
+                        lambda _checked=False, a=from_label, b=to_label: self.move_mask(a, b)
+                    )  # fmt: skip
+        return None if menu.isEmpty() else menu
+
+    def masks_at(self, pos: QPointF) -> list[int]:
+        """Labels whose mask covers the pixel at `pos` (none while the mask layer is locked)."""
+        if self.doc is None or self.layers.locked_kind("mask"):
+            return []
+        x, y = int(pos.x()), int(pos.y())
+        if not (0 <= x < self.doc.width and 0 <= y < self.doc.height):
+            return []
+        return [label_id for label_id, layer in self.doc.masks.items() if layer.array[y, x]]
+
+    def move_mask(self, from_label: int, to_label: int) -> bool:
+        """Give every pixel of one label's mask to another label (one save, one undo step)."""
+        if self.doc is None:
+            return False
+        try:
+            edit = MoveMask(self.doc, from_label, to_label)
+        except S2Error as exc:
+            self.message(str(exc))
+            return False
+        return self.commit(edit)
 
     def set_selection(self, ids: set[int]) -> None:
         ids = {i for i in ids if i in self.items}

@@ -446,3 +446,26 @@ def test_arrow_keys_nudge_the_selection(qtbot, opened):
     assert (geometry["x"], geometry["y"]) == (pytest.approx(11, abs=1), pytest.approx(20, abs=1))
     undo(window)
     assert window.context.store.annotations.get(first).geometry["y"] == pytest.approx(10, abs=1)
+
+
+def test_context_menu_changes_the_label_of_the_mask_under_the_cursor(opened):
+    from PySide6.QtCore import QPointF
+
+    window, ids = opened
+    canvas = canvas_of(window)
+    cat, dog = (label.id for label in window.context.labels()[:2])
+    canvas.set_tool("brush")
+    canvas.set_brush_size(6)
+    drag_path(window.view, [(10, 50), (100, 50)])
+    assert canvas.context_menu(QPointF(50, 90)) is None  # no mask and no shape there
+
+    menu = canvas.context_menu(QPointF(50, 50))
+    assert menu is not None
+    move = next(a for a in menu.actions() if a.text() == "Change label of the cat mask").menu()
+    next(a for a in move.actions() if a.text() == "dog").trigger()
+    masks = {a.label_id: decode_mask(a.data, 200, 100) for a in rows(window, ids[0], "mask")}
+    assert set(masks) == {dog} and masks[dog][50, 10:100].all()
+    assert canvas.mask_items[dog].tile_count >= 1 and not canvas.doc.mask(cat).array.any()
+    undo(window)
+    masks = {a.label_id: decode_mask(a.data, 200, 100) for a in rows(window, ids[0], "mask")}
+    assert set(masks) == {cat} and masks[cat][50, 50]
