@@ -24,13 +24,15 @@ from s2ide.ui.canvas.tools.box import BoxTool
 from s2ide.ui.canvas.tools.brush import BrushTool, EraserTool
 from s2ide.ui.canvas.tools.fill import FillTool
 from s2ide.ui.canvas.tools.point import PointTool
-from s2ide.ui.canvas.tools.polygon import PolygonTool
+from s2ide.ui.canvas.tools.polygon import LineTool, PolygonTool
 from s2ide.ui.canvas.tools.select import SelectTool
 from s2ide.ui.canvas.undo import UndoManager
 from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.context import AppContext
 
-TOOL_CLASSES: list[type[Tool]] = [SelectTool, BoxTool, PolygonTool, PointTool, BrushTool, EraserTool, FillTool]
+TOOL_CLASSES: list[type[Tool]] = [
+    SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool
+]  # fmt: skip
 DEFAULT_BRUSH = 20.0
 _MOUSE_EVENTS = {
     QEvent.Type.MouseButtonPress,

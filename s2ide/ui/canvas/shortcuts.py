@@ -30,6 +30,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("tool.select", "Select", ("V",), "Select, move and reshape shapes"),
     ActionSpec("tool.box", "Box", ("B",), "Drag a box; Shift for a rotated box"),
     ActionSpec("tool.polygon", "Polygon", ("P",), "Click vertices or drag freehand"),
+    ActionSpec("tool.line", "Line", ("L",), "Click points or drag freehand: an open polyline"),
     ActionSpec("tool.point", "Point", ("O",), "Click to place a point"),
     ActionSpec("tool.brush", "Brush", ("R",), "Paint the mask of the current label"),
     ActionSpec("tool.eraser", "Eraser", ("E",), "Erase the mask of the current label"),

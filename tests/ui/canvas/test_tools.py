@@ -122,6 +122,35 @@ def test_escape_cancels_a_polygon(qtbot, opened):
     assert rows(window, ids[0], "polygon") == []
 
 
+def test_line_by_clicks_ends_with_enter_and_stays_open(qtbot, opened):
+    window, ids = opened
+    canvas_of(window).set_tool("line")
+    for point in ((10, 10), (90, 10), (90, 80), (10.5, 10.5)):  # the first vertex again: no closing
+        click(window.view, point)
+    assert rows(window, ids[0], "line") == []
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    (line,) = rows(window, ids[0], "line")
+    assert len(line.geometry["points"]) == 4 and rows(window, ids[0], "polygon") == []
+    assert canvas_of(window).items[line.id].kind == "line"
+    undo(window)
+    assert rows(window, ids[0], "line") == []
+
+
+def test_line_freehand_and_a_single_point_is_refused(qtbot, opened):
+    window, ids = opened
+    canvas = canvas_of(window)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_L)
+    assert canvas.tool.kind == "line"
+    drag_path(window.view, [(20, 20), (60, 30), (100, 60)])
+    (line,) = rows(window, ids[0], "line")
+    assert len(line.geometry["points"]) == 3
+    click(window.view, (150, 50))
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    assert len(rows(window, ids[0], "line")) == 1
+
+
 def test_point(opened):
     window, ids = opened
     canvas_of(window).set_tool("point")

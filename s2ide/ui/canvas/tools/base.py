@@ -21,6 +21,7 @@ class ToolKind(StrEnum):
     SELECT = "select"
     BOX = "box"
     POLYGON = "polygon"
+    LINE = "line"
     POINT = "point"
     BRUSH = "brush"
     ERASER = "eraser"

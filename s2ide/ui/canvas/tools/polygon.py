@@ -1,5 +1,6 @@
-"""Polygon tool: click vertices, or hold and drag to trace freehand. Close by clicking the first
-vertex, double-clicking, or Enter; Backspace drops the last vertex, Escape the polygon."""
+"""Polygon and line tools: click vertices, or hold and drag to trace freehand. A polygon closes
+on its first vertex, a double-click or Enter; a line (an open polyline) ends on a double-click,
+Enter or the release of a traced stroke. Backspace drops the last vertex, Escape the shape."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class PolygonTool(Tool):
     title = "Polygon"
     hotkey = "P"
     tip = "Click vertices or drag freehand; close on the first vertex, double-click or Enter"
+    shape_kind = "polygon"
+    min_points = 3
+    closes_on_first = True
 
     def __init__(self, canvas) -> None:
         super().__init__(canvas)
@@ -55,7 +59,7 @@ class PolygonTool(Tool):
         self.preview.set_pixel_size(self.canvas.pixel_size)
 
     def _near_first(self, pos: QPointF) -> bool:
-        if len(self.points) < 3:
+        if not self.closes_on_first or len(self.points) < 3:
             return False
         delta = pos - self.points[0]
         return max(abs(delta.x()), abs(delta.y())) <= CLOSE_PX * self.canvas.pixel_size
@@ -63,7 +67,7 @@ class PolygonTool(Tool):
     def press(self, pos: QPointF, event: QMouseEvent) -> bool:
         if not left(event):
             return False
-        if not self.points and not self.canvas.can_draw("polygon"):
+        if not self.points and not self.canvas.can_draw(self.shape_kind):
             return True
         pos = self.canvas.clamp(pos)
         if self._near_first(pos):
@@ -126,19 +130,30 @@ class PolygonTool(Tool):
     def finish(self) -> None:
         points = self._dedupe(self.points)
         self.cancel()
-        if len(points) < 3:
-            self.canvas.message("A polygon needs at least 3 points")
+        if len(points) < self.min_points:
+            self.canvas.message(f"A {self.shape_kind} needs at least {self.min_points} points")
             return
         canvas = self.canvas
         geometry = {"points": [[p.x(), p.y()] for p in points]}
-        canvas.commit(AddShape(canvas.sample_id_or_fail(), "polygon", canvas.label_id, geometry))
+        canvas.commit(AddShape(canvas.sample_id_or_fail(), self.shape_kind, canvas.label_id, geometry))
 
-    @staticmethod
-    def _dedupe(points: list[QPointF]) -> list[QPointF]:
+    def _dedupe(self, points: list[QPointF]) -> list[QPointF]:
         out: list[QPointF] = []
         for point in points:
             if not out or (point - out[-1]).manhattanLength() > 1e-6:
                 out.append(point)
-        if len(out) > 1 and (out[0] - out[-1]).manhattanLength() < 1e-6:
+        if self.closes_on_first and len(out) > 1 and (out[0] - out[-1]).manhattanLength() < 1e-6:
             out.pop()
         return out
+
+
+class LineTool(PolygonTool):
+    """An open polyline (a lane, an edge, a skeleton limb): the polygon tool without closing."""
+
+    kind = ToolKind.LINE
+    title = "Line"
+    hotkey = "L"
+    tip = "Click points or drag freehand; finish with a double-click or Enter"
+    shape_kind = "line"
+    min_points = 2
+    closes_on_first = False

@@ -146,7 +146,8 @@ class SelectTool(Tool):
 
     def _reshape(self, item: ShapeItem, geometry: dict[str, Any] | None, text: str) -> None:
         if geometry is None or item.annotation_id is None:
-            self.canvas.message("A polygon keeps at least 3 vertices")
+            least = getattr(item, "min_points", 3)
+            self.canvas.message(f"A {item.kind} keeps at least {least} vertices")
             return
         change = FieldChange(item.annotation_id, {"geometry": item.geometry}, {"geometry": geometry})
         self.canvas.commit(ChangeShapes(self.canvas.sample_id_or_fail(), [change], text))
