@@ -1,4 +1,5 @@
-"""Model commands: train, predict, queue, mistakes, models (DESIGN.md §4 shapes)."""
+"""Model commands: train, predict, queue, mistakes, models (DESIGN.md §4 shapes), and
+label-errors (the engineer view's "Find likely label errors", same job and saved ranking)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_project_arg(p)
     add_json_arg(p)
     p.set_defaults(run=cmd_models)
+
+    p = sub.add_parser(
+        "label-errors", help="labels that are likely wrong (K-fold cross-validation + confident learning)"
+    )
+    add_project_arg(p)
+    p.add_argument("--folds", type=int, default=4, help="cross-validation folds (default 4)")
+    p.add_argument("--limit", type=int, default=50, help="how many to show, most likely wrong first (default 50)")
+    p.add_argument("--saved", action="store_true", help="show the last saved ranking instead of computing one")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_label_errors)
 
 
 def _label_names(project: Project) -> dict[int | None, str]:
@@ -193,4 +204,44 @@ def cmd_models(args: argparse.Namespace) -> int:
             for m in out
         ]
         print_table(rows, ["version", "state", "created_at", "trained_on", "accuracy", "on"])
+    return 0
+
+
+def cmd_label_errors(args: argparse.Namespace) -> int:
+    from s2ide.core.label_errors import load_suspects
+
+    _positive(args.limit, "--limit")
+    if args.folds < 2:
+        raise S2Error("--folds must be at least 2")
+    project = open_project(args.project)
+    if args.saved:
+        suspects, how = load_suspects(project.store)
+        if not how:
+            raise S2Error("no saved ranking yet: run `s2ide label-errors PROJECT` without --saved")
+    else:
+        from s2ide.ml.crossval import find_label_errors
+
+        config = load_train_config(project.store)
+        config.threads = max(1, os.cpu_count() or 1)
+        progress = TaskState(lambda p: _say(f"{p.message} ({p.done}/{p.total})"), min_interval=2.0)
+        suspects = find_label_errors(project, progress, args.folds, config)
+        how = f"{args.folds}-fold cross-validation"
+    _say(f"{len(suspects)} likely label errors ({how})")
+    names = _label_names(project)
+    paths = {row["id"]: row["path"] for row in project.store.samples.rows()}
+    out = [
+        {
+            "id": s.sample_id,
+            "path": paths.get(s.sample_id),
+            "label": names.get(s.given_label_id),
+            "suggested": names.get(s.suggested_label_id),
+            "self_confidence": round(s.self_confidence, 4),
+            "suggested_probability": round(s.suggested_probability, 4),
+        }
+        for s in suspects[: args.limit]
+    ]
+    if args.json:
+        print_json(out)
+    else:
+        print_table(out, ["id", "path", "label", "suggested", "self_confidence", "suggested_probability"])
     return 0

@@ -71,3 +71,27 @@ def test_errors_are_one_line(digits, capsys) -> None:  # noqa: F811
     with pytest.raises(SystemExit) as exc:
         main(["queue", path, "--strategy", "bogus"])
     assert exc.value.code == 2
+
+
+def test_label_errors_finds_flipped_labels_and_keeps_the_ranking(digits, capsys) -> None:  # noqa: F811
+    from dataclasses import replace
+
+    from s2ide.core.ml_settings import load_train_config, save_train_config
+
+    store = digits.store
+    save_train_config(store, replace(load_train_config(store), epochs=12), "eng")
+    path = str(digits.path)
+    assert main(["label-errors", path, "--saved"]) == 1  # nothing saved yet: one clear line
+    assert "no saved ranking" in capsys.readouterr().err
+    labels = store.labels.list()
+    tagged = [r for r in store.samples.rows() if r["label_id"] is not None and r["split"] == "train"]
+    flipped = {}
+    for row in tagged[:10]:
+        wrong = next(lb for lb in labels if lb.id != row["label_id"])
+        set_tag(store, row["id"], wrong.id, "lara")
+        flipped[row["id"]] = wrong.name
+    found = _json(capsys, ["label-errors", path, "--folds", "3", "--json"])
+    assert found and set(found[0]) == {"id", "path", "label", "suggested", "self_confidence", "suggested_probability"}
+    hits = [f for f in found if f["id"] in flipped]
+    assert len(hits) >= 5 and all(f["label"] == flipped[f["id"]] for f in hits)
+    assert _json(capsys, ["label-errors", path, "--saved", "--json"]) == found
