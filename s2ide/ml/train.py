@@ -327,7 +327,9 @@ def _fit_and_register(
         if best_key is None or key > best_key:
             best_key, stale_epochs = key, 0
             best_state = copy.deepcopy(network.state_dict())
-        else:
+        elif epoch > config.epochs // 2:
+            # the first half of the one-cycle schedule runs at a high learning rate, where a
+            # pause in validation progress says little: patience only counts in the second half
             stale_epochs += 1
             if stale_epochs >= config.patience:
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from s2ide.ml.data import TrainingDataError, carve_validation, take_snapshot
 from s2ide.ml.loop import retrain
 from s2ide.ml.registry import activate
 from s2ide.ml.train import TrainingFailed, _epoch_batches, train
+from tests.ml.digits import FAST_CONFIG
 
 
 def test_trained_model_is_registered_active_and_accurate(trained) -> None:
@@ -171,3 +173,18 @@ def test_batches_are_near_equal_and_cover_every_sample(n: int, batch_size: int, 
     assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1
     counts = np.bincount(torch.cat(batches).numpy(), minlength=n)
     assert counts.min() >= 1 and counts.max() == counts.min()  # whole passes: every sample equally often
+
+
+def test_patience_counts_only_in_the_second_half_of_the_schedule(digits, monkeypatch) -> None:
+    """Validation that never improves after epoch 1 stops the run `patience` epochs into the
+    schedule's second half: a stall at the high learning rate of the first half is no reason."""
+    from s2ide.ml import train as train_module
+
+    def flat(network, images, hyper, batch_size=256, views=1):  # type: ignore[no-untyped-def]
+        k, n = network.head.out_features, len(images)
+        return np.full((n, k), 1.0 / k, np.float32), np.zeros((n, network.feature_dim), np.float32)
+
+    monkeypatch.setattr(train_module, "evaluate", flat)
+    config = replace(FAST_CONFIG, epochs=10, patience=2)
+    result = train(digits, config, TaskState())
+    assert len(result.history) == 7  # epochs 6 and 7 stale, then stop
