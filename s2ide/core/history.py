@@ -322,13 +322,14 @@ class MoveMask(Edit):
         if source is None or box is None:
             raise InvalidInputError(f"sample {doc.sample_id} has no mask pixels for label {from_label}")
         target = doc.mask(to_label).array
+        x0, y0, x1, y1 = box
+        merged = target[y0:y1, x0:x1] | source.array[y0:y1, x0:x1]
         self.from_label, self.to_label = from_label, to_label
         self.text = "change mask label"
         self.parts = [
-            MaskEdit(doc.sample_id, to_label, deltas_to(target, target | source.array, box), self.text, False),
-            MaskEdit(doc.sample_id, from_label, deltas_to(source.array, np.zeros_like(source.array), box),
-                     self.text, False),
-        ]  # fmt: skip
+            MaskEdit(doc.sample_id, to_label, deltas_to(target, box, merged), self.text, False),
+            MaskEdit(doc.sample_id, from_label, deltas_to(source.array, box, False), self.text, False),
+        ]
 
     def apply(self, session: Session) -> None:
         with session.store.transaction():

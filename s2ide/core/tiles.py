@@ -121,11 +121,15 @@ def occupied_box(mask: np.ndarray) -> Box | None:
     return int(x[0]), int(y[0]), int(x[-1]) + 1, int(y[-1]) + 1
 
 
-def deltas_to(mask: np.ndarray, target: np.ndarray, box: Box) -> list[TileDelta]:
-    """The deltas that turn `mask` into `target` inside `box`, leaving both as they are."""
-    scratch = mask.copy()
-    recorder = TileRecorder(scratch)
-    recorder.touch(box)
+def deltas_to(mask: np.ndarray, box: Box, region: np.ndarray | bool) -> list[TileDelta]:
+    """The deltas that would put `region` (box-shaped, or one value) into `mask` inside `box`.
+    `mask` is left as it was; only the box is copied, never the whole mask."""
     x0, y0, x1, y1 = box
-    scratch[y0:y1, x0:x1] = target[y0:y1, x0:x1]
-    return recorder.deltas()
+    inside = mask[y0:y1, x0:x1]
+    kept = inside.copy()
+    recorder = TileRecorder(mask)
+    recorder.touch(box)
+    inside[...] = region
+    deltas = recorder.deltas()
+    inside[...] = kept
+    return deltas

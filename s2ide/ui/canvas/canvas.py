@@ -247,13 +247,14 @@ class AnnotationCanvas(QObject):
         if item is not None and item.annotation_id is not None and item.annotation_id not in self.selection:
             self.set_selection({item.annotation_id})
         menu = QMenu(self.view)
+        labels = self.context.labels()
         if self.selection:
             relabel = menu.addMenu(f"Change label of {len(self.selection)} shape(s)")
-            for label in self.context.labels():
+            for label in labels:
                 action = relabel.addAction(label.name)
                 action.triggered.connect(lambda _checked=False, label_id=label.id: self.relabel_selection(label_id))
             menu.addAction("Delete", self.delete_selection)
-        names = {label.id: label.name for label in self.context.labels()}
+        names = {label.id: label.name for label in labels}
         for from_label in self.masks_at(pos):
             move = menu.addMenu(f"Change label of the {names.get(from_label, from_label)} mask")
             for to_label, name in names.items():
