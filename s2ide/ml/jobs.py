@@ -13,6 +13,7 @@ from typing import Any
 from s2ide.core.errors import Cancelled
 from s2ide.core.ml_settings import TrainConfig
 from s2ide.core.project import Project
+from s2ide.core.run_owner import is_abandoned
 from s2ide.core.tasks import TaskState
 from s2ide.ml.process import ChildJobError, run_in_child
 
@@ -65,7 +66,8 @@ def _mark_interrupted(project_path: Path, message: str) -> None:
     try:
         with store.transaction():
             for stale in store.models.list(states=("training",)):
-                store.models.update(stale.version, state="failed", metrics={"error": message})
+                if is_abandoned(stale.metrics):  # not a run of the CLI or another app window
+                    store.models.update(stale.version, state="failed", metrics={"error": message})
     finally:
         store.close()
 
