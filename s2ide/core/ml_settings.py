@@ -49,6 +49,7 @@ class TrainConfig:
     activation: str = ActivationRule.IF_NOT_WORSE.value
     threads: int = 1  # torch threads in the background trainer (more slows the GUI down)
     predict_views: int = 5  # predictions average the image and 4 shifted copies (steadier uncertainty)
+    members: int = 1  # networks trained from different seeds whose predictions are averaged
 
     def validate(self) -> TrainConfig:
         checks = [
@@ -64,6 +65,7 @@ class TrainConfig:
             (self.activation in {r.value for r in ActivationRule}, "activation must be if-not-worse, always or never"),
             (self.threads >= 1, "threads must be at least 1"),
             (1 <= self.predict_views <= 9, "predict_views must be between 1 and 9"),
+            (1 <= self.members <= 8, "members must be between 1 and 8"),
         ]
         for ok, message in checks:
             if not ok:

@@ -21,7 +21,7 @@ from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.users import Action, require
-from s2ide.ml.nets import SmallResNet, build
+from s2ide.ml.nets import Classifier, build
 
 TRAIN_IDS_KEY = "s2ide.train_ids"
 _MAX_HEADER = 100 * 1024 * 1024
@@ -94,7 +94,7 @@ def read_train_ids(path: Path) -> list[int]:
         return []
 
 
-def load_network(project: Project, model: ModelVersion, device: str | torch.device = "cpu") -> SmallResNet:
+def load_network(project: Project, model: ModelVersion, device: str | torch.device = "cpu") -> Classifier:
     """The network of a registry entry with its weights, validated before loading."""
     path = weights_path(project, model)
     network = build(model.architecture, model.hyperparameters)

@@ -28,6 +28,8 @@ class EpochStats:
     val_accuracy: float | None
     seconds: float
     images_per_second: float
+    member: int = 1  # which network of an ensemble this epoch trained (1-based)
+    members: int = 1
 
 
 @dataclass

@@ -24,12 +24,13 @@ from s2ide.core.errors import Cancelled, ImageError, S2Error
 from s2ide.core.metrics import classification_report
 from s2ide.core.ml_settings import ActivationRule, TrainConfig, load_train_config
 from s2ide.core.project import Project
+from s2ide.core.run_owner import HEARTBEAT_SECONDS, is_abandoned, owner_stamp
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion, NewModel
 from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
-from s2ide.ml.nets import ARCHITECTURE, SmallResNet, build
+from s2ide.ml.nets import ARCHITECTURE, Classifier, Ensemble, SmallResNet, build_member
 from s2ide.ml.registry import save_weights
 from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
 
@@ -76,7 +77,7 @@ def tta_views(config: dict[str, Any], views: int) -> list[tuple[float, float, fl
 
 @torch.no_grad()
 def evaluate(
-    network: SmallResNet,
+    network: Classifier,
     images: torch.Tensor,
     hyper: dict[str, Any],
     batch_size: int = 256,
@@ -99,7 +100,7 @@ def evaluate(
             p = p + torch.softmax(network(normalize(_transformed(unit, *view), hyper)).float(), dim=1)
         probs.append((p / (1 + len(shifts))).cpu().numpy())
         feats.append(features.float().cpu().numpy())
-    k = network.head.out_features
+    k = network.num_classes
     if not probs:
         return np.zeros((0, k), np.float32), np.zeros((0, network.feature_dim), np.float32)
     return np.concatenate(probs), np.concatenate(feats)
@@ -178,13 +179,15 @@ def _train(
     state.check()
     with store.transaction():
         for stale in store.models.list(states=("training",)):
-            store.models.update(stale.version, state="failed", metrics={"error": "interrupted"})
+            if is_abandoned(stale.metrics):  # a run of another live process is left alone
+                store.models.update(stale.version, state="failed", metrics={"error": "interrupted"})
         row = store.models.add(
             NewModel(
                 task=store.meta.get("task") or "classify",
                 architecture=ARCHITECTURE,
                 label_map=snapshot.label_map,
                 trained_on=len(snapshot.train) + (len(snapshot.val) if snapshot.carved_val else 0),
+                metrics={"owner": owner_stamp()},
                 state="training",
             )
         )
@@ -261,86 +264,17 @@ def _fit_and_register(
         "config": config.as_dict(),
     }
     del unit
-    torch.manual_seed(config.seed)
-    network = build(ARCHITECTURE, hyper).to(device)
-    generator = torch.Generator(device=device)
-    generator.manual_seed(config.seed)
-    cpu_generator = torch.Generator()
-    cpu_generator.manual_seed(config.seed)
-    optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    n = len(train_x)
-    steps_per_epoch = len(_epoch_batches(n, config.batch_size, config.min_steps_per_epoch, torch.Generator()))
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=0.15
-    )
-
-    history: list[EpochStats] = []
-    best_key: tuple[float, float] | None = None
-    best_state: dict[str, torch.Tensor] | None = None
-    stale_epochs = 0
-    step = 0
-    images_seen = 0
-    train_seconds = 0.0
-    for epoch in range(1, config.epochs + 1):
-        network.train()
-        started = time.perf_counter()
-        loss_sum, correct, seen = 0.0, 0, 0
-        for batch_index in _epoch_batches(n, config.batch_size, config.min_steps_per_epoch, cpu_generator):
-            state.check()
-            index = batch_index.to(device)
-            inputs = normalize(augment(to_unit(train_x[index]), config, generator), hyper)
-            targets = train_y[index]
-            logits = network(inputs)
-            loss = F.cross_entropy(logits, targets)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if step < total_steps - 1:
-                scheduler.step()
-            step += 1
-            size = len(index)
-            loss_sum += float(loss.detach()) * size
-            correct += int((logits.detach().argmax(1) == targets).sum())
-            seen += size
-            state.report(step, total_steps, f"epoch {epoch}/{config.epochs}")
-        elapsed = time.perf_counter() - started
-        train_seconds += elapsed
-        images_seen += seen
-        val_loss = val_acc = None
-        if len(val_x):
-            probs, _ = evaluate(network, val_x, hyper)
-            val_t = val_y.cpu().numpy()
-            val_loss = float(-np.log(np.clip(probs[np.arange(len(val_t)), val_t], 1e-12, 1)).mean())
-            val_acc = float((probs.argmax(1) == val_t).mean())
-        stats = EpochStats(
-            epoch, config.epochs, loss_sum / max(seen, 1), correct / max(seen, 1), val_loss, val_acc,
-            elapsed, seen / max(elapsed, 1e-9),
-        )  # fmt: skip
-        history.append(stats)
-        state.report(step, total_steps, _epoch_message(stats), force=True)
-        if on_epoch is not None:
-            on_epoch(stats)
-        if val_acc is None or val_loss is None:
-            continue
-        key = (val_acc, -val_loss)
-        if best_key is None or key > best_key:
-            best_key, stale_epochs = key, 0
-            best_state = copy.deepcopy(network.state_dict())
-        elif epoch > config.epochs // 2:
-            # the first half of the one-cycle schedule runs at a high learning rate, where a
-            # pause in validation progress says little: patience only counts in the second half
-            stale_epochs += 1
-            if stale_epochs >= config.patience:
-                break
-    if best_state is not None:
-        network.load_state_dict(best_state)
+    if config.members > 1:
+        hyper["members"] = config.members
+    fit = _MemberFit(config, state, _with_heartbeat(store, version, on_epoch), hyper, train_x, train_y, val_x, val_y)
+    members = [fit.run(member) for member in range(config.members)]
+    network: Classifier = members[0] if len(members) == 1 else Ensemble(members)
     state.check()
 
     metrics = _evaluate_all(network, tensors, snapshot, hyper, device)
-    metrics["history"] = [stats.__dict__ for stats in history]
-    metrics["images_per_second"] = images_seen / max(train_seconds, 1e-9)
-    metrics["train_seconds"] = train_seconds
+    metrics["history"] = [stats.__dict__ for stats in fit.history]
+    metrics["images_per_second"] = fit.images_seen / max(fit.seconds, 1e-9)
+    metrics["train_seconds"] = fit.seconds
     metrics["carved_val"] = snapshot.carved_val
     metrics["device"] = device.type
     train_ids = list(snapshot.train.sample_ids)
@@ -360,10 +294,133 @@ def _fit_and_register(
         model=store.models.get(version),
         activated=activate,
         reason=reason,
-        history=history,
+        history=fit.history,
         train_ids=train_ids,
         images_per_second=metrics["images_per_second"],
     )
+
+
+def _with_heartbeat(store: Store, version: str, on_epoch: EpochCallback | None) -> EpochCallback:
+    """The epoch callback, plus a refresh of the row's owner stamp (at most every 30 s), so a
+    process on another machine sharing the project can tell this run is alive."""
+    last = time.monotonic()
+
+    def callback(stats: EpochStats) -> None:
+        nonlocal last
+        if time.monotonic() - last >= HEARTBEAT_SECONDS:
+            last = time.monotonic()
+            with store.transaction():
+                store.models.update(version, metrics={"owner": owner_stamp()})
+        if on_epoch is not None:
+            on_epoch(stats)
+
+    return callback
+
+
+class _MemberFit:
+    """Trains the networks of one version, one after the other (one for a single network, or
+    each member of an ensemble from its own seed), with early stopping on validation.
+    Progress and history run on across members, so the panel's bar and curves never restart."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        state: TaskState,
+        on_epoch: EpochCallback | None,
+        hyper: dict[str, Any],
+        train_x: torch.Tensor,
+        train_y: torch.Tensor,
+        val_x: torch.Tensor,
+        val_y: torch.Tensor,
+    ) -> None:
+        self.config, self.state, self.on_epoch, self.hyper = config, state, on_epoch, hyper
+        self.train_x, self.train_y, self.val_x, self.val_y = train_x, train_y, val_x, val_y
+        self.steps_per_epoch = len(
+            _epoch_batches(len(train_x), config.batch_size, config.min_steps_per_epoch, torch.Generator())
+        )
+        self.total_steps = self.steps_per_epoch * config.epochs * config.members
+        self.step = 0
+        self.history: list[EpochStats] = []
+        self.images_seen = 0
+        self.seconds = 0.0
+
+    def run(self, member: int) -> SmallResNet:
+        config, state, hyper = self.config, self.state, self.hyper
+        device = self.train_x.device
+        seed = config.seed + 1000 * member
+        torch.manual_seed(seed)
+        network = build_member(hyper).to(device)
+        generator = torch.Generator(device=device)
+        generator.manual_seed(seed)
+        cpu_generator = torch.Generator()
+        cpu_generator.manual_seed(seed)
+        optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        member_steps = self.steps_per_epoch * config.epochs
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=member_steps, pct_start=0.15
+        )
+        first_step = self.step
+        label = f"member {member + 1}/{config.members}, " if config.members > 1 else ""
+        best_key: tuple[float, float] | None = None
+        best_state: dict[str, torch.Tensor] | None = None
+        stale_epochs = 0
+        n = len(self.train_x)
+        for epoch in range(1, config.epochs + 1):
+            network.train()
+            started = time.perf_counter()
+            loss_sum, correct, seen = 0.0, 0, 0
+            for batch_index in _epoch_batches(n, config.batch_size, config.min_steps_per_epoch, cpu_generator):
+                state.check()
+                index = batch_index.to(device)
+                inputs = normalize(augment(to_unit(self.train_x[index]), config, generator), hyper)
+                targets = self.train_y[index]
+                logits = network(inputs)
+                loss = F.cross_entropy(logits, targets)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if self.step - first_step < member_steps - 1:
+                    scheduler.step()
+                self.step += 1
+                size = len(index)
+                loss_sum += float(loss.detach()) * size
+                correct += int((logits.detach().argmax(1) == targets).sum())
+                seen += size
+                state.report(self.step, self.total_steps, f"{label}epoch {epoch}/{config.epochs}")
+            elapsed = time.perf_counter() - started
+            self.seconds += elapsed
+            self.images_seen += seen
+            val_loss = val_acc = None
+            if len(self.val_x):
+                probs, _ = evaluate(network, self.val_x, hyper)
+                val_t = self.val_y.cpu().numpy()
+                val_loss = float(-np.log(np.clip(probs[np.arange(len(val_t)), val_t], 1e-12, 1)).mean())
+                val_acc = float((probs.argmax(1) == val_t).mean())
+            stats = EpochStats(
+                epoch, config.epochs, loss_sum / max(seen, 1), correct / max(seen, 1), val_loss, val_acc,
+                elapsed, seen / max(elapsed, 1e-9), member + 1, config.members,
+            )  # fmt: skip
+            self.history.append(stats)
+            state.report(self.step, self.total_steps, label + _epoch_message(stats), force=True)
+            if self.on_epoch is not None:
+                self.on_epoch(stats)
+            if val_acc is None or val_loss is None:
+                continue
+            key = (val_acc, -val_loss)
+            if best_key is None or key > best_key:
+                best_key, stale_epochs = key, 0
+                best_state = copy.deepcopy(network.state_dict())
+            elif epoch > config.epochs // 2:
+                # the first half of the one-cycle schedule runs at a high learning rate, where a
+                # pause in validation progress says little: patience only counts in the second half
+                stale_epochs += 1
+                if stale_epochs >= config.patience:
+                    break
+        # a member that stopped early hands its unused steps to the progress bar's total
+        self.step = first_step + member_steps
+        if best_state is not None:
+            network.load_state_dict(best_state)
+        return network
 
 
 def _epoch_message(stats: EpochStats) -> str:
@@ -374,7 +431,7 @@ def _epoch_message(stats: EpochStats) -> str:
 
 
 def _evaluate_all(
-    network: SmallResNet,
+    network: Classifier,
     tensors: dict[str, torch.Tensor],
     snapshot: LabelSnapshot,
     hyper: dict[str, Any],

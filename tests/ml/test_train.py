@@ -188,3 +188,47 @@ def test_patience_counts_only_in_the_second_half_of_the_schedule(digits, monkeyp
     config = replace(FAST_CONFIG, epochs=10, patience=2)
     result = train(digits, config, TaskState())
     assert len(result.history) == 7  # epochs 6 and 7 stale, then stop
+
+
+def test_a_run_leaves_another_live_runs_row_alone_and_fails_a_dead_ones(digits) -> None:
+    """The app and `s2ide train` on one project: neither marks the other's run interrupted."""
+    from s2ide.core.run_owner import owner_stamp
+    from s2ide.core.store.models import NewModel
+    from tests.core.test_run_owner import _dead_pid
+
+    store = digits.store
+    dead = owner_stamp()
+    dead["pid"] = _dead_pid()
+    with store.transaction():
+        live = store.models.add(NewModel(task="classify", architecture="x", metrics={"owner": owner_stamp()}))
+        gone = store.models.add(NewModel(task="classify", architecture="x", metrics={"owner": dead}))
+        legacy = store.models.add(NewModel(task="classify", architecture="x"))
+    train(digits, replace(FAST_CONFIG, epochs=2), TaskState())
+    assert store.models.get(live.version).state == "training"
+    assert store.models.get(gone.version).state == "failed"
+    assert store.models.get(legacy.version).state == "failed"
+
+
+def test_an_ensemble_trains_its_members_apart_and_predicts_their_mean(digits) -> None:
+    from s2ide.ml.nets import Ensemble
+    from s2ide.ml.predict import predict
+    from s2ide.ml.registry import load_network
+
+    epochs: list = []
+    result = train(digits, replace(FAST_CONFIG, epochs=12, members=3), TaskState(), on_epoch=epochs.append)
+    model = result.model
+    assert model.hyperparameters["members"] == 3
+    assert [s.member for s in epochs] == [1] * 12 + [2] * 12 + [3] * 12
+    network = load_network(digits, model)
+    assert isinstance(network, Ensemble) and len(network.members) == 3
+    images = torch.rand(5, 1, 16, 16)
+    with torch.no_grad():
+        mean = torch.stack([torch.softmax(m(images), 1) for m in network.members]).mean(0)
+        assert torch.allclose(torch.softmax(network(images), 1), mean, atol=1e-5)
+        first, second = (m(images) for m in network.members[:2])
+    assert not torch.allclose(first, second)  # different seeds, different networks
+    assert model.metrics["accuracy"] > 0.7
+    predicted = predict(digits, model.version, TaskState())
+    arrays = digits.store.predictions.arrays(model.version)
+    assert predicted.count == 310 and arrays.embeddings.shape[1] == 3 * network.members[0].feature_dim
+

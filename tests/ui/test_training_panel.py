@@ -149,3 +149,26 @@ def test_the_event_loop_never_stalls_over_50_ms_while_training(qtbot, digits) ->
     assert max(gaps) < 50, f"the GUI stalled {max(gaps):.0f} ms while training"
     jobs.runner.shutdown()
     ctx.close_project()
+
+
+def test_an_ensemble_set_in_the_panel_trains_and_its_curves_break_between_networks(qtbot, digits) -> None:  # noqa: F811
+    import math
+
+    from s2ide.core.ml_settings import load_train_config
+
+    ctx, jobs, panel = _panel(qtbot, digits, epochs=3)
+    panel.members.setValue(2)
+    panel.members.editingFinished.emit()
+    assert load_train_config(ctx.store).members == 2
+    jobs.config_override = dataclasses.replace(FAST_CONFIG, epochs=3, members=2, patience=30)
+    with qtbot.waitSignal(ctx.modelsChanged, timeout=60000):
+        panel.train_button.click()
+    qtbot.waitUntil(lambda: not jobs.running, timeout=60000)
+    assert [s.member for s in panel.history] == [1, 1, 1, 2, 2, 2]
+    assert ctx.store.models.active().hyperparameters["members"] == 2
+    panel._ensure_plots()
+    panel._draw()
+    xs, _ = panel._plots[1]["train_loss"].getOriginalDataset()
+    assert list(xs[:3]) == [1, 2, 3] and math.isnan(xs[3]) and list(xs[4:]) == [1, 2, 3]
+    jobs.runner.shutdown()
+    ctx.close_project()

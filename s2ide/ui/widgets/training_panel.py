@@ -161,6 +161,13 @@ class QtTrainingPanel(QWidget):
         self.retrain_after.setSuffix(" new labels")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 1000)
+        self.members = QSpinBox()
+        self.members.setRange(1, 8)
+        self.members.setSuffix(" averaged")
+        self.members.setToolTip(
+            "Networks trained from different seeds whose predictions are averaged (an ensemble):\n"
+            "steadier uncertainty for the queue, at the cost of training time"
+        )
 
         top = QHBoxLayout()
         top.addWidget(self.train_button)
@@ -174,6 +181,7 @@ class QtTrainingPanel(QWidget):
         form.addRow("Next sample by", self.strategy)
         form.addRow("Retrain after", self.retrain_after)
         form.addRow("Epochs", self.epochs)
+        form.addRow("Networks", self.members)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -192,7 +200,8 @@ class QtTrainingPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_enabled())
         self.strategy.currentIndexChanged.connect(self._on_strategy)
         self.retrain_after.editingFinished.connect(self._on_retrain_after)
-        self.epochs.editingFinished.connect(self._on_epochs)
+        self.epochs.editingFinished.connect(lambda: self._save_setting("epochs", self.epochs.value()))
+        self.members.editingFinished.connect(lambda: self._save_setting("members", self.members.value()))
         jobs.runner.started.connect(lambda _title: self._set_running(True))
         jobs.runner.idle.connect(lambda: self._set_running(False))
         jobs.runner.progress.connect(self._on_progress)
@@ -220,10 +229,12 @@ class QtTrainingPanel(QWidget):
         for row, model in enumerate(self.table_model.models):
             if model.version == selected:
                 self.table.selectRow(row)
+        config = load_train_config(store)
         for widget, value in (
             (self.strategy, None),
             (self.retrain_after, load_loop_settings(store).retrain_after),
-            (self.epochs, load_train_config(store).epochs),
+            (self.epochs, config.epochs),
+            (self.members, config.members),
         ):
             widget.blockSignals(True)  # set from the store: no echo back into it
             if widget is self.strategy:
@@ -254,7 +265,7 @@ class QtTrainingPanel(QWidget):
         self.activate_button.setEnabled(engineer and not running and model is not None and model.state == "ready")
         self.activate_button.setToolTip("" if engineer else "Only engineers activate model versions")
         self.predict_button.setEnabled(has_project and not running and any(m.active for m in self.table_model.models))
-        for widget in (self.strategy, self.retrain_after, self.epochs):
+        for widget in (self.strategy, self.retrain_after, self.epochs, self.members):
             widget.setEnabled(has_project and engineer)
             widget.setToolTip("" if engineer else "Only engineers change these")
 
@@ -285,6 +296,9 @@ class QtTrainingPanel(QWidget):
     def _on_epoch(self, stats: Any) -> None:
         self.history.append(stats)
         text = f"epoch {stats.epoch}/{stats.epochs}: loss {stats.train_loss:.3f}, accuracy {stats.train_accuracy:.1%}"
+        members = getattr(stats, "members", 1)
+        if members > 1:
+            text = f"network {stats.member}/{members}, " + text
         if stats.val_accuracy is not None:
             text += f", validation {stats.val_accuracy:.1%}"
         self.status.setText(text + f"  ({stats.images_per_second:.0f} images/s)")
@@ -338,12 +352,10 @@ class QtTrainingPanel(QWidget):
         if self._plots is None:
             return
         _widget, curves = self._plots
-        epochs = [s.epoch for s in self.history]
-        curves["train_loss"].setData(epochs, [s.train_loss for s in self.history])
-        curves["train_acc"].setData(epochs, [s.train_accuracy for s in self.history])
-        val = [s for s in self.history if s.val_accuracy is not None]
-        curves["val_loss"].setData([s.epoch for s in val], [s.val_loss for s in val])
-        curves["val_acc"].setData([s.epoch for s in val], [s.val_accuracy for s in val])
+        for name, field in (("train_loss", "train_loss"), ("train_acc", "train_accuracy")):
+            curves[name].setData(*_member_curves(self.history, field), connect="finite")
+        for name, field in (("val_loss", "val_loss"), ("val_acc", "val_accuracy")):
+            curves[name].setData(*_member_curves(self.history, field), connect="finite")
 
     # -- widgets -> model ------------------------------------------------------------------
     def _on_train(self) -> None:
@@ -376,14 +388,34 @@ class QtTrainingPanel(QWidget):
             settings.retrain_after = self.retrain_after.value()
             save_loop_settings(ctx.store, settings, ctx.user_name)
 
-    def _on_epochs(self) -> None:
+    def _save_setting(self, name: str, value: int) -> None:
+        """One training setting from its spin box into the project (engineers only)."""
         ctx = self.context
         if ctx.project is None or not self._is_engineer():
             return
         try:
             config = load_train_config(ctx.store)
-            if config.epochs != self.epochs.value():
-                config.epochs = self.epochs.value()
+            if getattr(config, name) != value:
+                setattr(config, name, value)
                 save_train_config(ctx.store, config, ctx.user_name)
         except S2Error as exc:
             ctx.message(str(exc), 0)
+
+
+def _member_curves(history: list[Any], field: str) -> tuple[list[float], list[float]]:
+    """x (epoch) and y of one curve; the networks of an ensemble each start again at epoch 1,
+    so a NaN between them breaks the line instead of drawing a jump back to the start."""
+    xs: list[float] = []
+    ys: list[float] = []
+    member = None
+    for stats in history:
+        value = getattr(stats, field)
+        if value is None:
+            continue
+        if member is not None and getattr(stats, "member", 1) != member:
+            xs.append(float("nan"))
+            ys.append(float("nan"))
+        member = getattr(stats, "member", 1)
+        xs.append(float(stats.epoch))
+        ys.append(float(value))
+    return xs, ys
