@@ -438,14 +438,19 @@ def _evaluate_all(
     device: torch.device,
 ) -> dict[str, Any]:
     """Reports on validation and test; the top level (what `s2ide models` shows) is test when
-    there is a test split, else validation, else the training data itself (said in evaluated_on)."""
+    there is a test split, else validation, else the training data itself (said in evaluated_on).
+
+    Scored with the same test-time views as the stored predictions, so these figures are the
+    accuracy of the pre-labels people see, equal to the evaluation view's, and the activation
+    rule compares a new version with the active one's stored predictions like for like."""
+    views = int(hyper.get("config", {}).get("predict_views", 1))
     reports: dict[str, Any] = {}
     for name, split in (("validation", snapshot.val), ("test", snapshot.test), ("train", snapshot.train)):
         key = {"validation": "val"}.get(name, name)
         if len(split) == 0:
             reports[name] = None
             continue
-        probs, _ = evaluate(network, tensors[key], hyper)
+        probs, _ = evaluate(network, tensors[key], hyper, views=views)
         reports[name] = classification_report(np.array(split.targets), probs, snapshot.names)
     chosen = next(name for name in ("test", "validation", "train") if reports[name] is not None)
     metrics: dict[str, Any] = {key: value for key, value in reports[chosen].items()}

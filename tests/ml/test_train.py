@@ -232,3 +232,15 @@ def test_an_ensemble_trains_its_members_apart_and_predicts_their_mean(digits) ->
     arrays = digits.store.predictions.arrays(model.version)
     assert predicted.count == 310 and arrays.embeddings.shape[1] == 3 * network.members[0].feature_dim
 
+
+def test_saved_metrics_are_the_accuracy_of_the_stored_predictions(digits) -> None:
+    """The model table, the evaluation view and the activation rule all judge the same
+    predictor: the one with test-time views that makes the pre-labels."""
+    from s2ide.core.compare import evaluate as evaluate_stored
+
+    model = retrain(digits, replace(FAST_CONFIG, epochs=6, predict_views=5), TaskState()).training.model
+    stored = evaluate_stored(digits.store, model.version, "test")
+    assert stored.n == model.metrics["test"]["n"] == 100
+    assert model.metrics["test"]["accuracy"] == pytest.approx(stored.accuracy)
+    assert model.metrics["test"]["confusion_matrix"] == stored.confusion.tolist()
+    assert model.metrics["test"]["calibration"]["ece"] == pytest.approx(stored.calibration.ece, abs=1e-6)
