@@ -360,7 +360,7 @@ class _MemberFit:
             optimizer, max_lr=config.lr, total_steps=member_steps, pct_start=0.15
         )
         first_step = self.step
-        label = f"member {member + 1}/{config.members}, " if config.members > 1 else ""
+        label = f"network {member + 1}/{config.members}, " if config.members > 1 else ""
         best_key: tuple[float, float] | None = None
         best_state: dict[str, torch.Tensor] | None = None
         stale_epochs = 0

@@ -33,6 +33,18 @@ def test_train_json_is_the_models_entry_and_epochs_go_to_stderr(digits, capsys) 
     assert "v1" in capsys.readouterr().out
 
 
+
+def test_train_names_the_network_of_an_ensemble_on_each_epoch_line(digits, capsys) -> None:  # noqa: F811
+    from dataclasses import replace
+
+    from s2ide.core.ml_settings import load_train_config, save_train_config
+
+    save_train_config(digits.store, replace(load_train_config(digits.store), members=2), "eng")
+    assert main(["train", str(digits.path), "--epochs", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "network 1/2  epoch 2/2" in err and "network 2/2  epoch 1/2" in err
+    assert digits.store.models.get("v1").hyperparameters["members"] == 2
+
 def test_predict_queue_and_mistakes_shapes(trained, capsys) -> None:  # noqa: F811
     path = str(trained.path)
     preds = _json(capsys, ["predict", path, "--json"])
