@@ -33,7 +33,6 @@ def test_train_json_is_the_models_entry_and_epochs_go_to_stderr(digits, capsys) 
     assert "v1" in capsys.readouterr().out
 
 
-
 def test_train_names_the_network_of_an_ensemble_on_each_epoch_line(digits, capsys) -> None:  # noqa: F811
     from dataclasses import replace
 
@@ -44,6 +43,7 @@ def test_train_names_the_network_of_an_ensemble_on_each_epoch_line(digits, capsy
     err = capsys.readouterr().err
     assert "network 1/2  epoch 2/2" in err and "network 2/2  epoch 1/2" in err
     assert digits.store.models.get("v1").hyperparameters["members"] == 2
+
 
 def test_predict_queue_and_mistakes_shapes(trained, capsys) -> None:  # noqa: F811
     path = str(trained.path)
