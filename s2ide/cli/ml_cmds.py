@@ -87,8 +87,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     def on_epoch(stats: EpochStats) -> None:
         line = f"epoch {stats.epoch}/{stats.epochs}  loss {stats.train_loss:.4f}  acc {stats.train_accuracy:.3f}"
-        if stats.members > 1:
-            line = f"network {stats.member}/{stats.members}  " + line
+        if stats.stage:
+            line = f"{stats.stage}  " + line
         if stats.val_accuracy is not None and stats.val_loss is not None:
             line += f"  val_loss {stats.val_loss:.4f}  val_acc {stats.val_accuracy:.3f}"
         _say(line + f"  ({stats.images_per_second:.0f} img/s)")

@@ -38,6 +38,9 @@ class TrainConfig:
     lr: float = 3e-3
     weight_decay: float = 5e-4
     patience: int = 8  # epochs without validation improvement before stopping
+    # validation samples needed to pick the best epoch and stop early; below it a carved-out
+    # validation set only measures, and the registered networks train on every label
+    early_stop_min_val: int = 200
     val_fraction: float = 0.2  # share of each class carved out for validation when no val split exists
     flip: bool = False  # horizontal flips: off by default (digits and text must not be mirrored)
     translate: float = 0.1  # random shift, as a fraction of the image size
@@ -59,6 +62,7 @@ class TrainConfig:
             (1 <= self.blocks <= 8, "blocks must be between 1 and 8"),
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.early_stop_min_val >= 0, "early_stop_min_val must be at least 0"),
             (self.lr > 0, "lr must be positive"),
             (0 <= self.val_fraction < 1, "val_fraction must be in [0, 1)"),
             (self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda"),

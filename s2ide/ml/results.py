@@ -28,8 +28,9 @@ class EpochStats:
     val_accuracy: float | None
     seconds: float
     images_per_second: float
-    member: int = 1  # which network of an ensemble this epoch trained (1-based)
+    member: int = 1  # which network this epoch trained: 1..members, 0 for the held-out check
     members: int = 1
+    stage: str = ""  # what that network is for, said before the epoch ("network 2/3", ...)
 
 
 @dataclass

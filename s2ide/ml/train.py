@@ -2,7 +2,11 @@
 
 The run reads a snapshot of the labels, decodes the images into tensors once, trains with
 batched augmentation and early stopping on validation, evaluates on validation and test
-(core.metrics), writes safetensors weights and registers the version. The new version goes
+(core.metrics), writes safetensors weights and registers the version. With few labels (a
+carved validation set under `early_stop_min_val`) validation only measures: one network trains
+without it for the report, then the registered network(s) train on every label with the full
+one-cycle schedule (on digits at 100 labels, a pick on 20 validation samples chose a mid-run
+epoch at 90.8 % test accuracy; the run on all labels reached 97.8 %). The new version goes
 active only when the project's rule allows (by default: its validation accuracy is not worse
 than the active model's on the same validation samples). Progress goes through `state` per
 batch and `on_epoch` per epoch; `state.check()` runs every batch, so cancelling takes effect
@@ -266,18 +270,31 @@ def _fit_and_register(
     del unit
     if config.members > 1:
         hyper["members"] = config.members
-    fit = _MemberFit(config, state, _with_heartbeat(store, version, on_epoch), hyper, train_x, train_y, val_x, val_y)
-    members = [fit.run(member) for member in range(config.members)]
+    # Few labels: a validation set carved out of them is too small to pick epochs, and the
+    # labels it holds back cost accuracy. Then one network trains without them to measure
+    # (the validation report and the activation rule), and the registered networks train on
+    # every label. A validation split the user made is never trained on.
+    refit = snapshot.carved_val and 0 < len(val_x) < config.early_stop_min_val
+    final_x = torch.cat([train_x, val_x]) if refit else train_x
+    final_y = torch.cat([train_y, val_y]) if refit else train_y
+    total_steps = _steps_per_epoch(len(final_x), config) * config.epochs * config.members
+    if refit:
+        total_steps += _steps_per_epoch(len(train_x), config) * config.epochs
+    fit = _MemberFit(config, state, _with_heartbeat(store, version, on_epoch), hyper, total_steps)
+    validator = fit.run(0, train_x, train_y, val_x, val_y) if refit else None
+    held = (val_x[:0], val_y[:0]) if refit else (val_x, val_y)
+    members = [fit.run(member + 1, final_x, final_y, *held) for member in range(config.members)]
     network: Classifier = members[0] if len(members) == 1 else Ensemble(members)
     state.check()
 
-    metrics = _evaluate_all(network, tensors, snapshot, hyper, device)
+    metrics = _evaluate_all(network, tensors, snapshot, hyper, device, validator)
+    metrics["trained_on_validation"] = bool(refit)
     metrics["history"] = [stats.__dict__ for stats in fit.history]
     metrics["images_per_second"] = fit.images_seen / max(fit.seconds, 1e-9)
     metrics["train_seconds"] = fit.seconds
     metrics["carved_val"] = snapshot.carved_val
     metrics["device"] = device.type
-    train_ids = list(snapshot.train.sample_ids)
+    train_ids = list(snapshot.train.sample_ids) + (list(snapshot.val.sample_ids) if refit else [])
     save_weights(weights, network, train_ids)
     state.check()
 
@@ -317,10 +334,14 @@ def _with_heartbeat(store: Store, version: str, on_epoch: EpochCallback | None) 
     return callback
 
 
+def _steps_per_epoch(n: int, config: TrainConfig) -> int:
+    return len(_epoch_batches(n, config.batch_size, config.min_steps_per_epoch, torch.Generator()))
+
+
 class _MemberFit:
-    """Trains the networks of one version, one after the other (one for a single network, or
-    each member of an ensemble from its own seed), with early stopping on validation.
-    Progress and history run on across members, so the panel's bar and curves never restart."""
+    """Trains the networks of one version, one after the other: the held-out check (number
+    0, when there is one), then each network to register (1..members, each from its own seed).
+    Progress and history run on across them, so the panel's bar never restarts."""
 
     def __init__(
         self,
@@ -328,26 +349,26 @@ class _MemberFit:
         state: TaskState,
         on_epoch: EpochCallback | None,
         hyper: dict[str, Any],
-        train_x: torch.Tensor,
-        train_y: torch.Tensor,
-        val_x: torch.Tensor,
-        val_y: torch.Tensor,
+        total_steps: int,
     ) -> None:
         self.config, self.state, self.on_epoch, self.hyper = config, state, on_epoch, hyper
-        self.train_x, self.train_y, self.val_x, self.val_y = train_x, train_y, val_x, val_y
-        self.steps_per_epoch = len(
-            _epoch_batches(len(train_x), config.batch_size, config.min_steps_per_epoch, torch.Generator())
-        )
-        self.total_steps = self.steps_per_epoch * config.epochs * config.members
+        self.total_steps = total_steps
         self.step = 0
         self.history: list[EpochStats] = []
         self.images_seen = 0
         self.seconds = 0.0
 
-    def run(self, member: int) -> SmallResNet:
+    def run(
+        self,
+        number: int,
+        train_x: torch.Tensor,
+        train_y: torch.Tensor,
+        val_x: torch.Tensor,
+        val_y: torch.Tensor,
+    ) -> SmallResNet:
         config, state, hyper = self.config, self.state, self.hyper
-        device = self.train_x.device
-        seed = config.seed + 1000 * member
+        device = train_x.device
+        seed = config.seed + 1000 * max(0, number - 1)  # the check shares network 1's seed
         torch.manual_seed(seed)
         network = build_member(hyper).to(device)
         generator = torch.Generator(device=device)
@@ -355,16 +376,21 @@ class _MemberFit:
         cpu_generator = torch.Generator()
         cpu_generator.manual_seed(seed)
         optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        member_steps = self.steps_per_epoch * config.epochs
+        member_steps = _steps_per_epoch(len(train_x), config) * config.epochs
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=config.lr, total_steps=member_steps, pct_start=0.15
         )
         first_step = self.step
-        label = f"network {member + 1}/{config.members}, " if config.members > 1 else ""
+        stage = _stage(number, config.members)
+        label = f"{stage}, " if stage else ""
         best_key: tuple[float, float] | None = None
         best_state: dict[str, torch.Tensor] | None = None
         stale_epochs = 0
-        n = len(self.train_x)
+        n = len(train_x)
+        # picking an epoch needs a validation set that can tell epochs apart: on a few dozen
+        # samples one sample moves accuracy by several points, so the pick is noise and often
+        # lands mid-schedule at a high learning rate; then the one-cycle schedule's end is kept
+        selecting = len(val_x) >= config.early_stop_min_val
         for epoch in range(1, config.epochs + 1):
             network.train()
             started = time.perf_counter()
@@ -372,8 +398,8 @@ class _MemberFit:
             for batch_index in _epoch_batches(n, config.batch_size, config.min_steps_per_epoch, cpu_generator):
                 state.check()
                 index = batch_index.to(device)
-                inputs = normalize(augment(to_unit(self.train_x[index]), config, generator), hyper)
-                targets = self.train_y[index]
+                inputs = normalize(augment(to_unit(train_x[index]), config, generator), hyper)
+                targets = train_y[index]
                 logits = network(inputs)
                 loss = F.cross_entropy(logits, targets)
                 optimizer.zero_grad(set_to_none=True)
@@ -391,20 +417,20 @@ class _MemberFit:
             self.seconds += elapsed
             self.images_seen += seen
             val_loss = val_acc = None
-            if len(self.val_x):
-                probs, _ = evaluate(network, self.val_x, hyper)
-                val_t = self.val_y.cpu().numpy()
+            if len(val_x):
+                probs, _ = evaluate(network, val_x, hyper)
+                val_t = val_y.cpu().numpy()
                 val_loss = float(-np.log(np.clip(probs[np.arange(len(val_t)), val_t], 1e-12, 1)).mean())
                 val_acc = float((probs.argmax(1) == val_t).mean())
             stats = EpochStats(
                 epoch, config.epochs, loss_sum / max(seen, 1), correct / max(seen, 1), val_loss, val_acc,
-                elapsed, seen / max(elapsed, 1e-9), member + 1, config.members,
+                elapsed, seen / max(elapsed, 1e-9), number, config.members, stage,
             )  # fmt: skip
             self.history.append(stats)
             state.report(self.step, self.total_steps, label + _epoch_message(stats), force=True)
             if self.on_epoch is not None:
                 self.on_epoch(stats)
-            if val_acc is None or val_loss is None:
+            if val_acc is None or val_loss is None or not selecting:
                 continue
             key = (val_acc, -val_loss)
             if best_key is None or key > best_key:
@@ -423,6 +449,14 @@ class _MemberFit:
         return network
 
 
+def _stage(number: int, members: int) -> str:
+    if number == 0:
+        return "measuring on validation"
+    if members > 1:
+        return f"network {number}/{members}"
+    return ""
+
+
 def _epoch_message(stats: EpochStats) -> str:
     text = f"epoch {stats.epoch}/{stats.epochs} loss {stats.train_loss:.3f} acc {stats.train_accuracy:.3f}"
     if stats.val_accuracy is not None and stats.val_loss is not None:
@@ -436,6 +470,7 @@ def _evaluate_all(
     snapshot: LabelSnapshot,
     hyper: dict[str, Any],
     device: torch.device,
+    validator: SmallResNet | None = None,
 ) -> dict[str, Any]:
     """Reports on validation and test; the top level (what `s2ide models` shows) is test when
     there is a test split, else validation, else the training data itself (said in evaluated_on).
@@ -450,7 +485,8 @@ def _evaluate_all(
         if len(split) == 0:
             reports[name] = None
             continue
-        probs, _ = evaluate(network, tensors[key], hyper, views=views)
+        judge = validator if name == "validation" and validator is not None else network
+        probs, _ = evaluate(judge, tensors[key], hyper, views=views)
         reports[name] = classification_report(np.array(split.targets), probs, snapshot.names)
     chosen = next(name for name in ("test", "validation", "train") if reports[name] is not None)
     metrics: dict[str, Any] = {key: value for key, value in reports[chosen].items()}

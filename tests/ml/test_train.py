@@ -53,10 +53,11 @@ def test_predictions_store_every_field(trained) -> None:
     tagged = {r["id"]: r["label_id"] for r in store.samples.rows() if r["label_id"] is not None}
     has_loss = ~np.isnan(arrays.loss)
     assert set(arrays.sample_ids[has_loss].tolist()) == set(tagged)
-    # the carved validation samples and the unlabeled ones are out of sample
-    assert 100 <= arrays.in_training.sum() < 150
+    # few labels: the registered network trained on every train label, the carved-out
+    # validation ones included; test and unlabeled samples are out of sample
+    assert arrays.in_training.sum() == 150
     val_ids = set(model.metrics["validation_ids"])
-    assert not arrays.in_training[np.isin(arrays.sample_ids, list(val_ids))].any()
+    assert arrays.in_training[np.isin(arrays.sample_ids, list(val_ids))].all()
     one = store.predictions.get(int(arrays.sample_ids[0]), model.version)
     assert one is not None and one.embedding.dtype == np.float16
 
@@ -185,7 +186,7 @@ def test_patience_counts_only_in_the_second_half_of_the_schedule(digits, monkeyp
         return np.full((n, k), 1.0 / k, np.float32), np.zeros((n, network.feature_dim), np.float32)
 
     monkeypatch.setattr(train_module, "evaluate", flat)
-    config = replace(FAST_CONFIG, epochs=10, patience=2)
+    config = replace(FAST_CONFIG, epochs=10, patience=2, early_stop_min_val=0)
     result = train(digits, config, TaskState())
     assert len(result.history) == 7  # epochs 6 and 7 stale, then stop
 
@@ -218,7 +219,8 @@ def test_an_ensemble_trains_its_members_apart_and_predicts_their_mean(digits) ->
     result = train(digits, replace(FAST_CONFIG, epochs=12, members=3), TaskState(), on_epoch=epochs.append)
     model = result.model
     assert model.hyperparameters["members"] == 3
-    assert [s.member for s in epochs] == [1] * 12 + [2] * 12 + [3] * 12
+    assert [s.member for s in epochs] == [0] * 12 + [1] * 12 + [2] * 12 + [3] * 12  # 0: the held-out check
+    assert epochs[0].stage == "measuring on validation" and epochs[-1].stage == "network 3/3"
     network = load_network(digits, model)
     assert isinstance(network, Ensemble) and len(network.members) == 3
     images = torch.rand(5, 1, 16, 16)
@@ -244,3 +246,37 @@ def test_saved_metrics_are_the_accuracy_of_the_stored_predictions(digits) -> Non
     assert model.metrics["test"]["accuracy"] == pytest.approx(stored.accuracy)
     assert model.metrics["test"]["confusion_matrix"] == stored.confusion.tolist()
     assert model.metrics["test"]["calibration"]["ece"] == pytest.approx(stored.calibration.ece, abs=1e-6)
+
+
+def test_few_labels_measure_on_a_held_out_network_and_register_one_trained_on_all(digits) -> None:
+    """A carved validation set under early_stop_min_val only measures: the validation report
+    comes from a network that never saw it, the registered one trains on every label."""
+    from s2ide.ml.data import decode_many
+    from s2ide.ml.registry import load_network, read_train_ids
+    from s2ide.ml.train import evaluate
+
+    epochs: list = []
+    result = train(digits, replace(FAST_CONFIG, epochs=8), TaskState(), on_epoch=epochs.append)
+    model = result.model
+    assert model.metrics["trained_on_validation"] is True
+    val_ids = model.metrics["validation_ids"]
+    assert set(val_ids) <= set(read_train_ids(digits.models_dir / model.weights_file))
+    assert [s.member for s in epochs] == [0] * 8 + [1] * 8  # no early stop, no epoch picking
+    assert all(s.val_accuracy is not None for s in epochs[:8]) and all(s.val_accuracy is None for s in epochs[8:])
+    # the registered network fits its own validation samples better than the report says
+    snapshot = take_snapshot(digits, digits.store, 0.2, FAST_CONFIG.seed)
+    assert list(snapshot.val.sample_ids) == val_ids
+    images = torch.from_numpy(decode_many(snapshot.val.paths, 16, 1, TaskState(), "val"))
+    probs, _ = evaluate(load_network(digits, model), images, model.hyperparameters, views=5)
+    seen_accuracy = float((probs.argmax(1) == np.array(snapshot.val.targets)).mean())
+    assert seen_accuracy > model.metrics["validation"]["accuracy"]
+
+
+def test_a_large_enough_validation_set_picks_the_epoch_and_is_never_trained_on(digits) -> None:
+    from s2ide.ml.registry import read_train_ids
+
+    result = train(digits, replace(FAST_CONFIG, epochs=8, early_stop_min_val=10), TaskState())
+    model = result.model
+    assert model.metrics["trained_on_validation"] is False
+    assert not set(model.metrics["validation_ids"]) & set(read_train_ids(digits.models_dir / model.weights_file))
+    assert all(s.member == 1 for s in result.history)

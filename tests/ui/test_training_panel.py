@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from tests.ml.conftest import digits, digits_base, trained, trained_base  # noqa: F401 (fixtures)
@@ -39,9 +40,10 @@ def test_train_button_trains_in_the_background_and_the_table_updates(qtbot, digi
     assert panel.table_model.rowCount() == 1
     model = panel.table_model.models[0]
     assert model.version == "v1" and model.state == "active"
-    assert len(panel.history) == 6  # one live point per epoch
+    assert len(panel.history) == 12  # one live point per epoch: the held-out check, then all labels
     _widget, curves = panel._plots
-    assert len(curves["train_loss"].getData()[0]) == 6
+    xs = curves["train_loss"].getData()[0]
+    assert len(xs) == 13 and np.isnan(xs[6])  # two runs of 6 epochs, the line broken between them
     assert "v1:" in panel.status.text()
     assert ctx.store.predictions.count("v1") == 310
     jobs.runner.shutdown()
@@ -164,11 +166,11 @@ def test_an_ensemble_set_in_the_panel_trains_and_its_curves_break_between_networ
     with qtbot.waitSignal(ctx.modelsChanged, timeout=60000):
         panel.train_button.click()
     qtbot.waitUntil(lambda: not jobs.running, timeout=60000)
-    assert [s.member for s in panel.history] == [1, 1, 1, 2, 2, 2]
+    assert [s.member for s in panel.history] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert ctx.store.models.active().hyperparameters["members"] == 2
     panel._ensure_plots()
     panel._draw()
     xs, _ = panel._plots[1]["train_loss"].getOriginalDataset()
-    assert list(xs[:3]) == [1, 2, 3] and math.isnan(xs[3]) and list(xs[4:]) == [1, 2, 3]
+    assert list(xs[:3]) == [1, 2, 3] and math.isnan(xs[3]) and list(xs[4:7]) == [1, 2, 3] and math.isnan(xs[7])
     jobs.runner.shutdown()
     ctx.close_project()

@@ -296,9 +296,8 @@ class QtTrainingPanel(QWidget):
     def _on_epoch(self, stats: Any) -> None:
         self.history.append(stats)
         text = f"epoch {stats.epoch}/{stats.epochs}: loss {stats.train_loss:.3f}, accuracy {stats.train_accuracy:.1%}"
-        members = getattr(stats, "members", 1)
-        if members > 1:
-            text = f"network {stats.member}/{members}, " + text
+        if getattr(stats, "stage", ""):
+            text = f"{stats.stage}, " + text
         if stats.val_accuracy is not None:
             text += f", validation {stats.val_accuracy:.1%}"
         self.status.setText(text + f"  ({stats.images_per_second:.0f} images/s)")
