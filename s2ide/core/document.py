@@ -70,6 +70,13 @@ class SampleDocument:
                 doc.masks[annotation.label_id] = MaskLayer(annotation.label_id, array.copy(), annotation.id)
         return doc
 
+    @staticmethod
+    def mask_pixels(store: Store, sample_id: int) -> int:
+        """How many mask pixels `load` would decode: a cheap count that tells the canvas whether
+        loading is quick enough for the GUI thread."""
+        sample = store.samples.get(sample_id)
+        return store.annotations.count_for_sample(sample_id, "mask") * sample.width * sample.height
+
     # -- listening -------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

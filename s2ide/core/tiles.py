@@ -49,6 +49,30 @@ def tile_view(mask: np.ndarray, key: TileKey, tile: int = TILE) -> np.ndarray:
     return mask[row * tile : (row + 1) * tile, col * tile : (col + 1) * tile]
 
 
+def color_tiles(mask: np.ndarray, argb: int, tile: int = TILE) -> dict[TileKey, np.ndarray]:
+    """The uint32 pixels (premultiplied ARGB) of every tile with a set pixel, `argb` where the
+    mask is set and transparent elsewhere: what the canvas paints for a mask layer. Plain numpy,
+    so a worker can prepare a large mask's tiles off the GUI thread."""
+    height, width = mask.shape
+    value = np.uint32(argb)
+    out: dict[TileKey, np.ndarray] = {}
+    for key in tiles_in((0, 0, width, height), tile):
+        bits = tile_view(mask, key, tile)
+        if bits.any():
+            out[key] = np.where(bits, value, np.uint32(0)).astype(np.uint32)
+    return out
+
+
+def opaque_argb(color: str) -> int | None:
+    """'#rrggbb' as an opaque ARGB integer; None for any other spelling."""
+    if len(color) != 7 or not color.startswith("#"):
+        return None
+    try:
+        return 0xFF000000 | int(color[1:], 16)
+    except ValueError:
+        return None
+
+
 def pack(bits: np.ndarray) -> bytes:
     return np.packbits(bits, axis=None).tobytes()
 

@@ -386,10 +386,15 @@ class AnnotationRepository:
             ),
         )
 
-    def count_for_sample(self, sample_id: int) -> int:
-        return int(
-            self._conn.execute("SELECT COUNT(*) FROM annotations WHERE sample_id = ?", (sample_id,)).fetchone()[0]
-        )
+    def count_for_sample(self, sample_id: int, kind: str | None = None) -> int:
+        """The sample's annotations (of one kind when given), without reading them."""
+        if kind is None:
+            cur = self._conn.execute("SELECT COUNT(*) FROM annotations WHERE sample_id = ?", (sample_id,))
+        else:
+            cur = self._conn.execute(
+                "SELECT COUNT(*) FROM annotations WHERE sample_id = ? AND kind = ?", (sample_id, kind)
+            )
+        return int(cur.fetchone()[0])
 
 
 class UserRepository:

@@ -18,6 +18,7 @@ from s2ide.core.geometry import bounds
 from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
 from s2ide.core.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
+from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
 from s2ide.ui.canvas.tools.base import Tool, ToolKind
 from s2ide.ui.canvas.tools.box import BoxTool
@@ -295,8 +296,11 @@ class AnnotationCanvas(QObject):
         self.selectionChanged.emit()
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, sample_id: int | None, doc: SampleDocument | None = None) -> None:
-        """Show the annotations of `sample_id` (a prefetched document if given, else from the store)."""
+    def load(
+        self, sample_id: int | None, doc: SampleDocument | None = None, tiles: dict[int, PreparedTiles] | None = None
+    ) -> None:
+        """Show the annotations of `sample_id` (a prefetched document if given, else from the
+        store); `tiles` are its mask layers' tiles colored ahead, by label id."""
         self.tool.cancel()
         if self.doc is not None:
             self.doc.unsubscribe(self._on_doc)
@@ -318,7 +322,7 @@ class AnnotationCanvas(QObject):
         for annotation in doc.shapes.values():
             self._add_shape_item(annotation.id)
         for label_id in doc.masks:
-            self._mask_item(label_id)
+            self._mask_item(label_id, (tiles or {}).get(label_id))
         self._reload_predictions()
         self.undo.activate(sample_id)
         if self.label_id is None or self.context.label_by_id(self.label_id) is None:
@@ -366,11 +370,15 @@ class AnnotationCanvas(QObject):
         if item is not None:
             self.scene.removeItem(item)
 
-    def _mask_item(self, label_id: int) -> MaskItem:
+    def mask_tiles(self) -> dict[int, PreparedTiles]:
+        """The open sample's colored mask tiles by label id, to show it again without recoloring."""
+        return {label_id: item.prepared() for label_id, item in self.mask_items.items()}
+
+    def _mask_item(self, label_id: int, prepared: PreparedTiles | None = None) -> MaskItem:
         item = self.mask_items.get(label_id)
         if item is None:
             assert self.doc is not None
-            item = MaskItem(label_id, self.doc.mask(label_id).array, self.color_for(label_id))
+            item = MaskItem(label_id, self.doc.mask(label_id).array, self.color_for(label_id), prepared=prepared)
             item.setZValue(-50)
             self._style(item, Layer.MASK)
             self.scene.addItem(item)

@@ -2,7 +2,8 @@
 tools, the layers dock, undo/redo, prefetch of the next samples, and Skip for bad images.
 
 It listens to `context.sampleChanged`; the image decodes off the GUI thread (preview, then
-full resolution) while the annotations come from a prefetched document or the store.
+full resolution) while the annotations come from a prefetched document, from the store, or,
+when the sample's masks are large, from a worker while the canvas waits without blocking.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
+from s2ide.core.document import SampleDocument
 from s2ide.core.errors import S2Error
 from s2ide.core.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
 from s2ide.ui.canvas.images import CanvasImages
 from s2ide.ui.canvas.layers import Layers, LayersPanel
 from s2ide.ui.canvas.minimap import Minimap
-from s2ide.ui.canvas.prefetch import Prefetcher
+from s2ide.ui.canvas.prefetch import Loaded, Prefetcher
 from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
 from s2ide.ui.canvas.shortcuts import Shortcuts
 from s2ide.ui.canvas.tools.base import ToolKind
@@ -28,6 +30,9 @@ from s2ide.ui.context import AppContext
 
 if TYPE_CHECKING:
     from s2ide.ui.main_window import MainWindow
+
+# masks up to this many pixels decode on the GUI thread (about 15 ms); larger ones in a worker
+DECODE_IN_WORKER_PIXELS = 4_000_000
 
 
 def _swatch(color: str) -> QIcon:
@@ -55,6 +60,8 @@ class CanvasFeature(QObject):
         self._prefetch_timer.setInterval(30)
         self._prefetch_timer.timeout.connect(self._prefetch)
         self.context.sampleChanged.connect(self.show_sample)
+        self.prefetcher.documentReady.connect(self._on_document)
+        self.prefetcher.documentFailed.connect(self._on_document_failed)
         self.context.labelsChanged.connect(self._fill_labels)
         self.context.projectChanged.connect(self._fill_labels)
         self._build_actions()
@@ -67,13 +74,37 @@ class CanvasFeature(QObject):
     def show_sample(self, sample_id: int) -> None:
         wanted = None if sample_id < 0 else sample_id
         if self.canvas.doc is not None and self.canvas.doc.sample_id != wanted:
-            self.prefetcher.give_back(self.canvas.doc)
-        doc = self.prefetcher.take(wanted) if wanted is not None else None
+            self.prefetcher.give_back(self.canvas.doc, self.canvas.mask_tiles())
+        loaded = self.prefetcher.take(wanted) if wanted is not None else None
         self.images.show_sample(wanted)
-        self.canvas.load(wanted, doc)
+        if wanted is not None and loaded is None and self._slow_to_load(wanted):
+            self.canvas.load(None)
+            self.canvas.message(f"Loading the masks of sample {wanted}…", 0)
+            self.prefetcher.request(wanted)
+        else:
+            self.prefetcher.cancel_request()
+            if loaded is None:
+                self.canvas.load(wanted)
+            else:
+                self.canvas.load(wanted, loaded.doc, loaded.tiles)
         self.skip_action.setEnabled(wanted is not None)
         if wanted is not None:
             self._prefetch_timer.start()
+
+    def _slow_to_load(self, sample_id: int) -> bool:
+        try:
+            return SampleDocument.mask_pixels(self.context.store, sample_id) > DECODE_IN_WORKER_PIXELS
+        except S2Error:
+            return False  # the canvas's own load reports the problem
+
+    def _on_document(self, sample_id: int, loaded: Loaded) -> None:
+        if sample_id == self.context.current_sample_id and self.canvas.doc is None:
+            self.canvas.load(sample_id, loaded.doc, loaded.tiles)
+            self.canvas.message(f"Sample {sample_id}: masks loaded", 2000)
+
+    def _on_document_failed(self, sample_id: int, error: str) -> None:
+        if sample_id == self.context.current_sample_id:
+            self.canvas.message(f"Cannot load the annotations of sample {sample_id}: {error}", 0)
 
     def _prefetch(self) -> None:
         if self.context.current_sample_id is not None and self.context.project is not None:

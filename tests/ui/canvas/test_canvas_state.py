@@ -291,3 +291,90 @@ def test_hotkeys_dialog_restores_defaults(qtbot, opened):
     dialog.accept()
     assert feature.tool_actions["box"].shortcut().toString() == "B"
     assert "tool.box" not in window.context.settings.get("canvas_hotkeys")
+
+
+def _big_masked_samples(window, tmp_path):
+    """Two 2200x2000 images (4.4 MP, above the GUI-thread limit) with a painted mask each, and a
+    small image; their ids. Nothing is open yet, so nothing is prefetched."""
+    folder = tmp_path / "big"
+    folder.mkdir()
+    paths = []
+    for shade, (name, size) in enumerate(
+        (("a_big.png", (2200, 2000)), ("b_big.png", (2200, 2000)), ("c.png", (200, 100)))
+    ):
+        Image.new("L", size, 90 + 40 * shade).save(folder / name)  # different content: no duplicates
+        paths.append(folder / name)
+    ids = add_samples(window.context.project, paths)
+    store = window.context.store
+    label = window.context.labels()[0].id
+    for index, sample_id in enumerate(ids[:2]):
+        mask = np.zeros((2000, 2200), dtype=bool)
+        mask[100 * (index + 1) : 300 * (index + 1), 50:500] = True
+        with store.transaction():
+            store.annotations.add(sample_id, "mask", label, "lara", data=encode_mask(mask))
+    return ids, label
+
+
+def test_large_masks_load_in_a_worker_while_the_canvas_waits(qtbot, window, tmp_path):
+    ids, label = _big_masked_samples(window, tmp_path)
+    canvas = canvas_of(window)
+    window.context.open_sample(ids[0])
+    assert canvas.doc is None  # not decoded on the GUI thread
+    assert "Loading the masks" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
+    assert canvas.doc.sample_id == ids[0]
+    assert canvas.doc.masks[label].array[100:300, 50:500].all()
+    assert label in canvas.mask_items
+
+
+def test_moving_on_before_large_masks_arrive_never_shows_them_on_another_sample(qtbot, window, tmp_path):
+    ids, label = _big_masked_samples(window, tmp_path)
+    canvas = canvas_of(window)
+    window.context.open_sample(ids[0])
+    window.context.open_sample(ids[2])  # small: loaded at once, the big one's answer is dropped
+    assert canvas.doc is not None and canvas.doc.sample_id == ids[2]
+    window.context.open_sample(ids[1])
+    qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
+    qtbot.wait(300)  # any late answer for ids[0] would have arrived by now
+    assert canvas.doc.sample_id == ids[1]
+    assert canvas.doc.masks[label].array[200:600, 50:500].all()
+
+
+def test_a_change_during_the_load_is_not_lost(qtbot, window, tmp_path):
+    ids, label = _big_masked_samples(window, tmp_path)
+    canvas = canvas_of(window)
+    window.context.open_sample(ids[0])
+    from s2ide.core.history import Session
+
+    edit = AddShape(ids[0], "point", label, {"x": 5, "y": 5})
+    edit.apply(Session(window.context.store, "leo"))
+    window.context.notify_annotations(ids[0])
+    qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
+    assert edit.annotation.id in canvas.doc.shapes
+
+
+def test_a_damaged_large_mask_is_reported_after_the_worker_reads_it(qtbot, window, tmp_path):
+    ids, _label = _big_masked_samples(window, tmp_path)
+    store = window.context.store
+    (mask_row,) = [a for a in store.annotations.for_sample(ids[0]) if a.kind == "mask"]
+    with store.transaction():
+        store.annotations.update(mask_row.id, data=b"not a png")
+    window.context.open_sample(ids[0])
+    qtbot.waitUntil(lambda: "Cannot load the annotations" in window.statusBar().currentMessage(), timeout=10_000)
+    assert "not a readable PNG" in window.statusBar().currentMessage()
+    assert canvas_of(window).doc is None
+
+
+def test_large_masks_come_back_colored_when_going_back(qtbot, window, tmp_path, monkeypatch):
+    from s2ide.ui.canvas.items import MaskItem
+
+    ids, label = _big_masked_samples(window, tmp_path)
+    canvas = canvas_of(window)
+    window.context.open_sample(ids[0])
+    qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
+    first_tiles = canvas.mask_items[label].tile_count
+    window.context.open_sample(ids[2])
+    monkeypatch.setattr(MaskItem, "refresh", lambda *_: pytest.fail("the returned layer was recolored"))
+    window.context.open_sample(ids[0])  # given back on leaving: no decode, no recoloring
+    assert canvas.doc is not None and canvas.doc.sample_id == ids[0]
+    assert canvas.mask_items[label].tile_count == first_tiles

@@ -62,3 +62,31 @@ def test_mask_item_colours_only_painted_tiles_and_follows_edits(qtbot):
     array[300:310, 300:310] = False
     item.refresh((300, 300, 310, 310))
     assert item.tile_count == 0
+
+
+def test_tiles_colored_in_a_worker_paint_what_the_item_would_paint_itself(qtbot, monkeypatch):
+    from s2ide.core.tiles import color_tiles, opaque_argb
+
+    array = np.zeros((600, 700), dtype=bool)
+    array[10:40, 500:650] = True
+    array[590:600, 0:5] = True
+    own = MaskItem(1, array, QColor("#3cb44b"))
+    argb = opaque_argb("#3cb44b")
+    prepared = (argb, color_tiles(array, argb))
+    assert sorted(prepared[1]) == sorted(own._tiles)
+    for key, pixels in prepared[1].items():
+        assert np.array_equal(pixels, own._tiles[key][0])
+    monkeypatch.setattr(MaskItem, "refresh", lambda *_: pytest.fail("prepared tiles were recolored"))
+    reused = MaskItem(1, array, QColor("#3cb44b"), prepared=prepared)
+    assert reused.tile_count == own.tile_count
+    assert reused._tiles[(0, 2)][1].pixelColor(0, 20) == QColor("#3cb44b")
+    monkeypatch.undo()
+    recolored = MaskItem(1, array, QColor("#ff0000"), prepared=prepared)  # the label's color changed since
+    assert recolored._tiles[(0, 2)][1].pixelColor(0, 20) == QColor("#ff0000")
+
+
+def test_only_plain_hex_colors_are_prepared_ahead():
+    from s2ide.core.tiles import opaque_argb
+
+    assert opaque_argb("#0a0b0c") == 0xFF0A0B0C
+    assert opaque_argb("red") is None and opaque_argb("#12345") is None and opaque_argb("#zzzzzz") is None

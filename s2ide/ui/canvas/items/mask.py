@@ -14,11 +14,26 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from s2ide.core.tiles import Box, TileKey, tile_box, tile_view, tiles_in
 
+# a mask's tiles made ahead (in a worker) with the color they were made for: (argb, key -> pixels)
+PreparedTiles = tuple[int, dict[TileKey, np.ndarray]]
+
+
+def _wrap(pixels: np.ndarray) -> QImage:
+    height, width = pixels.shape
+    return QImage(pixels.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
+
 
 class MaskItem(QGraphicsItem):
     kind = "mask"
 
-    def __init__(self, label_id: int, array: np.ndarray, color: QColor, prediction: bool = False) -> None:
+    def __init__(
+        self,
+        label_id: int,
+        array: np.ndarray,
+        color: QColor,
+        prediction: bool = False,
+        prepared: PreparedTiles | None = None,
+    ) -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.label_id = label_id
@@ -26,12 +41,24 @@ class MaskItem(QGraphicsItem):
         self.prediction = prediction
         self._tiles: dict[TileKey, tuple[np.ndarray, QImage]] = {}
         self._rgba = np.uint32(0)
-        self.set_color(color)
+        if prepared is not None and prepared[0] == self._argb(color):
+            self._rgba = np.uint32(prepared[0])
+            self._tiles = {key: (pixels, _wrap(pixels)) for key, pixels in prepared[1].items()}
+        else:
+            self.set_color(color)
+
+    @staticmethod
+    def _argb(color: QColor) -> int:
+        return 0xFF000000 | (color.red() << 16) | (color.green() << 8) | color.blue()
 
     def set_color(self, color: QColor) -> None:
-        self._rgba = np.uint32(0xFF000000 | (color.red() << 16) | (color.green() << 8) | color.blue())
+        self._rgba = np.uint32(self._argb(color))
         self._tiles.clear()
         self.refresh(None)
+
+    def prepared(self) -> PreparedTiles:
+        """The tiles as they are now, to build this layer again without recoloring it."""
+        return int(self._rgba), {key: pixels for key, (pixels, _image) in self._tiles.items()}
 
     def boundingRect(self) -> QRectF:
         height, width = self.array.shape
@@ -58,14 +85,7 @@ class MaskItem(QGraphicsItem):
             if not bits[sy:ey, sx:ex].any():
                 continue
             pixels = np.where(bits, self._rgba, np.uint32(0)).astype(np.uint32)
-            image = QImage(
-                pixels.data,
-                pixels.shape[1],
-                pixels.shape[0],
-                pixels.shape[1] * 4,
-                QImage.Format.Format_ARGB32_Premultiplied,
-            )
-            self._tiles[key] = (pixels, image)  # the array keeps the image's memory alive
+            self._tiles[key] = (pixels, _wrap(pixels))  # the array keeps the image's memory alive
         self.update(QRectF(bx0, by0, bx1 - bx0, by1 - by0))
 
     @property
