@@ -58,6 +58,7 @@ class AnnotationCanvas(QObject):
         self.view = view
         self.layers = layers
         self.doc: SampleDocument | None = None
+        self.waiting_for: int | None = None  # a sample whose annotations load in a worker
         self.items: dict[int, ShapeItem] = {}
         self.mask_items: dict[int, MaskItem] = {}
         self.prediction_items: list[QGraphicsItem] = []
@@ -126,7 +127,8 @@ class AnnotationCanvas(QObject):
     def can_draw(self, kind: str) -> bool:
         """Whether a new `kind` annotation may be drawn now; says why not in the status bar."""
         if self.doc is None:
-            self.message("Open a sample first")
+            waiting = self.waiting_for is not None
+            self.message("Wait: this sample's masks are still loading" if waiting else "Open a sample first")
             return False
         if self.context.user is None:
             self.message("Choose who is labeling first")
@@ -302,6 +304,7 @@ class AnnotationCanvas(QObject):
         """Show the annotations of `sample_id` (a prefetched document if given, else from the
         store); `tiles` are its mask layers' tiles colored ahead, by label id."""
         self.tool.cancel()
+        self.waiting_for = None
         if self.doc is not None:
             self.doc.unsubscribe(self._on_doc)
         self._clear_items()
@@ -369,6 +372,13 @@ class AnnotationCanvas(QObject):
         item = self.items.pop(annotation_id, None)
         if item is not None:
             self.scene.removeItem(item)
+
+    def wait_for(self, sample_id: int) -> None:
+        """Show nothing while `sample_id`'s annotations load in a worker; drawing waits for them
+        (a stroke on a mask that has not arrived would be lost when it does)."""
+        self.load(None)
+        self.waiting_for = sample_id
+        self.message(f"Loading the masks of sample {sample_id}…", 0)
 
     def mask_tiles(self) -> dict[int, PreparedTiles]:
         """The open sample's colored mask tiles by label id, to show it again without recoloring."""

@@ -78,8 +78,7 @@ class CanvasFeature(QObject):
         loaded = self.prefetcher.take(wanted) if wanted is not None else None
         self.images.show_sample(wanted)
         if wanted is not None and loaded is None and self._slow_to_load(wanted):
-            self.canvas.load(None)
-            self.canvas.message(f"Loading the masks of sample {wanted}…", 0)
+            self.canvas.wait_for(wanted)
             self.prefetcher.request(wanted)
         else:
             self.prefetcher.cancel_request()
@@ -98,12 +97,13 @@ class CanvasFeature(QObject):
             return False  # the canvas's own load reports the problem
 
     def _on_document(self, sample_id: int, loaded: Loaded) -> None:
-        if sample_id == self.context.current_sample_id and self.canvas.doc is None:
+        if sample_id == self.context.current_sample_id and self.canvas.waiting_for == sample_id:
             self.canvas.load(sample_id, loaded.doc, loaded.tiles)
             self.canvas.message(f"Sample {sample_id}: masks loaded", 2000)
 
     def _on_document_failed(self, sample_id: int, error: str) -> None:
-        if sample_id == self.context.current_sample_id:
+        if sample_id == self.context.current_sample_id and self.canvas.waiting_for == sample_id:
+            self.canvas.waiting_for = None
             self.canvas.message(f"Cannot load the annotations of sample {sample_id}: {error}", 0)
 
     def _prefetch(self) -> None:

@@ -321,9 +321,13 @@ def test_large_masks_load_in_a_worker_while_the_canvas_waits(qtbot, window, tmp_
     window.context.open_sample(ids[0])
     assert canvas.doc is None  # not decoded on the GUI thread
     assert "Loading the masks" in window.statusBar().currentMessage()
+    canvas.set_tool("brush")
+    drag_path(window.view, [(60, 60), (90, 90)])  # too early: refused, nothing saved
+    assert "still loading" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
     assert canvas.doc.sample_id == ids[0]
     assert canvas.doc.masks[label].array[100:300, 50:500].all()
+    assert not canvas.doc.masks[label].array[60:90, 60:90].any()  # the early stroke left no trace
     assert label in canvas.mask_items
 
 
@@ -362,7 +366,7 @@ def test_a_damaged_large_mask_is_reported_after_the_worker_reads_it(qtbot, windo
     window.context.open_sample(ids[0])
     qtbot.waitUntil(lambda: "Cannot load the annotations" in window.statusBar().currentMessage(), timeout=10_000)
     assert "not a readable PNG" in window.statusBar().currentMessage()
-    assert canvas_of(window).doc is None
+    assert canvas_of(window).doc is None and canvas_of(window).waiting_for is None
 
 
 def test_large_masks_come_back_colored_when_going_back(qtbot, window, tmp_path, monkeypatch):
