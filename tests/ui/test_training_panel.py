@@ -159,7 +159,9 @@ def test_an_ensemble_set_in_the_panel_trains_and_its_curves_break_between_networ
     from s2ide.core.ml_settings import load_train_config
 
     ctx, jobs, panel = _panel(qtbot, digits, epochs=3)
+    assert panel.members.text() == "1 (no ensemble)"
     panel.members.setValue(2)
+    assert panel.members.text() == "2 averaged"
     panel.members.editingFinished.emit()
     assert load_train_config(ctx.store).members == 2
     jobs.config_override = dataclasses.replace(FAST_CONFIG, epochs=3, members=2, patience=30)

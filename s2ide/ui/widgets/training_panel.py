@@ -164,6 +164,7 @@ class QtTrainingPanel(QWidget):
         self.members = QSpinBox()
         self.members.setRange(1, 8)
         self.members.setSuffix(" averaged")
+        self.members.setSpecialValueText("1 (no ensemble)")
         self.members.setToolTip(
             "Networks trained from different seeds whose predictions are averaged (an ensemble):\n"
             "steadier uncertainty for the queue, at the cost of training time"
