@@ -30,6 +30,9 @@ from s2ide.ui.context import AppContext
 AHEAD_UNLABELED = 3
 NEIGHBOURS = 1
 KEEP_DOCUMENTS = 8
+# colored tiles take 4 bytes a painted pixel: cached entries keep theirs within this budget,
+# newest first; an older entry keeps its document and recolors its masks when shown
+TILE_BUDGET_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -39,6 +42,9 @@ class Loaded:
 
     doc: SampleDocument
     tiles: dict[int, PreparedTiles] = field(default_factory=dict)
+
+    def tile_bytes(self) -> int:
+        return sum(pixels.nbytes for _argb, tiles in self.tiles.values() for pixels in tiles.values())
 
 
 def load_for_canvas(store: Store, sample_id: int) -> Loaded:
@@ -169,6 +175,13 @@ class Prefetcher(QObject):
         self._docs.move_to_end(sample_id)
         while len(self._docs) > KEEP_DOCUMENTS:
             self._docs.popitem(last=False)
+        used = 0
+        for entry in reversed(self._docs.values()):
+            size = entry.tile_bytes()
+            if used + size > TILE_BUDGET_BYTES:
+                entry.tiles = {}
+            else:
+                used += size
 
     def _on_annotations(self, sample_id: int) -> None:
         if self._requested is not None and self._requested[0] == sample_id:

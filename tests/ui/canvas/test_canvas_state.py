@@ -382,3 +382,21 @@ def test_large_masks_come_back_colored_when_going_back(qtbot, window, tmp_path, 
     window.context.open_sample(ids[0])  # given back on leaving: no decode, no recoloring
     assert canvas.doc is not None and canvas.doc.sample_id == ids[0]
     assert canvas.mask_items[label].tile_count == first_tiles
+
+
+def test_cached_colored_tiles_stay_within_their_memory_budget(qtbot, window, tmp_path, monkeypatch):
+    from s2ide.ui.canvas import prefetch
+
+    ids, label = _big_masked_samples(window, tmp_path)
+    canvas, prefetcher = canvas_of(window), window.canvas_feature.prefetcher
+    for sample_id in ids[:2]:
+        window.context.open_sample(sample_id)
+        qtbot.waitUntil(lambda sample_id=sample_id: canvas.sample_id == sample_id, timeout=10_000)
+    one_layer = sum(p.nbytes for p in canvas.mask_tiles()[label][1].values())
+    monkeypatch.setattr(prefetch, "TILE_BUDGET_BYTES", one_layer)  # room for the newest entry only
+    window.context.open_sample(ids[2])
+    newest, older = prefetcher._docs[ids[1]], prefetcher._docs[ids[0]]
+    assert newest.tile_bytes() == one_layer and older.tile_bytes() == 0
+    assert older.doc.masks[label].array.any()  # the document itself stays cached
+    window.context.open_sample(ids[0])  # shown from the cached document, recolored
+    assert canvas.sample_id == ids[0] and canvas.mask_items[label].tile_count > 0
