@@ -53,6 +53,7 @@ class TrainConfig:
     threads: int = 1  # torch threads in the background trainer (more slows the GUI down)
     predict_views: int = 5  # predictions average the image and 4 shifted copies (steadier uncertainty)
     members: int = 1  # networks trained from different seeds whose predictions are averaged
+    label_smoothing: float = 0.1  # share of each target spread over all classes: less overconfident, fewer labels
 
     def validate(self) -> TrainConfig:
         checks = [
@@ -70,6 +71,7 @@ class TrainConfig:
             (self.threads >= 1, "threads must be at least 1"),
             (1 <= self.predict_views <= 9, "predict_views must be between 1 and 9"),
             (1 <= self.members <= 8, "members must be between 1 and 8"),
+            (0 <= self.label_smoothing < 1, "label_smoothing must be in [0, 1)"),
         ]
         for ok, message in checks:
             if not ok:

@@ -401,7 +401,7 @@ class _MemberFit:
                 inputs = normalize(augment(to_unit(train_x[index]), config, generator), hyper)
                 targets = train_y[index]
                 logits = network(inputs)
-                loss = F.cross_entropy(logits, targets)
+                loss = F.cross_entropy(logits, targets, label_smoothing=config.label_smoothing)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
