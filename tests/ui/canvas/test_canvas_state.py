@@ -370,7 +370,7 @@ def test_a_damaged_large_mask_is_reported_after_the_worker_reads_it(qtbot, windo
 
 
 def test_large_masks_come_back_colored_when_going_back(qtbot, window, tmp_path, monkeypatch):
-    from s2ide.ui.canvas.items import MaskItem
+    from s2ide.ui.canvas.items import mask as mask_module
 
     ids, label = _big_masked_samples(window, tmp_path)
     canvas = canvas_of(window)
@@ -378,7 +378,7 @@ def test_large_masks_come_back_colored_when_going_back(qtbot, window, tmp_path, 
     qtbot.waitUntil(lambda: canvas.doc is not None, timeout=10_000)
     first_tiles = canvas.mask_items[label].tile_count
     window.context.open_sample(ids[2])
-    monkeypatch.setattr(MaskItem, "refresh", lambda *_: pytest.fail("the returned layer was recolored"))
+    monkeypatch.setattr(mask_module, "color_tiles", lambda *_: pytest.fail("the returned layer was recolored"))
     window.context.open_sample(ids[0])  # given back on leaving: no decode, no recoloring
     assert canvas.doc is not None and canvas.doc.sample_id == ids[0]
     assert canvas.mask_items[label].tile_count == first_tiles

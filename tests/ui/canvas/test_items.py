@@ -66,6 +66,7 @@ def test_mask_item_colours_only_painted_tiles_and_follows_edits(qtbot):
 
 def test_tiles_colored_in_a_worker_paint_what_the_item_would_paint_itself(qtbot, monkeypatch):
     from s2ide.core.tiles import color_tiles, opaque_argb
+    from s2ide.ui.canvas.items import mask as mask_module
 
     array = np.zeros((600, 700), dtype=bool)
     array[10:40, 500:650] = True
@@ -76,7 +77,7 @@ def test_tiles_colored_in_a_worker_paint_what_the_item_would_paint_itself(qtbot,
     assert sorted(prepared[1]) == sorted(own._tiles)
     for key, pixels in prepared[1].items():
         assert np.array_equal(pixels, own._tiles[key][0])
-    monkeypatch.setattr(MaskItem, "refresh", lambda *_: pytest.fail("prepared tiles were recolored"))
+    monkeypatch.setattr(mask_module, "color_tiles", lambda *_: pytest.fail("prepared tiles were recolored"))
     reused = MaskItem(1, array, QColor("#3cb44b"), prepared=prepared)
     assert reused.tile_count == own.tile_count
     assert reused._tiles[(0, 2)][1].pixelColor(0, 20) == QColor("#3cb44b")

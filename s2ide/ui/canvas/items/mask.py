@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from s2ide.core.tiles import Box, TileKey, tile_box, tile_view, tiles_in
+from s2ide.core.tiles import Box, TileKey, color_tiles, opaque_argb, tile_box, tile_view, tiles_in
 
 # a mask's tiles made ahead (in a worker) with the color they were made for: (argb, key -> pixels)
 PreparedTiles = tuple[int, dict[TileKey, np.ndarray]]
@@ -41,20 +41,20 @@ class MaskItem(QGraphicsItem):
         self.prediction = prediction
         self._tiles: dict[TileKey, tuple[np.ndarray, QImage]] = {}
         self._rgba = np.uint32(0)
-        if prepared is not None and prepared[0] == self._argb(color):
-            self._rgba = np.uint32(prepared[0])
-            self._tiles = {key: (pixels, _wrap(pixels)) for key, pixels in prepared[1].items()}
+        if prepared is not None and prepared[0] == opaque_argb(color.name()):
+            self._adopt(prepared)
         else:
             self.set_color(color)
 
-    @staticmethod
-    def _argb(color: QColor) -> int:
-        return 0xFF000000 | (color.red() << 16) | (color.green() << 8) | color.blue()
-
     def set_color(self, color: QColor) -> None:
-        self._rgba = np.uint32(self._argb(color))
-        self._tiles.clear()
-        self.refresh(None)
+        argb = opaque_argb(color.name())
+        assert argb is not None  # QColor.name() is always #rrggbb
+        self._adopt((argb, color_tiles(self.array, argb)))
+        self.update()
+
+    def _adopt(self, prepared: PreparedTiles) -> None:
+        self._rgba = np.uint32(prepared[0])
+        self._tiles = {key: (pixels, _wrap(pixels)) for key, pixels in prepared[1].items()}
 
     def prepared(self) -> PreparedTiles:
         """The tiles as they are now, to build this layer again without recoloring it."""
