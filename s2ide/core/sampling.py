@@ -15,6 +15,7 @@ from enum import StrEnum
 import numpy as np
 
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.ml_settings import LoopSettings, load_loop_settings
 from s2ide.core.store import Store
 from s2ide.core.store.predictions import PredictionArrays
 from s2ide.core.users import Action, require
@@ -41,6 +42,16 @@ class Strategy(StrEnum):
 
 
 DEFAULT_STRATEGY = Strategy.MARGIN
+_SPREAD = "; the labels until the next retrain are spread over clusters of look-alike samples"
+STRATEGY_HELP = {
+    Strategy.RANDOM: "Unlabeled samples in a fixed shuffled order",
+    Strategy.LEAST_CONFIDENCE: "Lowest top probability first" + _SPREAD,
+    Strategy.MARGIN: "Smallest gap between the two likeliest labels first" + _SPREAD,
+    Strategy.ENTROPY: "Probability spread over the most labels first" + _SPREAD,
+    Strategy.DISAGREEMENT: "Labeled samples the model contradicts, highest loss first (a review queue)",
+    Strategy.DIVERSITY: "Samples far from each other and from the labeled ones, among the most uncertain",
+}
+SPREAD_POOL_FACTOR = 10  # a batch is spread over clusters of its 10x most uncertain samples
 
 
 # -- uncertainty of probability rows -----------------------------------------------------------
@@ -117,6 +128,66 @@ def k_center_greedy(points: np.ndarray, k: int, centers: np.ndarray | None = Non
         chosen.append(pick)
         nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
     return np.array(chosen, dtype=np.int64)
+
+
+def k_means(points: np.ndarray, k: int, seed: int = 0, iterations: int = 25) -> np.ndarray:
+    """Cluster index of each row (k-means++ start, then Lloyd steps); deterministic for a seed."""
+    points = np.asarray(points, dtype=np.float64)
+    n = len(points)
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    centers = [points[rng.integers(n)]]
+    nearest = ((points - centers[0]) ** 2).sum(axis=1)
+    for _ in range(1, k):
+        total = nearest.sum()
+        pick = rng.choice(n, p=nearest / total) if total > 0 else rng.integers(n)
+        centers.append(points[pick])
+        nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
+    center = np.array(centers)
+    assignment = np.full(n, -1, dtype=np.int64)
+    for _ in range(iterations):
+        distance = (points**2).sum(1)[:, None] - 2 * points @ center.T + (center**2).sum(1)[None, :]
+        updated = distance.argmin(axis=1)
+        if np.array_equal(updated, assignment):
+            break
+        assignment = updated
+        for j in range(k):
+            members = assignment == j
+            if members.any():  # an emptied cluster keeps its center
+                center[j] = points[members].mean(axis=0)
+    return assignment
+
+
+def batch_spread_order(
+    order: np.ndarray, embeddings: np.ndarray, batch: int, pool_factor: int = SPREAD_POOL_FACTOR, seed: int = 0
+) -> np.ndarray:
+    """`order` (most uncertain first) with each batch spread over kinds of sample.
+
+    Top-k uncertainty picks near-copies: a weak early model is unsure about one confusable
+    group, and twenty of its members teach what one or two would. So the batch*pool_factor
+    most uncertain rows are clustered on their embeddings into `batch` groups, and the queue
+    takes each group's most uncertain row, then each group's second, ... (groups in the order
+    of their most uncertain row), then the rest in `order` (cluster-margin, Citovsky et al. 2021).
+    The first row stays the most uncertain one.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    pool = order[: max(batch * pool_factor, batch)]
+    if batch <= 1 or len(pool) <= 1:
+        return order
+    points = np.asarray(embeddings, dtype=np.float64)[pool]
+    points = points / (np.linalg.norm(points, axis=1, keepdims=True) + _EPS)  # direction, not scale
+    groups: dict[int, list[int]] = {}
+    for row, cluster in zip(pool.tolist(), k_means(points, batch, seed).tolist(), strict=True):
+        groups.setdefault(cluster, []).append(row)  # rows stay most-uncertain first within a group
+    queues = list(groups.values())  # dicts keep insertion order: groups by their first row
+    spread: list[int] = []
+    depth = 0
+    while len(spread) < len(pool):
+        spread += [group[depth] for group in queues if depth < len(group)]
+        depth += 1
+    return np.concatenate([np.array(spread, dtype=np.int64), order[len(pool) :]])
 
 
 def diversity_order(
@@ -202,6 +273,7 @@ def build_queue(
             keys = margin(probs)
         else:
             order = uncertainty_order(Strategy.MARGIN if strategy is Strategy.DIVERSITY else strategy, probs)
+            order = _spread_batches(store, arrays.model_version, order, [r["id"] for r in predicted], seed)
             keys = {
                 Strategy.LEAST_CONFIDENCE: least_confidence,
                 Strategy.ENTROPY: entropy,
@@ -209,6 +281,25 @@ def build_queue(
         entries = [_entry(predicted[i], arrays, int(index[i]), float(keys[i])) for i in order]
     entries += [_entry(r, None, None, None) for r in missing]
     return entries[:limit] if limit is not None else entries
+
+
+def queue_batch(store: Store) -> int:
+    """Labels taken from one model's ranking before the next model re-ranks: the auto-retrain
+    interval, or its default when auto-retrain is off."""
+    every = load_loop_settings(store).retrain_after
+    return every if every > 0 else LoopSettings().retrain_after
+
+
+def _spread_batches(store: Store, version: str, order: np.ndarray, sample_ids: list[int], seed: int) -> np.ndarray:
+    """`batch_spread_order` with the embeddings of the pool it clusters (as ranked; unchanged
+    when the model stored no embeddings)."""
+    batch = queue_batch(store)
+    pool = order[: batch * SPREAD_POOL_FACTOR]
+    embeddings = store.predictions.embeddings_of(version, [sample_ids[i] for i in pool])
+    if embeddings is None:
+        return order
+    spread = batch_spread_order(np.arange(len(pool)), embeddings, batch, SPREAD_POOL_FACTOR, seed)
+    return np.concatenate([pool[spread], order[len(pool) :]])
 
 
 def _disagreement(store: Store, rows: list[dict], version: str | None, limit: int | None) -> list[QueueEntry]:

@@ -61,7 +61,7 @@ def test_predictions_round_trip_and_arrays(filled_project) -> None:
             "margin": 0.2,
             "entropy": 0.67,
             "loss": 0.5 if i == 0 else None,
-            "embedding": np.arange(4, dtype=np.float32),
+            "embedding": np.arange(4, dtype=np.float32) + i,
             "in_training": i < 2,
         }
         for i, sid in enumerate(ids)
@@ -76,6 +76,11 @@ def test_predictions_round_trip_and_arrays(filled_project) -> None:
     assert len(arrays) == len(ids) and arrays.probabilities.shape == (len(ids), 2)
     assert np.isnan(arrays.loss[1]) and arrays.in_training.tolist()[:3] == [True, True, False]
     assert arrays.embeddings.shape == (len(ids), 4)
+    # a few embeddings by sample id, in the order asked; None if one has no prediction
+    some = store.predictions.embeddings_of(model.version, [ids[2], ids[0]])
+    assert some is not None and some.dtype == np.float32 and some[:, 0].tolist() == [2, 0]
+    assert store.predictions.embeddings_of(model.version, [ids[0], 10**9]) is None
+    assert store.predictions.embeddings_of(model.version, []) is None
     assert store.predictions.active_for_sample(ids[0]) is None
     with store.transaction():
         store.models.set_active(model.version)

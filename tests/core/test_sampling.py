@@ -7,14 +7,17 @@ import pytest
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.labeling import set_tag
+from s2ide.core.ml_settings import LoopSettings, save_loop_settings
 from s2ide.core.sampling import (
     Strategy,
+    batch_spread_order,
     build_queue,
     cross_entropy,
     diversity_order,
     entropy,
     get_strategy,
     k_center_greedy,
+    k_means,
     least_confidence,
     margin,
     set_strategy,
@@ -64,6 +67,34 @@ def test_k_center_picks_spread_out_points() -> None:
     assert picks.tolist() == [0, 3, 4]  # 3 is the farthest from 0, then 4 from both
     # with a labeled center near (10, 0) the first pick is the farthest from it
     assert k_center_greedy(points, 1, centers=np.array([[10.0, 0.0]]))[0] == 4
+
+
+def test_k_means_finds_separated_groups() -> None:
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 0], [10, 0], [0, 10]], dtype=float)
+    points = np.concatenate([c + rng.normal(0, 0.3, (20, 2)) for c in centers])
+    for seed in range(5):
+        clusters = k_means(points, 3, seed=seed)
+        # each true group lands in one cluster of its own
+        assert sorted(len(set(clusters[i * 20 : (i + 1) * 20])) for i in range(3)) == [1, 1, 1]
+        assert len(set(clusters.tolist())) == 3
+    assert k_means(points, 3, seed=4).tolist() == k_means(points, 3, seed=4).tolist()
+    assert k_means(points[:2], 5).tolist() in ([0, 1], [1, 0])  # never more clusters than rows
+
+
+def test_batch_spread_takes_one_of_each_kind_before_seconds() -> None:
+    # rows ranked 0..7 (most uncertain first); 0-3 are near-copies of one image, 4-5 of another,
+    # 6-7 of a third: a batch of 3 asks for one of each, not four copies of the first
+    emb = np.array([[1, 0, 0]] * 4 + [[0, 1, 0]] * 2 + [[0, 0, 1]] * 2, dtype=float)
+    emb += np.random.default_rng(1).normal(0, 0.01, emb.shape)
+    order = np.arange(8)
+    spread = batch_spread_order(order, emb, batch=3, pool_factor=3)
+    assert spread[:3].tolist() == [0, 4, 6]  # each group's most uncertain, the top row first
+    assert spread[3:6].tolist() == [1, 5, 7]
+    assert sorted(spread.tolist()) == list(range(8))
+    # rows past the pool keep their rank; a batch of one is plain ranking
+    assert batch_spread_order(order, emb, batch=2, pool_factor=2)[4:].tolist() == [4, 5, 6, 7]
+    assert batch_spread_order(order, emb, batch=1).tolist() == order.tolist()
 
 
 def test_diversity_chooses_among_the_uncertain_but_spreads() -> None:
@@ -128,6 +159,29 @@ def test_queue_follows_the_strategy_and_skips_labeled_and_escalated(filled_proje
     random_a = [e.sample_id for e in build_queue(store, Strategy.RANDOM, seed=1)]
     assert sorted(random_a) == sorted([ids[0], ids[2], ids[4]])
     assert random_a == [e.sample_id for e in build_queue(store, Strategy.RANDOM, seed=1)]
+
+
+def test_uncertainty_queues_spread_each_batch_over_kinds(filled_project) -> None:
+    # five samples nearly tied; samples 0-2 embed as one image, 3-4 as another
+    probs = [[0.5, 0.5], [0.51, 0.49], [0.52, 0.48], [0.53, 0.47], [0.54, 0.46]]
+    ids, _ = _with_predictions(filled_project, probs)
+    store = filled_project.store
+    vectors = [[1, 0], [1, 0.01], [1, 0.02], [0, 1], [0.01, 1]]
+    with store.transaction():
+        for sid, vector in zip(ids, vectors, strict=True):
+            store.conn.execute(
+                "UPDATE predictions SET embedding = ? WHERE sample_id = ?",
+                (np.array(vector, dtype=np.float16).tobytes(), sid),
+            )
+    plain = [ids[0], ids[1], ids[2], ids[3], ids[4]]
+    save_loop_settings(store, LoopSettings(retrain_after=2), "admin")
+    for strategy in (Strategy.MARGIN, Strategy.LEAST_CONFIDENCE, Strategy.ENTROPY):
+        queue = [e.sample_id for e in build_queue(store, strategy)]
+        assert queue[:2] == [ids[0], ids[3]], strategy  # the batch of two: one of each kind
+        assert sorted(queue) == sorted(plain)
+    assert [e.sample_id for e in build_queue(store, Strategy.MARGIN, limit=2)] == [ids[0], ids[3]]
+    save_loop_settings(store, LoopSettings(retrain_after=1), "admin")
+    assert [e.sample_id for e in build_queue(store, Strategy.MARGIN)] == plain  # a batch of one: pure ranking
 
 
 def test_disagreement_ranks_contradicted_labels_by_loss(filled_project) -> None:

@@ -191,6 +191,27 @@ class PredictionRepository:
             in_training=np.array([bool(r[9]) for r in rows], dtype=bool),
         )
 
+    def embeddings_of(self, model_version: str, sample_ids: Sequence[int]) -> np.ndarray | None:
+        """The embeddings of these samples, in this order (float32 rows); None when any is missing.
+
+        A few hundred rows out of a large project, without decoding every stored embedding.
+        """
+        found: dict[int, np.ndarray] = {}
+        ids = [int(s) for s in sample_ids]
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            cur = self._conn.execute(
+                f"SELECT sample_id, embedding FROM predictions WHERE model_version = ? "
+                f"AND sample_id IN ({','.join('?' * len(chunk))})",
+                [model_version, *chunk],
+            )
+            for sample_id, blob in cur:
+                if blob is not None:
+                    found[sample_id] = np.frombuffer(blob, dtype=np.float16)
+        if not ids or any(i not in found for i in ids) or len({len(v) for v in found.values()}) != 1:
+            return None
+        return np.stack([found[i] for i in ids]).astype(np.float32)
+
     def rows(
         self, model_version: str, sample_ids: Sequence[int] | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
