@@ -12,7 +12,7 @@ from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print
 from s2ide.core.errors import S2Error
 from s2ide.core.ml_settings import load_train_config
 from s2ide.core.project import Project
-from s2ide.core.sampling import Strategy, build_queue, find_mistakes
+from s2ide.core.sampling import STRATEGY_HELP, Strategy, build_queue, find_mistakes
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 
@@ -30,7 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_arg(p)
     p.set_defaults(run=cmd_predict)
 
-    p = sub.add_parser("queue", help="the samples to label next, in order")
+    p = sub.add_parser(
+        "queue",
+        help="the samples to label next, in order",
+        description="The samples to label next, in order. Strategies:\n"
+        + "\n".join(f"  {s.value}: {STRATEGY_HELP[s]}" for s in Strategy)
+        + "\nThe labels until the next retrain are the project's auto-retrain interval (Training dock).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_project_arg(p)
     p.add_argument(
         "--strategy", choices=[s.value for s in Strategy], help="how to choose (default: the project's strategy)"

@@ -80,8 +80,8 @@ def test_training_without_labels_says_why_in_the_panel(qtbot, digits) -> None:  
 
 
 def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None:  # noqa: F811
-    from s2ide.core.ml_settings import load_train_config
-    from s2ide.core.sampling import get_strategy
+    from s2ide.core.ml_settings import load_loop_settings, load_train_config
+    from s2ide.core.sampling import STRATEGY_HELP, Strategy, get_strategy
     from s2ide.ml.train import train
 
     config = load_train_config(trained.store)
@@ -89,11 +89,16 @@ def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None
     config.epochs = 2
     train(trained, config)
     ctx, jobs, panel = _panel(qtbot, trained, user="lara")
+    # what the project's strategy does, and that a labeler cannot change it
+    first, rest = panel.strategy.toolTip().split("\n", 1)
+    assert first == "Only engineers change these" and rest.replace("\n", " ") == STRATEGY_HELP[Strategy.MARGIN]
     panel.table.selectRow(0)  # newest first: v2
     assert panel.selected_version() == "v2"
     assert not panel.activate_button.isEnabled() and not panel.strategy.isEnabled()
     ctx.set_user("eng")
     assert panel.activate_button.isEnabled() and panel.strategy.isEnabled()
+    assert panel.strategy.toolTip().replace("\n", " ") == STRATEGY_HELP[Strategy.MARGIN]
+    assert panel.members.toolTip().startswith("Networks trained from different seeds")
     with qtbot.waitSignal(jobs.jobFinished, timeout=30000):
         panel.activate_button.click()
     qtbot.waitUntil(lambda: not jobs.running)
@@ -101,6 +106,12 @@ def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None
     assert ctx.store.predictions.count("v2") == 310  # it predicted on activation
     panel.strategy.setCurrentIndex(panel.strategy.findData("entropy"))
     assert get_strategy(ctx.store).value == "entropy"
+    assert panel.strategy.toolTip().replace("\n", " ") == STRATEGY_HELP[Strategy.ENTROPY]
+    # the retrain interval is the queue's batch, so changing it re-ranks Next
+    with qtbot.waitSignal(jobs.strategyChanged, timeout=1000):
+        panel.retrain_after.setValue(panel.retrain_after.value() + 5)
+        panel.retrain_after.editingFinished.emit()
+    assert load_loop_settings(ctx.store).retrain_after == panel.retrain_after.value()
     jobs.runner.shutdown()
     ctx.close_project()
 

@@ -10,6 +10,7 @@ and the plot widgets are made the first time a training starts.
 from __future__ import annotations
 
 import sys
+import textwrap
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.errors import S2Error
 from s2ide.core.ml_settings import load_loop_settings, load_train_config, save_loop_settings, save_train_config
-from s2ide.core.sampling import Strategy, get_strategy, set_strategy
+from s2ide.core.sampling import STRATEGY_HELP, Strategy, get_strategy, set_strategy
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import Progress
 from s2ide.core.users import Action, can
@@ -57,6 +58,16 @@ def preload_plots_later(delay_ms: int = PRELOAD_DELAY_MS) -> None:
 
 def _pct(value: Any) -> str:
     return "–" if value is None else f"{float(value):.1%}"
+
+
+RETRAIN_HELP = (
+    "Retrain in the background after this many new labels. It is also how many samples Next\n"
+    "takes from one model's ranking, so the uncertainty strategies spread them over kinds of sample"
+)
+MEMBERS_HELP = (
+    "Networks trained from different seeds whose predictions are averaged (an ensemble):\n"
+    "steadier uncertainty for the queue, at the cost of training time"
+)
 
 
 class ModelsTableModel(QAbstractTableModel):
@@ -155,6 +166,8 @@ class QtTrainingPanel(QWidget):
         self.strategy = QComboBox()
         for strategy in Strategy:
             self.strategy.addItem(strategy.value, strategy.value)
+            help_text = textwrap.fill(STRATEGY_HELP[strategy], 72)
+            self.strategy.setItemData(self.strategy.count() - 1, help_text, Qt.ItemDataRole.ToolTipRole)
         self.retrain_after = QSpinBox()
         self.retrain_after.setRange(0, 100000)
         self.retrain_after.setSpecialValueText("never")
@@ -165,10 +178,6 @@ class QtTrainingPanel(QWidget):
         self.members.setRange(1, 8)
         self.members.setSuffix(" averaged")
         self.members.setSpecialValueText("1 (no ensemble)")
-        self.members.setToolTip(
-            "Networks trained from different seeds whose predictions are averaged (an ensemble):\n"
-            "steadier uncertainty for the queue, at the cost of training time"
-        )
 
         top = QHBoxLayout()
         top.addWidget(self.train_button)
@@ -200,6 +209,7 @@ class QtTrainingPanel(QWidget):
         self.predict_button.clicked.connect(lambda: jobs.start_prediction())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_enabled())
         self.strategy.currentIndexChanged.connect(self._on_strategy)
+        self.strategy.currentIndexChanged.connect(self._update_tooltips)
         self.retrain_after.editingFinished.connect(self._on_retrain_after)
         self.epochs.editingFinished.connect(lambda: self._save_setting("epochs", self.epochs.value()))
         self.members.editingFinished.connect(lambda: self._save_setting("members", self.members.value()))
@@ -268,7 +278,7 @@ class QtTrainingPanel(QWidget):
         self.predict_button.setEnabled(has_project and not running and any(m.active for m in self.table_model.models))
         for widget in (self.strategy, self.retrain_after, self.epochs, self.members):
             widget.setEnabled(has_project and engineer)
-            widget.setToolTip("" if engineer else "Only engineers change these")
+        self._update_tooltips()
 
     def _set_running(self, running: bool) -> None:
         if not running:
@@ -379,6 +389,21 @@ class QtTrainingPanel(QWidget):
         self.jobs.strategyChanged.emit()
         ctx.message(f"Next sample now follows {self.strategy.currentData()}")
 
+    def _update_tooltips(self) -> None:
+        """What each setting does; for everyone but engineers, also that they cannot change it."""
+        chosen = self.strategy.currentData()
+        helps = {
+            self.strategy: textwrap.fill(STRATEGY_HELP[Strategy(chosen)], 72) if chosen else "",
+            self.retrain_after: RETRAIN_HELP,
+            self.epochs: "",
+            self.members: MEMBERS_HELP,
+        }
+        engineer = self._is_engineer()
+        for widget, text in helps.items():
+            if not engineer:
+                text = "Only engineers change these" + (f"\n{text}" if text else "")
+            widget.setToolTip(text)
+
     def _on_retrain_after(self) -> None:
         ctx = self.context
         if ctx.project is None or not self._is_engineer():
@@ -387,6 +412,7 @@ class QtTrainingPanel(QWidget):
         if settings.retrain_after != self.retrain_after.value():
             settings.retrain_after = self.retrain_after.value()
             save_loop_settings(ctx.store, settings, ctx.user_name)
+            self.jobs.strategyChanged.emit()  # the interval is the queue's batch: Next re-ranks
 
     def _save_setting(self, name: str, value: int) -> None:
         """One training setting from its spin box into the project (engineers only)."""
