@@ -44,6 +44,10 @@ def test_train_button_trains_in_the_background_and_the_table_updates(qtbot, digi
     _widget, curves = panel._plots
     xs = curves["train_loss"].getData()[0]
     assert len(xs) == 13 and np.isnan(xs[6])  # two runs of 6 epochs, the line broken between them
+    from s2ide.ui.plots.axes import WholeNumberAxis
+
+    bottom = curves["train_loss"].getViewBox().parentItem().getAxis("bottom")
+    assert isinstance(bottom, WholeNumberAxis)  # epochs are labeled 1, 2, ... never 0.2, 0.4
     assert "v1:" in panel.status.text()
     assert ctx.store.predictions.count("v1") == 310
     jobs.runner.shutdown()
@@ -187,3 +191,17 @@ def test_an_ensemble_set_in_the_panel_trains_and_its_curves_break_between_networ
     assert list(xs[:3]) == [1, 2, 3] and math.isnan(xs[3]) and list(xs[4:7]) == [1, 2, 3] and math.isnan(xs[7])
     jobs.runner.shutdown()
     ctx.close_project()
+
+
+def test_epoch_axes_label_whole_numbers_that_fit() -> None:
+    from s2ide.ui.plots.axes import whole_number_ticks
+
+    assert whole_number_ticks(-0.2, 1.2, 83) == (1, [0, 1])  # the empty plot: no 0.2, 0.4, ...
+    assert whole_number_ticks(0, 1, 100) == (1, [])  # labels on the very ends would be cut off
+    assert whole_number_ticks(0.42, 30.58, 83) == (10, [10, 20])  # 30 epochs in a narrow dock
+    assert whole_number_ticks(1, 30, 300) == (5, [5, 10, 15, 20, 25])
+    assert whole_number_ticks(0.5, 7.2, 200) == (1, [1, 2, 3, 4, 5, 6])
+    assert whole_number_ticks(0, float("inf"), 100) == (1, [])
+    for low, high, pixels in ((0, 1000, 400), (3, 4000, 90), (-5, 5, 60)):
+        step, values = whole_number_ticks(low, high, pixels)
+        assert 1 <= len(values) <= max(2, pixels // 30) and all(v % step == 0 for v in values)

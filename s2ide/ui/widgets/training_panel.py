@@ -340,15 +340,20 @@ class QtTrainingPanel(QWidget):
             return
         import pyqtgraph as pg
 
+        from s2ide.ui.plots.axes import WholeNumberAxis
+
         widget = pg.GraphicsLayoutWidget()
         widget.setBackground("w")
-        loss = widget.addPlot(title="loss")
-        acc = widget.addPlot(title="accuracy")
+        loss = widget.addPlot(title="loss", axisItems={"bottom": WholeNumberAxis("bottom")})
+        acc = widget.addPlot(title="accuracy", axisItems={"bottom": WholeNumberAxis("bottom")})
         for plot in (loss, acc):
             plot.showGrid(x=True, y=True, alpha=0.3)
             plot.setLabel("bottom", "epoch")
             plot.addLegend(offset=(-5, 5))
         acc.setYRange(0, 1)
+        for plot in (loss, acc):  # empty, epoch 0 and 1 sit inside the axis (labels, not 0.2 ... 0.8)
+            plot.setXRange(0, 1, padding=0.2)
+            plot.enableAutoRange(x=True)
         curves = {
             "train_loss": loss.plot(pen=pg.mkPen("#1f77b4", width=2), name="train"),
             "val_loss": loss.plot(pen=pg.mkPen("#ff7f0e", width=2), name="val"),
