@@ -7,7 +7,7 @@ the strategy) and label them with the truth (core.labeling.set_tag). Prints test
 against the number of labels, and the labels each strategy needs to reach 90 % and 95 %
 (linearly interpolated between rounds), with margin's ratio to random (target <= 0.6).
 
-    $P tests/bench/bench_active_learning.py [--quick] [--seeds N] [--max-labels N] [--workers N]
+    $P tests/bench/bench_active_learning.py [--quick] [--seeds N] [--max-labels N] [--workers N] [--batch N]
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ def _truth(project) -> dict[int, int]:  # type: ignore[no-untyped-def]
 
 
 def run_one(
-    args: tuple[str, int, str, int, int, dict[str, str]],
+    args: tuple[str, int, str, int, int, dict[str, str], int],
 ) -> tuple[str, int, list[tuple[int, float]], float]:
-    strategy_name, seed, base, max_labels, epochs, overrides = args
+    strategy_name, seed, base, max_labels, epochs, overrides, batch = args
     import torch
 
     from s2ide.core.labeling import set_tag
-    from s2ide.core.ml_settings import TrainConfig
+    from s2ide.core.ml_settings import LoopSettings, TrainConfig, save_loop_settings
     from s2ide.core.project import Project
     from s2ide.core.sampling import Strategy, build_queue
     from s2ide.core.tasks import TaskState
@@ -61,6 +61,7 @@ def run_one(
     project = Project.open(folder / "p")
     store = project.store
     truth = _truth(project)
+    save_loop_settings(store, LoopSettings(retrain_after=batch), "sim")  # labels per model: the queue's batch
     train_ids = [r["id"] for r in store.samples.rows() if r["split"] == "train"]
     with store.transaction():
         for sid in train_ids:
@@ -112,6 +113,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument(
+        "--batch", type=int, default=STEP, help="the project's retrain interval (1: plain top-k uncertainty ranking)"
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -130,7 +134,9 @@ def main() -> None:
     strategies = args.strategies.split(",")
     overrides = dict(item.split("=", 1) for item in args.set)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    jobs = [(s, seed, str(base), args.max_labels, args.epochs, overrides) for seed in seeds for s in strategies]
+    jobs = [
+        (s, seed, str(base), args.max_labels, args.epochs, overrides, args.batch) for seed in seeds for s in strategies
+    ]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         results = list(pool.map(run_one, jobs))
@@ -141,7 +147,12 @@ def main() -> None:
         curves[name].append(curve)
         print(f"{name:>8} seed {seed}: {len(curve)} rounds in {seconds:.0f} s", file=sys.stderr)
     if args.json:
-        record = {"settings": overrides, "seeds": list(seeds), "curves": [[n, s, c] for n, s, c, _ in results]}
+        record = {
+            "settings": overrides,
+            "batch": args.batch,
+            "seeds": list(seeds),
+            "curves": [[n, s, c] for n, s, c, _ in results],
+        }
         args.json.write_text(json.dumps(record))
     print(f"test accuracy (mean over {args.seeds} seeds; a run stops after 3 rounds at >= 95 %, "
           "later rounds carry its last value)")  # fmt: skip
