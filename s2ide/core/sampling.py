@@ -52,6 +52,7 @@ STRATEGY_HELP = {
     Strategy.DIVERSITY: "Samples far from each other and from the labeled ones, among the most uncertain",
 }
 SPREAD_POOL_FACTOR = 10  # a batch is spread over clusters of its 10x most uncertain samples
+MAX_SPREAD_CLUSTERS = 200  # ~90 ms of k-means when Next first ranks; longer intervals share clusters
 
 
 # -- uncertainty of probability rows -----------------------------------------------------------
@@ -293,7 +294,7 @@ def queue_batch(store: Store) -> int:
 def _spread_batches(store: Store, version: str, order: np.ndarray, sample_ids: list[int], seed: int) -> np.ndarray:
     """`batch_spread_order` with the embeddings of the pool it clusters (as ranked; unchanged
     when the model stored no embeddings)."""
-    batch = queue_batch(store)
+    batch = min(queue_batch(store), MAX_SPREAD_CLUSTERS)
     pool = order[: batch * SPREAD_POOL_FACTOR]
     embeddings = store.predictions.embeddings_of(version, [sample_ids[i] for i in pool])
     if embeddings is None:

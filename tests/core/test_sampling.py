@@ -184,6 +184,23 @@ def test_uncertainty_queues_spread_each_batch_over_kinds(filled_project) -> None
     assert [e.sample_id for e in build_queue(store, Strategy.MARGIN)] == plain  # a batch of one: pure ranking
 
 
+def test_long_retrain_intervals_share_a_bounded_number_of_clusters(filled_project, monkeypatch) -> None:
+    import s2ide.core.sampling as sampling
+
+    ids, _ = _with_predictions(filled_project, [[0.5, 0.5]] * 5)
+    seen: list[int] = []
+    real = sampling.batch_spread_order
+
+    def spy(order, embeddings, batch, *args):  # type: ignore[no-untyped-def]
+        seen.append(batch)
+        return real(order, embeddings, batch, *args)
+
+    monkeypatch.setattr(sampling, "batch_spread_order", spy)
+    save_loop_settings(filled_project.store, LoopSettings(retrain_after=5000), "admin")
+    assert sorted(e.sample_id for e in build_queue(filled_project.store, Strategy.MARGIN)) == sorted(ids)
+    assert seen == [sampling.MAX_SPREAD_CLUSTERS]  # k-means stays ~0.1 s when Next first ranks
+
+
 def test_disagreement_ranks_contradicted_labels_by_loss(filled_project) -> None:
     probs = [[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.51, 0.49], [0.99, 0.01]]
     ids, labels = _with_predictions(filled_project, probs)
