@@ -396,9 +396,8 @@ class QtTrainingPanel(QWidget):
 
     def _update_tooltips(self) -> None:
         """What each setting does; for everyone but engineers, also that they cannot change it."""
-        chosen = self.strategy.currentData()
         helps = {
-            self.strategy: textwrap.fill(STRATEGY_HELP[Strategy(chosen)], 72) if chosen else "",
+            self.strategy: self.strategy.currentData(Qt.ItemDataRole.ToolTipRole) or "",  # the item's own help
             self.retrain_after: RETRAIN_HELP,
             self.epochs: "",
             self.members: MEMBERS_HELP,
