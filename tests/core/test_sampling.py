@@ -9,6 +9,7 @@ from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.labeling import set_tag
 from s2ide.core.ml_settings import LoopSettings, save_loop_settings
 from s2ide.core.sampling import (
+    YOUNG_MODEL_LABELS_PER_CLASS,
     Strategy,
     batch_spread_order,
     build_queue,
@@ -89,12 +90,27 @@ def test_batch_spread_takes_one_of_each_kind_before_seconds() -> None:
     emb += np.random.default_rng(1).normal(0, 0.01, emb.shape)
     order = np.arange(8)
     spread = batch_spread_order(order, emb, batch=3, pool_factor=3)
-    assert spread[:3].tolist() == [0, 4, 6]  # each group's most uncertain, the top row first
-    assert spread[3:6].tolist() == [1, 5, 7]
+    assert [0 if r < 4 else 1 if r < 6 else 2 for r in spread[:3]] == [0, 1, 2]  # groups by their top row
+    assert [0 if r < 4 else 1 if r < 6 else 2 for r in spread[3:6]] == [0, 1, 2]
     assert sorted(spread.tolist()) == list(range(8))
     # rows past the pool keep their rank; a batch of one is plain ranking
     assert batch_spread_order(order, emb, batch=2, pool_factor=2)[4:].tolist() == [4, 5, 6, 7]
     assert batch_spread_order(order, emb, batch=1).tolist() == order.tolist()
+
+
+def test_batch_spread_can_take_a_groups_typical_sample_before_its_odd_one() -> None:
+    # one group of five look-alikes: the most uncertain row (0) sits at the group's edge, row 3
+    # at its centre (the mean of the group is 0.04); for a young model a label on the centre
+    # speaks for the group, so it goes first
+    emb = np.array([[1, 0.30], [1, -0.20], [1, -0.10], [1, 0.05], [1, 0.15]], dtype=float)
+    far = np.array([[-1, 5.0], [-1, 5.1], [-1, 4.9]])  # a second group, so the batch has two clusters
+    order = np.arange(8)
+    assert batch_spread_order(order, np.vstack([emb, far]), batch=2, pool_factor=4)[:2].tolist() == [0, 5]
+    spread = batch_spread_order(order, np.vstack([emb, far]), batch=2, pool_factor=4, typical_first=True)
+    assert spread[0] == 3  # the centre of the group holding the most uncertain row
+    assert spread[1] == 5  # the other group's centre
+    assert spread[2:].tolist().index(0) > spread[2:].tolist().index(4)  # the odd one out comes late
+    assert sorted(spread.tolist()) == list(range(8))
 
 
 def test_diversity_chooses_among_the_uncertain_but_spreads() -> None:
@@ -177,8 +193,17 @@ def test_uncertainty_queues_spread_each_batch_over_kinds(filled_project) -> None
     save_loop_settings(store, LoopSettings(retrain_after=2), "admin")
     for strategy in (Strategy.MARGIN, Strategy.LEAST_CONFIDENCE, Strategy.ENTROPY):
         queue = [e.sample_id for e in build_queue(store, strategy)]
-        assert queue[:2] == [ids[0], ids[3]], strategy  # the batch of two: one of each kind
+        # the batch of two: one of each kind; the model trained on no labels, so each kind's
+        # most typical sample (0-2: the middle one; 3-4 are equally typical, so the more
+        # uncertain goes first)
+        assert queue[:2] == [ids[1], ids[3]], strategy
         assert sorted(queue) == sorted(plain)
+    assert [e.sample_id for e in build_queue(store, Strategy.MARGIN, limit=2)] == [ids[1], ids[3]]
+    # a model trained on 10 labels per class is no longer young: each kind's most uncertain first
+    model = store.models.active()
+    assert model is not None
+    with store.transaction():
+        store.models.update(model.version, trained_on=YOUNG_MODEL_LABELS_PER_CLASS * len(model.label_ids))
     assert [e.sample_id for e in build_queue(store, Strategy.MARGIN, limit=2)] == [ids[0], ids[3]]
     save_loop_settings(store, LoopSettings(retrain_after=1), "admin")
     assert [e.sample_id for e in build_queue(store, Strategy.MARGIN)] == plain  # a batch of one: pure ranking
@@ -191,9 +216,9 @@ def test_long_retrain_intervals_share_a_bounded_number_of_clusters(filled_projec
     seen: list[int] = []
     real = sampling.batch_spread_order
 
-    def spy(order, embeddings, batch, *args):  # type: ignore[no-untyped-def]
+    def spy(order, embeddings, batch, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(batch)
-        return real(order, embeddings, batch, *args)
+        return real(order, embeddings, batch, *args, **kwargs)
 
     monkeypatch.setattr(sampling, "batch_spread_order", spy)
     save_loop_settings(filled_project.store, LoopSettings(retrain_after=5000), "admin")
