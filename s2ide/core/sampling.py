@@ -17,6 +17,7 @@ import numpy as np
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.ml_settings import LoopSettings, load_loop_settings
 from s2ide.core.store import Store
+from s2ide.core.store.models import ModelVersion
 from s2ide.core.store.predictions import PredictionArrays
 from s2ide.core.users import Action, require
 
@@ -286,7 +287,7 @@ def build_queue(
     predicted = [r for r in candidates if r["id"] in position]
     missing = [r for r in candidates if r["id"] not in position]
     entries: list[QueueEntry] = []
-    if arrays is not None and predicted:
+    if model is not None and arrays is not None and predicted:
         index = np.array([position[r["id"]] for r in predicted], dtype=np.int64)
         probs = arrays.probabilities[index]
         if strategy is Strategy.DIVERSITY and arrays.embeddings is not None:
@@ -298,7 +299,7 @@ def build_queue(
             keys = margin(probs)
         else:
             order = uncertainty_order(Strategy.MARGIN if strategy is Strategy.DIVERSITY else strategy, probs)
-            order = _spread_batches(store, arrays.model_version, order, [r["id"] for r in predicted], seed)
+            order = _spread_batches(store, model, order, [r["id"] for r in predicted], seed)
             keys = {
                 Strategy.LEAST_CONFIDENCE: least_confidence,
                 Strategy.ENTROPY: entropy,
@@ -315,15 +316,16 @@ def queue_batch(store: Store) -> int:
     return every if every > 0 else LoopSettings().retrain_after
 
 
-def _spread_batches(store: Store, version: str, order: np.ndarray, sample_ids: list[int], seed: int) -> np.ndarray:
+def _spread_batches(
+    store: Store, model: ModelVersion, order: np.ndarray, sample_ids: list[int], seed: int
+) -> np.ndarray:
     """`batch_spread_order` with the embeddings of the pool it clusters (as ranked; unchanged
     when the model stored no embeddings)."""
     batch = min(queue_batch(store), MAX_SPREAD_CLUSTERS)
     pool = order[: batch * SPREAD_POOL_FACTOR]
-    embeddings = store.predictions.embeddings_of(version, [sample_ids[i] for i in pool])
+    embeddings = store.predictions.embeddings_of(model.version, [sample_ids[i] for i in pool])
     if embeddings is None:
         return order
-    model = store.models.get(version)
     young = model.trained_on < YOUNG_MODEL_LABELS_PER_CLASS * max(1, len(model.label_ids))
     spread = batch_spread_order(np.arange(len(pool)), embeddings, batch, SPREAD_POOL_FACTOR, seed, typical_first=young)
     return np.concatenate([pool[spread], order[len(pool) :]])
