@@ -40,7 +40,7 @@ def image_tree(tmp_path: Path) -> Path:
 def project(tmp_path: Path):
     """An empty classification project with labels cat and dog and one user of each role."""
     from s2ide.core.project import Project
-    from s2ide.core.users import add_user
+    from s2ide.core.review.users import add_user
 
     made = Project.create(tmp_path / "proj", ["cat", "dog"])
     for name, role in (("lara", "labeler"), ("leo", "lead"), ("eng", "engineer")):

@@ -19,9 +19,9 @@ from s2ide.core.formats import IMPORTERS, read_plan
 from s2ide.core.importing import ImportOptions, run_import
 from s2ide.core.labeling import label_sample
 from s2ide.core.project import TASKS, Project
+from s2ide.core.review.users import add_user
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
-from s2ide.core.users import add_user
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -16,8 +16,8 @@ from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.importing import ImportOptions, run_import
 from s2ide.core.project import Project, is_project
 from s2ide.core.resources import resource_path
+from s2ide.core.review.users import add_user
 from s2ide.core.tasks import TaskState
-from s2ide.core.users import add_user
 
 DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 IMAGE_SIZE = 64

@@ -11,9 +11,9 @@ from dataclasses import asdict
 from typing import Any
 
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.records import Label
-from s2ide.core.users import Action, require
 
 HOTKEYS = tuple("1234567890")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -16,10 +16,10 @@ import numpy as np
 
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.ml_settings import LoopSettings, load_loop_settings
+from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.store.predictions import PredictionArrays
-from s2ide.core.users import Action, require
 
 STRATEGY_KEY = "strategy"
 _EPS = 1e-12

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
-from s2ide.core.users import Action, require
 
 
 def skip_sample(store: Store, sample_id: int, user: str, reason: str = "") -> str:

@@ -18,9 +18,9 @@ from safetensors.torch import load_file, save_file
 
 from s2ide.core.errors import S2Error
 from s2ide.core.project import Project
+from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
-from s2ide.core.users import Action, require
 from s2ide.ml.nets import Classifier, build
 
 TRAIN_IDS_KEY = "s2ide.train_ids"

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from s2ide.core.agreement import waiting_for_second_label
-from s2ide.core.escalations import is_lead
+from s2ide.core.review.agreement import waiting_for_second_label
+from s2ide.core.review.escalations import is_lead
 from s2ide.core.store.escalations import Escalation
 from s2ide.ui.review_next import SecondLabelFirst
 from s2ide.ui.widgets.audit_view import AuditView

@@ -7,8 +7,8 @@ filling as people work, instead of waiting for someone to open the review menu.
 
 from __future__ import annotations
 
-from s2ide.core.agreement import waiting_for_second_label
-from s2ide.core.users import Role
+from s2ide.core.review.agreement import waiting_for_second_label
+from s2ide.core.review.users import Role
 from s2ide.ui.context import AppContext, NextProvider
 
 

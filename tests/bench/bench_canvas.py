@@ -80,8 +80,8 @@ def main() -> None:
     from s2ide.core.formats import read_plan
     from s2ide.core.importing import ImportOptions, run_import
     from s2ide.core.project import Project
+    from s2ide.core.review.users import add_user
     from s2ide.core.tasks import TaskState
-    from s2ide.core.users import add_user
 
     project = Project.create(workdir / "proj", ["car", "road"], task="segment")
     add_user(project.store, "bench", "labeler")

@@ -31,7 +31,7 @@ import numpy as np
 
 import s2ide.ui.canvas  # noqa: F401  (applies the canvas branch's PySide6 6.12 refcount pin, once merged)
 from s2ide.core.project import Project
-from s2ide.core.users import add_user
+from s2ide.core.review.users import add_user
 
 LABELS = [f"class{i}" for i in range(10)]
 SPLITS = ("train", "val", "test", "none")

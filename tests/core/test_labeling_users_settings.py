@@ -7,8 +7,8 @@ import pytest
 from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.label_edits import create_label, update_label
 from s2ide.core.labeling import label_sample, set_tag
+from s2ide.core.review.users import Action, add_user, can, require
 from s2ide.core.settings import Settings
-from s2ide.core.users import Action, add_user, can, require
 
 
 def test_set_tag_is_one_commit_with_one_audit_row(filled_project):

@@ -15,8 +15,8 @@ from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.importing import ImportOptions, run_import
 from s2ide.core.ml_settings import TrainConfig, save_train_config
 from s2ide.core.project import Project
+from s2ide.core.review.users import add_user
 from s2ide.core.tasks import TaskState
-from s2ide.core.users import add_user
 
 # small and quick: trains in a couple of seconds on one CPU thread
 FAST_CONFIG = TrainConfig(input_size=16, width=8, epochs=30, lr=5e-3, batch_size=32, min_steps_per_epoch=4, patience=30)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from s2ide.core.agreement import set_share
 from s2ide.core.labeling import set_tag
-from s2ide.core.users import add_user
+from s2ide.core.review.agreement import set_share
+from s2ide.core.review.users import add_user
 from s2ide.ui.context import AppContext
 from s2ide.ui.main_window import MainWindow
 

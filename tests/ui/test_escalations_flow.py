@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QGraphicsItem
 
-from s2ide.core import escalations as esc
+from s2ide.core.review import escalations as esc
 from s2ide.ui.context import AppContext
 from s2ide.ui.main_window import MainWindow
 
@@ -209,7 +209,7 @@ def test_guidelines_edit_needs_a_lead(window, qtbot):
 
 
 def test_review_settings_dialog(window, qtbot):
-    from s2ide.core.agreement import share
+    from s2ide.core.review.agreement import share
     from s2ide.ui.widgets.review_settings import ReviewSettingsDialog
 
     ctx = window.context
@@ -243,9 +243,9 @@ def test_overlay_survives_a_cleared_scene(window):
 
 
 def test_guidelines_follow_the_sample_but_stay_blind_for_a_second_labeler(window):
-    from s2ide.core.agreement import set_share
     from s2ide.core.labeling import set_tag
-    from s2ide.core.users import add_user
+    from s2ide.core.review.agreement import set_share
+    from s2ide.core.review.users import add_user
 
     ctx = window.context
     store = ctx.store
@@ -318,9 +318,9 @@ def test_ctrl_e_opens_the_escalate_dialog(window, qtbot):
 
 
 def test_second_label_queue_shows_the_waiting_samples(window, qtbot):
-    from s2ide.core.agreement import set_share
     from s2ide.core.labeling import set_tag
-    from s2ide.core.users import add_user
+    from s2ide.core.review.agreement import set_share
+    from s2ide.core.review.users import add_user
 
     ctx = window.context
     store = ctx.store

@@ -1,6 +1,6 @@
 """Repositories for the review loop: escalations, their comments, guideline examples and the
 independent labels (votes) of double-labeled samples. Only SQL here; rules live in
-`s2ide.core.escalations`, `s2ide.core.guidelines` and `s2ide.core.agreement`.
+`s2ide.core.review.escalations`, `s2ide.core.review.guidelines` and `s2ide.core.review.agreement`.
 """
 
 from __future__ import annotations

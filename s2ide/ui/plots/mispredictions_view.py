@@ -37,9 +37,9 @@ THUMB = 40
 
 
 def escalate_function() -> Callable[..., Any] | None:
-    """`s2ide.core.escalations.escalate` when the review feature is installed, else None."""
+    """`s2ide.core.review.escalations.escalate` when the review feature is installed, else None."""
     try:
-        module = importlib.import_module("s2ide.core.escalations")
+        module = importlib.import_module("s2ide.core.review.escalations")
     except ImportError:
         return None
     return getattr(module, "escalate", None)

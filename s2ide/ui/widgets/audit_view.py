@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
+from s2ide.core.review.users import read_audit
 from s2ide.core.store.records import AuditEntry
-from s2ide.core.users import read_audit
 from s2ide.ui.context import AppContext
 from s2ide.ui.widgets.column_table import ColumnTableModel
 

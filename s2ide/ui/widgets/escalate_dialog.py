@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
-from s2ide.core.escalations import escalate, reasons
+from s2ide.core.review.escalations import escalate, reasons
 from s2ide.core.store.escalations import Escalation
 from s2ide.ui.context import AppContext
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.agreement import agreement_by_labeler
-from s2ide.core.escalations import escalation_filter, reasons, waiting_count
+from s2ide.core.review.agreement import agreement_by_labeler
+from s2ide.core.review.escalations import escalation_filter, reasons, waiting_count
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.escalations import Escalation, EscalationFilter
 from s2ide.ui.context import AppContext

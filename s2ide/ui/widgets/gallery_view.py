@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.agreement import hidden_tags
+from s2ide.core.review.agreement import hidden_tags
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS, STATUSES
 from s2ide.ui.context import AppContext

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.agreement import is_blind
 from s2ide.core.errors import S2Error
-from s2ide.core.guidelines import examples, remove_example, set_guideline
+from s2ide.core.review.agreement import is_blind
+from s2ide.core.review.guidelines import examples, remove_example, set_guideline
+from s2ide.core.review.users import Action, can
 from s2ide.core.store.records import Label
-from s2ide.core.users import Action, can
 from s2ide.ui.context import AppContext
 
 THUMB = 96

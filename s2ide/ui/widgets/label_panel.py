@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.agreement import is_blind
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling import set_tag
-from s2ide.core.users import Action, can, require
+from s2ide.core.review.agreement import is_blind
+from s2ide.core.review.users import Action, can, require
 from s2ide.ui.context import AppContext
 
 

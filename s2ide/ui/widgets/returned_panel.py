@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core import escalations as esc
 from s2ide.core.errors import S2Error
+from s2ide.core.review import escalations as esc
 from s2ide.core.store.escalations import Escalation
 from s2ide.ui.context import AppContext
 

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.agreement import set_share, share
 from s2ide.core.errors import S2Error
-from s2ide.core.escalations import reasons, set_reasons
+from s2ide.core.review.agreement import set_share, share
+from s2ide.core.review.escalations import reasons, set_reasons
 from s2ide.ui.context import AppContext
 
 

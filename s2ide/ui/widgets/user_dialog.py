@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
+from s2ide.core.review.users import add_user
 from s2ide.core.store.schema import ROLES
-from s2ide.core.users import add_user
 from s2ide.ui.context import AppContext
 
 NEW_USER = ""

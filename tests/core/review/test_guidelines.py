@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from s2ide.core import guidelines
 from s2ide.core.errors import InvalidInputError, PermissionDenied
+from s2ide.core.review import guidelines
 
 
 def test_a_lead_edits_guidelines_and_it_is_audited(filled_project):

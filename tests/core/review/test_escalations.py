@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from s2ide.core import escalations as esc
 from s2ide.core.errors import InvalidInputError, PermissionDenied, UnknownLabelError, UnknownSampleError
+from s2ide.core.review import escalations as esc
 from s2ide.core.store.escalations import UnknownEscalationError
 
 
@@ -114,7 +114,7 @@ def test_leads_and_engineers_may_resolve_return_and_reassign(filled_project, who
 
 def test_only_the_raiser_or_a_lead_reopens(filled_project):
     store = filled_project.store
-    from s2ide.core.users import add_user
+    from s2ide.core.review.users import add_user
 
     add_user(store, "lou", "labeler")
     _, _, samples = _ids(filled_project)
@@ -210,7 +210,7 @@ def test_promote_makes_a_guideline_example_with_the_answer(filled_project):
 def test_listing_filters_and_sorts_by_age(filled_project):
     store = filled_project.store
     cat, dog, samples = _ids(filled_project)
-    from s2ide.core.users import add_user
+    from s2ide.core.review.users import add_user
 
     add_user(store, "lou", "labeler")
     a = esc.escalate(store, samples[0], "other", "lara", proposed_label_id=dog)
@@ -250,7 +250,7 @@ def test_the_active_prediction_is_read_for_the_lead(filled_project):
 
 
 def test_the_audit_log_is_for_leads(filled_project):
-    from s2ide.core.users import read_audit
+    from s2ide.core.review.users import read_audit
 
     store = filled_project.store
     _, _, samples = _ids(filled_project)

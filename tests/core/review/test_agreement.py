@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from s2ide.core import agreement
-from s2ide.core import escalations as esc
 from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.labeling import set_tag
-from tests.core.review_helpers import add_labelers, add_unlabeled
+from s2ide.core.review import agreement
+from s2ide.core.review import escalations as esc
+from tests.core.review.review_helpers import add_labelers, add_unlabeled
 
 
 def test_the_choice_is_stable_and_near_the_share():

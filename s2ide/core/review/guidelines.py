@@ -5,10 +5,10 @@ captions. Leads and engineers edit them; everyone reads them beside the canvas.
 from __future__ import annotations
 
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.escalations import GuidelineExample
 from s2ide.core.store.records import Label
-from s2ide.core.users import Action, require
 
 
 def set_guideline(

@@ -16,10 +16,11 @@ from typing import Any
 from s2ide.core import geometry
 from s2ide.core.clock import now_iso
 from s2ide.core.errors import InvalidInputError, PermissionDenied
-from s2ide.core.labeling import set_tag
+from s2ide.core.review.guidelines import add_example
+from s2ide.core.review.users import Action, Role, can, require, require_user
 from s2ide.core.store import Store
 from s2ide.core.store.escalations import Comment, Escalation, EscalationFilter, GuidelineExample
-from s2ide.core.users import Action, Role, can, require, require_user
+from s2ide.core.store.tag_writes import write_tag
 
 DEFAULT_REASONS = ("ambiguous class", "not in the label set", "poor image quality", "guideline unclear", "other")
 DISAGREEMENT_REASON = "labelers disagree"
@@ -203,7 +204,8 @@ def resolve(
             resolved_at=now_iso(),
             assignee=user,
         )
-        set_tag(store, escalation.sample_id, label.id, user, status="reviewed")
+        # a lead's final label is a correction, never a double-labeling vote, so no agreement step
+        write_tag(store, escalation.sample_id, label.id, user, status="reviewed")
         if promote:
             promote_to_guideline(store, escalation_id, user)
     return store.review.escalations.get(escalation_id)
@@ -269,8 +271,6 @@ def add_comment(store: Store, escalation_id: int, user: str, text: str) -> Comme
 
 def promote_to_guideline(store: Store, escalation_id: int, user: str) -> GuidelineExample:
     """A resolved escalation becomes a guideline example of its final label, captioned with the answer."""
-    from s2ide.core.guidelines import add_example
-
     escalation = store.review.escalations.get(escalation_id)
     if escalation.state != EscalationState.RESOLVED or escalation.resolution_label_id is None:
         raise InvalidInputError(f"escalation #{escalation_id} is {escalation.state}; resolve it before promoting it")

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.review.escalations import DISAGREEMENT_REASON, escalate
+from s2ide.core.review.users import Action, Role, require
 from s2ide.core.store import Store
 from s2ide.core.store.escalations import Escalation
-from s2ide.core.users import Action, Role, require
 
 SHARE_KEY = "double_label_share"
 DEFAULT_SHARE = 0.05
@@ -57,8 +58,6 @@ def record_label(store: Store, sample_id: int, label_id: int | None, user: str) 
     """Called by `labeling.set_tag` for every human label. Keeps a labeler's vote on a
     double-labeled sample; when two labelers disagree, escalates it with both labels and
     returns that escalation."""
-    from s2ide.core.escalations import DISAGREEMENT_REASON, escalate
-
     person = store.users.get(user)
     if person is None or person.role != Role.LABELER:
         return None
