@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store.models import NewModel
 

@@ -6,7 +6,7 @@ import argparse
 
 from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.labeling import find_sample
+from s2ide.core.labeling.tags import find_sample
 from s2ide.core.review.escalations import as_json, escalate, list_escalations, resolve
 
 STATE_CHOICES = ("open", "in_review", "returned", "resolved", "active", "all")

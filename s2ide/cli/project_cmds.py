@@ -17,7 +17,7 @@ from s2ide.cli._common import (
 )
 from s2ide.core.formats import IMPORTERS, read_plan
 from s2ide.core.importing import ImportOptions, run_import
-from s2ide.core.labeling import label_sample
+from s2ide.core.labeling.tags import label_sample
 from s2ide.core.project import TASKS, Project
 from s2ide.core.review.users import add_user
 from s2ide.core.store import SampleFilter

@@ -20,7 +20,7 @@ from s2ide.core.errors import ImageError, InvalidInputError
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.images import ImageInfo, probe
 from s2ide.core.import_shapes import LabelResolver, apply_shapes
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.schema import SPLITS

@@ -319,7 +319,7 @@ def main() -> None:
     )
 
     # -- reopen the 8K sample with its masks, nothing prefetched -----------------------------
-    from s2ide.core.document import SampleDocument
+    from s2ide.core.labeling.document import SampleDocument
 
     eight_k = ids["eight_k.jpg"]
     decodes = []

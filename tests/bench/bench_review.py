@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.review import escalations as esc
 from s2ide.core.review.agreement import agreement_by_labeler, set_share

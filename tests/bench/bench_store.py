@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from s2ide.core.labeling import set_tag  # noqa: E402
+from s2ide.core.labeling.tags import set_tag  # noqa: E402
 from s2ide.core.project import Project  # noqa: E402
 from s2ide.core.store.database import open_database  # noqa: E402
 from tests.store_helpers import add_synthetic_samples  # noqa: E402

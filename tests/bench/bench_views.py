@@ -139,7 +139,7 @@ def bench_dataset(n_annotations: int) -> None:
             f"raw full-scan GROUP BY author {raw_scan_ms:.1f} ms;"
             f" ratio refresh / raw GROUP BY = {total / raw_ms:.1f}x, / raw scan = {total / raw_scan_ms:.2f}x"
         )
-        from s2ide.core.labeling import set_tag
+        from s2ide.core.labeling.tags import set_tag
 
         label_ids = [label.id for label in store.labels.list()]
         counter = iter(range(10**6))

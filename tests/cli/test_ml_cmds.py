@@ -7,7 +7,7 @@ import json
 import pytest
 
 from s2ide.cli import main
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from tests.ml.conftest import digits, digits_base, trained, trained_base  # noqa: F401 (fixtures)
 
 

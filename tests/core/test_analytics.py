@@ -10,7 +10,7 @@ import pytest
 
 from s2ide.core.compare import compare, evaluate
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store.analytics import imbalance_ratio
 from tests.engineer_data import add_model, add_samples, tag_all
 

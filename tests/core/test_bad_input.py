@@ -12,7 +12,7 @@ from s2ide.core.errors import ImageError, ImportFormatError, UnknownLabelError
 from s2ide.core.formats import read_plan
 from s2ide.core.images import probe
 from s2ide.core.importing import ImportOptions, run_import
-from s2ide.core.labeling import label_sample
+from s2ide.core.labeling.tags import label_sample
 from s2ide.core.tasks import TaskState
 from tests.conftest import write_image
 

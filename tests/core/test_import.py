@@ -79,7 +79,7 @@ def test_same_image_is_never_imported_twice(project, tmp_path):
 
 
 def test_human_label_wins_over_a_later_import(filled_project, tmp_path, image_tree):
-    from s2ide.core.labeling import set_tag
+    from s2ide.core.labeling.tags import set_tag
 
     store = filled_project.store
     cat_sample = next(r for r in store.samples.rows() if "cat0" in r["path"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
-from s2ide.core.label_edits import create_label, update_label
-from s2ide.core.labeling import label_sample, set_tag
+from s2ide.core.labeling.label_edits import create_label, update_label
+from s2ide.core.labeling.tags import label_sample, set_tag
 from s2ide.core.review.users import Action, add_user, can, require
 from s2ide.core.settings import Settings
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store.models import NewModel, UnknownModelError
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.ml_settings import LoopSettings, save_loop_settings
 from s2ide.core.sampling import (
     YOUNG_MODEL_LABELS_PER_CLASS,

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from s2ide.core.errors import Cancelled, PermissionDenied
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.ml_settings import load_train_config
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import TrainingDataError, carve_validation, take_snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.review.agreement import set_share
 from s2ide.core.review.users import add_user
 from s2ide.ui.context import AppContext

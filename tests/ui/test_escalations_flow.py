@@ -243,7 +243,7 @@ def test_overlay_survives_a_cleared_scene(window):
 
 
 def test_guidelines_follow_the_sample_but_stay_blind_for_a_second_labeler(window):
-    from s2ide.core.labeling import set_tag
+    from s2ide.core.labeling.tags import set_tag
     from s2ide.core.review.agreement import set_share
     from s2ide.core.review.users import add_user
 
@@ -318,7 +318,7 @@ def test_ctrl_e_opens_the_escalate_dialog(window, qtbot):
 
 
 def test_second_label_queue_shows_the_waiting_samples(window, qtbot):
-    from s2ide.core.labeling import set_tag
+    from s2ide.core.labeling.tags import set_tag
     from s2ide.core.review.agreement import set_share
     from s2ide.core.review.users import add_user
 

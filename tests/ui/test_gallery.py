@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store import SampleFilter
 from s2ide.ui.widgets.gallery_model import GalleryModel, Role
 from s2ide.ui.widgets.gallery_view import UNTAGGED, QtGallery

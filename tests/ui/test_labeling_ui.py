@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.ui.widgets.gallery_model import Role
 from tests.ui.conftest import QT_LOG_MARKS
 
@@ -102,7 +102,7 @@ def test_show_samples_raises_a_hidden_gallery(qtbot, window):
 
 
 def test_zero_hotkey_and_rebuilt_shortcuts(qtbot, window):
-    from s2ide.core.label_edits import update_label
+    from s2ide.core.labeling.label_edits import update_label
 
     ctx = window.context
     store = ctx.store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.ui.context import AppContext
 from s2ide.ui.plots.dataset_view import DatasetView
 

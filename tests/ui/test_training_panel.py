@@ -69,7 +69,7 @@ def test_cancel_from_the_panel_is_quick_and_keeps_nothing(qtbot, trained) -> Non
 
 
 def test_training_without_labels_says_why_in_the_panel(qtbot, digits) -> None:  # noqa: F811
-    from s2ide.core.labeling import set_tag
+    from s2ide.core.labeling.tags import set_tag
 
     for row in digits.store.samples.rows():
         if row["split"] == "train" and row["label_id"] is not None:
@@ -121,7 +121,7 @@ def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None
 
 
 def test_auto_retrain_after_n_new_labels(qtbot, trained) -> None:  # noqa: F811
-    from s2ide.core.labeling import set_tag
+    from s2ide.core.labeling.tags import set_tag
     from s2ide.core.ml_settings import LoopSettings, save_loop_settings
 
     save_loop_settings(trained.store, LoopSettings(retrain_after=3), "eng")

@@ -12,11 +12,11 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 
-from s2ide.core.document import Change, DocEvent, SampleDocument
 from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds
-from s2ide.core.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
-from s2ide.core.prediction_shapes import PredictedShape, parse
+from s2ide.core.labeling.document import Change, DocEvent, SampleDocument
+from s2ide.core.labeling.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
+from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers

@@ -15,9 +15,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
-from s2ide.core.document import SampleDocument
 from s2ide.core.errors import S2Error
-from s2ide.core.skip import skip_sample
+from s2ide.core.labeling.document import SampleDocument
+from s2ide.core.labeling.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
 from s2ide.ui.canvas.images import CanvasImages
 from s2ide.ui.canvas.layers import Layers, LayersPanel

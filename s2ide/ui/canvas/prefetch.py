@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from s2ide.core.document import SampleDocument
 from s2ide.core.errors import S2Error
+from s2ide.core.labeling.document import SampleDocument
+from s2ide.core.labeling.tiles import color_tiles, opaque_argb
 from s2ide.core.project import Project
 from s2ide.core.store import Store
-from s2ide.core.tiles import color_tiles, opaque_argb
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.loader import ImageLoader
 from s2ide.ui.context import AppContext

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from s2ide.core.errors import S2Error
-from s2ide.core.history import DEFAULT_BUDGET_BYTES, Edit, Session, keep_within_budget
+from s2ide.core.labeling.history import DEFAULT_BUDGET_BYTES, Edit, Session, keep_within_budget
 
 Notify = Callable[[Edit, str | None], None]  # after an edit is done or undone; error text or None
 

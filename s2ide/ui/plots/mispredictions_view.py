@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store import Store
 from s2ide.ui.context import AppContext
 from s2ide.ui.plots.common import Refresher, thumbnail_icon

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.colors import default_color
 from s2ide.core.errors import S2Error
-from s2ide.core.label_edits import HOTKEYS, create_label, update_label
+from s2ide.core.labeling.label_edits import HOTKEYS, create_label, update_label
 from s2ide.ui.context import AppContext
 from s2ide.ui.widgets.label_panel import color_icon
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.review.agreement import is_blind
 from s2ide.core.review.users import Action, can, require
 from s2ide.ui.context import AppContext

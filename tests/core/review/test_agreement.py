@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from s2ide.core.errors import InvalidInputError, PermissionDenied
-from s2ide.core.labeling import set_tag
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.review import agreement
 from s2ide.core.review import escalations as esc
 from tests.core.review.review_helpers import add_labelers, add_unlabeled

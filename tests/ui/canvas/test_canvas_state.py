@@ -12,7 +12,7 @@ from PIL import Image
 from PySide6.QtCore import QSize, Qt
 
 from s2ide.core.geometry import encode_mask
-from s2ide.core.history import AddShape
+from s2ide.core.labeling.history import AddShape
 from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
 from tests.ui.canvas.conftest import add_samples, click, drag_path
 from tests.ui.canvas.test_tools import canvas_of, rows
@@ -175,7 +175,7 @@ def test_prefetched_document_is_dropped_when_someone_else_changes_it(qtbot, open
     window, ids = opened
     feature = window.canvas_feature
     qtbot.waitUntil(lambda: ids[1] in feature.prefetcher._docs, timeout=5000)
-    from s2ide.core.history import Session
+    from s2ide.core.labeling.history import Session
 
     edit = AddShape(ids[1], "point", None, {"x": 1, "y": 1})
     edit.apply(Session(window.context.store, "lara"))
@@ -253,7 +253,7 @@ def test_large_image_adjustments_come_from_a_worker(qtbot, window, tmp_path):
 
 def test_shapes_added_elsewhere_appear_on_the_open_sample(opened):
     window, ids = opened
-    from s2ide.core.history import Session
+    from s2ide.core.labeling.history import Session
 
     canvas = canvas_of(window)
     other = window.context.project.connect()
@@ -348,7 +348,7 @@ def test_a_change_during_the_load_is_not_lost(qtbot, window, tmp_path):
     ids, label = _big_masked_samples(window, tmp_path)
     canvas = canvas_of(window)
     window.context.open_sample(ids[0])
-    from s2ide.core.history import Session
+    from s2ide.core.labeling.history import Session
 
     edit = AddShape(ids[0], "point", label, {"x": 5, "y": 5})
     edit.apply(Session(window.context.store, "leo"))

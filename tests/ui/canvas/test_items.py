@@ -65,7 +65,7 @@ def test_mask_item_colours_only_painted_tiles_and_follows_edits(qtbot):
 
 
 def test_tiles_colored_in_a_worker_paint_what_the_item_would_paint_itself(qtbot, monkeypatch):
-    from s2ide.core.tiles import color_tiles, opaque_argb
+    from s2ide.core.labeling.tiles import color_tiles, opaque_argb
     from s2ide.ui.canvas.items import mask as mask_module
 
     array = np.zeros((600, 700), dtype=bool)
@@ -87,7 +87,7 @@ def test_tiles_colored_in_a_worker_paint_what_the_item_would_paint_itself(qtbot,
 
 
 def test_only_plain_hex_colors_are_prepared_ahead():
-    from s2ide.core.tiles import opaque_argb
+    from s2ide.core.labeling.tiles import opaque_argb
 
     assert opaque_argb("#0a0b0c") == 0xFF0A0B0C
     assert opaque_argb("red") is None and opaque_argb("#12345") is None and opaque_argb("#zzzzzz") is None

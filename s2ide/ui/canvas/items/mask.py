@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from s2ide.core.tiles import Box, TileKey, color_tiles, opaque_argb, tile_box, tile_view, tiles_in
+from s2ide.core.labeling.tiles import Box, TileKey, color_tiles, opaque_argb, tile_box, tile_view, tiles_in
 
 # a mask's tiles made ahead (in a worker) with the color they were made for: (argb, key -> pixels)
 PreparedTiles = tuple[int, dict[TileKey, np.ndarray]]

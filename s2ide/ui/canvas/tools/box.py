@@ -8,7 +8,7 @@ from enum import Enum
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
-from s2ide.core.history import AddShape
+from s2ide.core.labeling.history import AddShape
 from s2ide.ui.canvas.items.box import BoxItem, box_from_corners, box_from_edge, edge_height
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 

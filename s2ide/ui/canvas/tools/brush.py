@@ -13,9 +13,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from s2ide.core.history import MaskEdit
-from s2ide.core.masks import paint_segment, segment_box
-from s2ide.core.tiles import TileRecorder
+from s2ide.core.labeling.history import MaskEdit
+from s2ide.core.labeling.masks import paint_segment, segment_box
+from s2ide.core.labeling.tiles import TileRecorder
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 
 MIN_SIZE = 1

@@ -6,9 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
-from s2ide.core.history import MaskEdit
-from s2ide.core.masks import flood_fill
-from s2ide.core.tiles import TileRecorder
+from s2ide.core.labeling.history import MaskEdit
+from s2ide.core.labeling.masks import flood_fill
+from s2ide.core.labeling.tiles import TileRecorder
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left
 
 

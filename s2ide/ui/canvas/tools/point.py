@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QMouseEvent
 
-from s2ide.core.history import AddShape
+from s2ide.core.labeling.history import AddShape
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 
-from s2ide.core.history import AddShape
+from s2ide.core.labeling.history import AddShape
 from s2ide.ui.canvas.items.polygon import LineItem
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from s2ide.core.history import ChangeShapes, FieldChange
+from s2ide.core.labeling.history import ChangeShapes, FieldChange
 from s2ide.ui.canvas.items.base import ShapeItem
 from s2ide.ui.canvas.items.box import BoxItem, rotated
 from s2ide.ui.canvas.items.polygon import PolygonItem

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2ide.core.document import Change, SampleDocument
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.geometry import decode_mask
-from s2ide.core.history import (
+from s2ide.core.labeling.document import Change, SampleDocument
+from s2ide.core.labeling.history import (
     AddShape,
     AddShapes,
     ChangeShapes,
@@ -19,8 +19,8 @@ from s2ide.core.history import (
     Session,
     keep_within_budget,
 )
-from s2ide.core.masks import paint_segment
-from s2ide.core.tiles import TileRecorder
+from s2ide.core.labeling.masks import paint_segment
+from s2ide.core.labeling.tiles import TileRecorder
 
 
 @pytest.fixture

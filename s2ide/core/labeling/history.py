@@ -16,14 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from s2ide.core.document import SampleDocument
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.geometry import validate
-from s2ide.core.masks import encode_png
+from s2ide.core.labeling.document import SampleDocument
+from s2ide.core.labeling.masks import encode_png
+from s2ide.core.labeling.tiles import TileDelta, deltas_to, occupied_box, write
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
-from s2ide.core.tiles import TileDelta, deltas_to, occupied_box, write
 
 DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024
 

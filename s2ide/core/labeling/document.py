@@ -1,7 +1,7 @@
 """SampleDocument: the annotations of the open sample, in memory, as the canvas edits them.
 
 The store stays the source of truth: a document is loaded from it, and history edits
-(core/history.py) change the store and the document together. The canvas subscribes to the
+(core/labeling/history.py) change the store and the document together. The canvas subscribes to the
 document and redraws what changed (DESIGN.md §6.1: models own the state, widgets subscribe).
 """
 
@@ -14,9 +14,9 @@ from enum import Enum
 import numpy as np
 
 from s2ide.core.geometry import decode_mask
+from s2ide.core.labeling.tiles import Box
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
-from s2ide.core.tiles import Box
 
 VECTOR_KINDS = ("box", "polygon", "line", "point")
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from s2ide.core.tiles import Box, clip_box
+from s2ide.core.labeling.tiles import Box, clip_box
 
 
 def segment_box(x0: float, y0: float, x1: float, y1: float, radius: float, width: int, height: int) -> Box | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from s2ide.core.geometry import decode_mask
-from s2ide.core.masks import count, encode_png, flood_fill, paint_segment
-from s2ide.core.tiles import TILE, TileRecorder, pack, tiles_in, unpack, write
+from s2ide.core.labeling.masks import count, encode_png, flood_fill, paint_segment
+from s2ide.core.labeling.tiles import TILE, TileRecorder, pack, tiles_in, unpack, write
 
 
 def test_a_fast_stroke_leaves_no_gaps():
