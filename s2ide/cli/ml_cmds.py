@@ -9,10 +9,10 @@ import sys
 from typing import Any
 
 from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
+from s2ide.core.engine.ml_settings import load_train_config
+from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, build_queue, find_mistakes
 from s2ide.core.errors import S2Error
-from s2ide.core.ml_settings import load_train_config
 from s2ide.core.project import Project
-from s2ide.core.sampling import STRATEGY_HELP, Strategy, build_queue, find_mistakes
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 
@@ -217,7 +217,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_label_errors(args: argparse.Namespace) -> int:
-    from s2ide.core.label_errors import load_suspects
+    from s2ide.core.engine.label_errors import load_suspects
 
     _positive(args.limit, "--limit")
     if args.folds < 2:

@@ -10,7 +10,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from s2ide.core.ml_settings import TrainConfig
+from s2ide.core.engine.ml_settings import TrainConfig
 
 
 def _uniform(n: int, spread: float, generator: torch.Generator, device: torch.device) -> torch.Tensor:

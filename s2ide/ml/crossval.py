@@ -17,8 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from s2ide.core.label_errors import Suspect, find_label_issues, save_suspects
-from s2ide.core.ml_settings import TrainConfig, load_train_config
+from s2ide.core.engine.label_errors import Suspect, find_label_issues, save_suspects
+from s2ide.core.engine.ml_settings import TrainConfig, load_train_config
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from s2ide.core.engine.ml_settings import TrainConfig
+from s2ide.core.engine.run_owner import is_abandoned
 from s2ide.core.errors import Cancelled
-from s2ide.core.ml_settings import TrainConfig
 from s2ide.core.project import Project
-from s2ide.core.run_owner import is_abandoned
 from s2ide.core.tasks import TaskState
 from s2ide.ml.process import ChildJobError, run_in_child
 

@@ -3,7 +3,7 @@ went active) let it predict every sample, so pre-labels and the queue follow the
 
 from __future__ import annotations
 
-from s2ide.core.ml_settings import TrainConfig
+from s2ide.core.engine.ml_settings import TrainConfig
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ml.predict import predict

@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from s2ide.core.engine.ml_settings import load_train_config
+from s2ide.core.engine.sampling import cross_entropy, entropy, least_confidence, margin
 from s2ide.core.errors import ImageError, S2Error
-from s2ide.core.ml_settings import load_train_config
 from s2ide.core.project import Project
-from s2ide.core.sampling import cross_entropy, entropy, least_confidence, margin
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState

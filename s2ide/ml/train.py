@@ -24,11 +24,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from s2ide.core.engine.metrics import classification_report
+from s2ide.core.engine.ml_settings import ActivationRule, TrainConfig, load_train_config
+from s2ide.core.engine.run_owner import HEARTBEAT_SECONDS, is_abandoned, owner_stamp
 from s2ide.core.errors import Cancelled, ImageError, S2Error
-from s2ide.core.metrics import classification_report
-from s2ide.core.ml_settings import ActivationRule, TrainConfig, load_train_config
 from s2ide.core.project import Project
-from s2ide.core.run_owner import HEARTBEAT_SECONDS, is_abandoned, owner_stamp
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion, NewModel
 from s2ide.core.tasks import TaskState

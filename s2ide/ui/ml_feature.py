@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QToolBar
 
+from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config
+from s2ide.core.engine.sampling import Strategy, build_queue, get_strategy
 from s2ide.core.errors import S2Error
-from s2ide.core.ml_settings import load_loop_settings, load_train_config
-from s2ide.core.sampling import Strategy, build_queue, get_strategy
 from s2ide.core.tasks import TaskState
 from s2ide.ui.context import AppContext, NextProvider
 from s2ide.ui.widgets.prelabel import QtPrelabelBanner

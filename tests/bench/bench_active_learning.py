@@ -48,10 +48,10 @@ def run_one(
     strategy_name, seed, base, max_labels, epochs, overrides, batch = args
     import torch
 
+    from s2ide.core.engine.ml_settings import LoopSettings, TrainConfig, save_loop_settings
+    from s2ide.core.engine.sampling import Strategy, build_queue
     from s2ide.core.labeling.tags import set_tag
-    from s2ide.core.ml_settings import LoopSettings, TrainConfig, save_loop_settings
     from s2ide.core.project import Project
-    from s2ide.core.sampling import Strategy, build_queue
     from s2ide.core.tasks import TaskState
     from s2ide.ml.loop import retrain
 

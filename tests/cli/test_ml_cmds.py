@@ -36,7 +36,7 @@ def test_train_json_is_the_models_entry_and_epochs_go_to_stderr(digits, capsys) 
 def test_train_names_the_network_of_an_ensemble_on_each_epoch_line(digits, capsys) -> None:  # noqa: F811
     from dataclasses import replace
 
-    from s2ide.core.ml_settings import load_train_config, save_train_config
+    from s2ide.core.engine.ml_settings import load_train_config, save_train_config
 
     save_train_config(digits.store, replace(load_train_config(digits.store), members=2), "eng")
     assert main(["train", str(digits.path), "--epochs", "2"]) == 0
@@ -88,7 +88,7 @@ def test_errors_are_one_line(digits, capsys) -> None:  # noqa: F811
 def test_label_errors_finds_flipped_labels_and_keeps_the_ranking(digits, capsys) -> None:  # noqa: F811
     from dataclasses import replace
 
-    from s2ide.core.ml_settings import load_train_config, save_train_config
+    from s2ide.core.engine.ml_settings import load_train_config, save_train_config
 
     store = digits.store
     save_train_config(store, replace(load_train_config(store), epochs=12), "eng")

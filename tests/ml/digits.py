@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from s2ide.core.demo import DIGIT_NAMES, load_digits, render_digit
+from s2ide.core.engine.ml_settings import TrainConfig, save_train_config
 from s2ide.core.formats.base import ImportItem, ImportPlan
 from s2ide.core.importing import ImportOptions, run_import
-from s2ide.core.ml_settings import TrainConfig, save_train_config
 from s2ide.core.project import Project
 from s2ide.core.review.users import add_user
 from s2ide.core.tasks import TaskState

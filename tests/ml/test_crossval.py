@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from s2ide.core.engine.label_errors import load_suspects
+from s2ide.core.engine.ml_settings import TrainConfig
 from s2ide.core.errors import Cancelled
-from s2ide.core.label_errors import load_suspects
 from s2ide.core.labeling.tags import set_tag
-from s2ide.core.ml_settings import TrainConfig
 from s2ide.core.tasks import TaskState
 from s2ide.ml.crossval import cross_val_probabilities, find_label_errors, fold_of
 

@@ -24,7 +24,7 @@ class _Payload:
 
 
 def _second_version(project) -> str:
-    from s2ide.core.ml_settings import load_train_config
+    from s2ide.core.engine.ml_settings import load_train_config
 
     config = load_train_config(project.store)
     config.activation = "never"

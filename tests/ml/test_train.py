@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from s2ide.core.engine.ml_settings import load_train_config
 from s2ide.core.errors import Cancelled, PermissionDenied
 from s2ide.core.labeling.tags import set_tag
-from s2ide.core.ml_settings import load_train_config
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import TrainingDataError, carve_validation, take_snapshot
 from s2ide.ml.loop import retrain
@@ -193,9 +193,9 @@ def test_patience_counts_only_in_the_second_half_of_the_schedule(digits, monkeyp
 
 def test_a_run_leaves_another_live_runs_row_alone_and_fails_a_dead_ones(digits) -> None:
     """The app and `s2ide train` on one project: neither marks the other's run interrupted."""
-    from s2ide.core.run_owner import owner_stamp
+    from s2ide.core.engine.run_owner import owner_stamp
     from s2ide.core.store.models import NewModel
-    from tests.core.test_run_owner import _dead_pid
+    from tests.core.engine.test_run_owner import _dead_pid
 
     store = digits.store
     dead = owner_stamp()
@@ -238,7 +238,7 @@ def test_an_ensemble_trains_its_members_apart_and_predicts_their_mean(digits) ->
 def test_saved_metrics_are_the_accuracy_of_the_stored_predictions(digits) -> None:
     """The model table, the evaluation view and the activation rule all judge the same
     predictor: the one with test-time views that makes the pre-labels."""
-    from s2ide.core.compare import evaluate as evaluate_stored
+    from s2ide.core.engine.compare import evaluate as evaluate_stored
 
     model = retrain(digits, replace(FAST_CONFIG, epochs=6, predict_views=5), TaskState()).training.model
     stored = evaluate_stored(digits.store, model.version, "test")
@@ -285,8 +285,8 @@ def test_a_large_enough_validation_set_picks_the_epoch_and_is_never_trained_on(d
 def test_label_smoothing_keeps_the_training_loss_above_the_smoothed_targets_entropy(digits) -> None:
     """Cross-entropy against a target spread by epsilon can never fall below that target's
     entropy (1.18 nats for 0.3 over ten classes); without smoothing the loss goes well under it."""
+    from s2ide.core.engine.ml_settings import TrainConfig
     from s2ide.core.errors import InvalidInputError
-    from s2ide.core.ml_settings import TrainConfig
 
     k, epsilon = 10, 0.3
     true_p, other_p = 1 - epsilon + epsilon / k, epsilon / k

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from s2ide.core.label_errors import Suspect, save_suspects
+from s2ide.core.engine.label_errors import Suspect, save_suspects
 from s2ide.ui.context import AppContext
 from s2ide.ui.plots.label_errors_view import LabelErrorsView
 from s2ide.ui.plots.mispredictions_view import MispredictionsView, escalate_function

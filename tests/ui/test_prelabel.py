@@ -43,7 +43,7 @@ def test_enter_accepts_the_suggestion_as_model_accepted(qtbot, window) -> None:
 
 
 def test_weak_suggestions_hide_below_the_threshold(qtbot, window) -> None:
-    from s2ide.core.ml_settings import load_loop_settings
+    from s2ide.core.engine.ml_settings import load_loop_settings
 
     ctx = window.context
     banner = window.ml.banner
@@ -59,7 +59,7 @@ def test_weak_suggestions_hide_below_the_threshold(qtbot, window) -> None:
 
 
 def test_next_follows_the_strategy(qtbot, window) -> None:
-    from s2ide.core.sampling import Strategy, build_queue, set_strategy
+    from s2ide.core.engine.sampling import Strategy, build_queue, set_strategy
 
     ctx = window.context
     queue = build_queue(ctx.store, Strategy.MARGIN)

@@ -84,8 +84,8 @@ def test_training_without_labels_says_why_in_the_panel(qtbot, digits) -> None:  
 
 
 def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None:  # noqa: F811
-    from s2ide.core.ml_settings import load_loop_settings, load_train_config
-    from s2ide.core.sampling import STRATEGY_HELP, Strategy, get_strategy
+    from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config
+    from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, get_strategy
     from s2ide.ml.train import train
 
     config = load_train_config(trained.store)
@@ -121,8 +121,8 @@ def test_only_engineers_activate_and_choose_the_strategy(qtbot, trained) -> None
 
 
 def test_auto_retrain_after_n_new_labels(qtbot, trained) -> None:  # noqa: F811
+    from s2ide.core.engine.ml_settings import LoopSettings, save_loop_settings
     from s2ide.core.labeling.tags import set_tag
-    from s2ide.core.ml_settings import LoopSettings, save_loop_settings
 
     save_loop_settings(trained.store, LoopSettings(retrain_after=3), "eng")
     ctx, jobs, _ = _panel(qtbot, trained, epochs=2)
@@ -171,7 +171,7 @@ def test_the_event_loop_never_stalls_over_50_ms_while_training(qtbot, digits) ->
 def test_an_ensemble_set_in_the_panel_trains_and_its_curves_break_between_networks(qtbot, digits) -> None:  # noqa: F811
     import math
 
-    from s2ide.core.ml_settings import load_train_config
+    from s2ide.core.engine.ml_settings import load_train_config
 
     ctx, jobs, panel = _panel(qtbot, digits, epochs=3)
     assert panel.members.text() == "1 (no ensemble)"

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.projection import available_methods, project
+from s2ide.core.engine.projection import available_methods, project
 from s2ide.core.store import Store
 from s2ide.ui.context import AppContext
 from s2ide.ui.plots.common import Refresher

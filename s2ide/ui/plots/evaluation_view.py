@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.compare import ALL_SPLITS, Comparison, Evaluation, compare, evaluate
+from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, compare, evaluate
 from s2ide.core.store import Store
 from s2ide.ui.context import AppContext
 from s2ide.ui.plots.common import Refresher

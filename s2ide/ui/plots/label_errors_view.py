@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from s2ide.core.label_errors import Suspect, load_suspects, save_suspects, suspects_from_predictions
+from s2ide.core.engine.label_errors import Suspect, load_suspects, save_suspects, suspects_from_predictions
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.tasks import TaskState

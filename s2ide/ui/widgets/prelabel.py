@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
+from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tags import set_tag
-from s2ide.core.ml_settings import load_loop_settings, save_loop_settings
 from s2ide.core.review.users import Action, require
 from s2ide.ui.context import AppContext
 

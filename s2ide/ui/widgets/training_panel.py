@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config, save_loop_settings, save_train_config
+from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, get_strategy, set_strategy
 from s2ide.core.errors import S2Error
-from s2ide.core.ml_settings import load_loop_settings, load_train_config, save_loop_settings, save_train_config
 from s2ide.core.review.users import Action, can
-from s2ide.core.sampling import STRATEGY_HELP, Strategy, get_strategy, set_strategy
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import Progress
 from s2ide.ui.context import AppContext

@@ -14,8 +14,8 @@ from enum import StrEnum
 
 import numpy as np
 
+from s2ide.core.engine.ml_settings import LoopSettings, load_loop_settings
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.ml_settings import LoopSettings, load_loop_settings
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2ide.core.errors import InvalidInputError
-from s2ide.core.label_errors import (
+from s2ide.core.engine.label_errors import (
     FilterMethod,
     confident_joint,
     find_label_issues,
     per_class_thresholds,
     precision_recall_at_k,
 )
+from s2ide.core.errors import InvalidInputError
 
 
 def noisy_problem(n: int = 600, k: int = 3, noise: float = 0.08, seed: int = 0):

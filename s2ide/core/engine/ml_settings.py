@@ -3,7 +3,7 @@
 `TrainConfig` holds the trainer's hyper-parameters (input size, width, epochs, augmentation,
 activation rule); `LoopSettings` what the app does around training: when to retrain on its
 own and how confident a pre-label must be to be shown. The labeling strategy lives beside
-them (`s2ide.core.sampling.get_strategy`).
+them (`s2ide.core.engine.sampling.get_strategy`).
 """
 
 from __future__ import annotations

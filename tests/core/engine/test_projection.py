@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from s2ide.core.engine.projection import Method, available_methods, pca, project
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.projection import Method, available_methods, pca, project
 
 
 def test_pca_finds_the_main_axis_and_is_deterministic() -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from s2ide.core.errors import InvalidInputError, PermissionDenied
-from s2ide.core.labeling.tags import set_tag
-from s2ide.core.ml_settings import LoopSettings, save_loop_settings
-from s2ide.core.sampling import (
+from s2ide.core.engine.ml_settings import LoopSettings, save_loop_settings
+from s2ide.core.engine.sampling import (
     YOUNG_MODEL_LABELS_PER_CLASS,
     Strategy,
     batch_spread_order,
@@ -24,6 +22,8 @@ from s2ide.core.sampling import (
     set_strategy,
     uncertainty_order,
 )
+from s2ide.core.errors import InvalidInputError, PermissionDenied
+from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store.models import NewModel
 
 # row 0: sure; row 1: two-way tie; row 2: spread over three; row 3: fairly sure
@@ -210,7 +210,7 @@ def test_uncertainty_queues_spread_each_batch_over_kinds(filled_project) -> None
 
 
 def test_long_retrain_intervals_share_a_bounded_number_of_clusters(filled_project, monkeypatch) -> None:
-    import s2ide.core.sampling as sampling
+    import s2ide.core.engine.sampling as sampling
 
     ids, _ = _with_predictions(filled_project, [[0.5, 0.5]] * 5)
     seen: list[int] = []

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from s2ide.core.compare import compare, evaluate
+from s2ide.core.engine.compare import compare, evaluate
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.store.analytics import imbalance_ratio

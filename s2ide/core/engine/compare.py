@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s2ide.core import metrics
+from s2ide.core.engine import metrics
 from s2ide.core.store import Store
 
 ALL_SPLITS = "all"

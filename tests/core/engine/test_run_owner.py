@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from s2ide.core.run_owner import STALE_SECONDS, is_abandoned, owner_stamp
+from s2ide.core.engine.run_owner import STALE_SECONDS, is_abandoned, owner_stamp
 
 
 def _dead_pid() -> int:

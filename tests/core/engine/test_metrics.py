@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from s2ide.core.engine.metrics import accuracy, calibration, classification_report, confusion_matrix, per_class
 from s2ide.core.errors import InvalidInputError
-from s2ide.core.metrics import accuracy, calibration, classification_report, confusion_matrix, per_class
 
 
 def test_confusion_matrix_rows_are_truth() -> None:
