@@ -52,8 +52,9 @@ def project(tmp_path: Path):
 @pytest.fixture
 def filled_project(project, image_tree: Path):
     """The `project` fixture with the `image_tree` imported (labels from folder names)."""
-    from s2ide.core.formats import read_plan
-    from s2ide.core.importing import ImportOptions, run_import
+    from s2ide.core.io.formats import read_plan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
     from s2ide.core.tasks import TaskState
 
     run_import(project, read_plan(image_tree, "imagefolder"), ImportOptions(), TaskState())

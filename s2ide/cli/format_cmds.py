@@ -9,8 +9,9 @@ import argparse
 from pathlib import Path
 
 from s2ide.cli._common import ProgressBar, add_json_arg, add_project_arg, open_project, print_json
-from s2ide.core.exporting import ExportOptions, ImagesMode, run_export
-from s2ide.core.formats import EXPORTERS
+from s2ide.core.io.export_job import ExportOptions, ImagesMode
+from s2ide.core.io.exporting import run_export
+from s2ide.core.io.formats import EXPORTERS
 from s2ide.core.store.schema import SPLITS
 
 

@@ -15,8 +15,9 @@ from s2ide.cli._common import (
     print_json,
     print_table,
 )
-from s2ide.core.formats import IMPORTERS, read_plan
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.formats import IMPORTERS, read_plan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.labeling.tags import label_sample
 from s2ide.core.project import TASKS, Project
 from s2ide.core.review.users import add_user
@@ -100,7 +101,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from s2ide.core.demo import build_demo  # numpy: kept off the path of every other command
+    from s2ide.core.io.demo import build_demo  # numpy: kept off the path of every other command
 
     bar = ProgressBar("demo")
     try:

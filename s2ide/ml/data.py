@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from s2ide.core.errors import ImageError, S2Error
-from s2ide.core.images import open_image, read_bytes
+from s2ide.core.io.images import open_image, read_bytes
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.tasks import TaskState

@@ -21,7 +21,7 @@ def choose_project(argv: Sequence[str], settings: Settings) -> Path:
     last = settings.last_project
     if last is not None and (last / "project.db").is_file():
         return last
-    from s2ide.core.demo import build_demo
+    from s2ide.core.io.demo import build_demo
 
     return build_demo().path
 

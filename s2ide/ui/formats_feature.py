@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
 
-from s2ide.core.exporting import ExportReport, run_export
-from s2ide.core.formats.base import ImportPlan
-from s2ide.core.importing import ImportOptions, ImportReport, run_import
+from s2ide.core.io.export_job import ExportReport
+from s2ide.core.io.exporting import run_export
+from s2ide.core.io.formats.base import ImportPlan
+from s2ide.core.io.import_options import ImportOptions, ImportReport
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ui.widgets.export_dialog import ExportDialog, ExportRequest

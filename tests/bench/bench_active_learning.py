@@ -31,7 +31,7 @@ STEP = 20
 
 def _truth(project) -> dict[int, int]:  # type: ignore[no-untyped-def]
     """sample id -> label id of the true digit (the demo names files digit_<index>.png)."""
-    from s2ide.core.demo import DIGIT_NAMES, load_digits
+    from s2ide.core.io.demo import DIGIT_NAMES, load_digits
 
     _, targets = load_digits()
     by_name = {label.name: label.id for label in project.store.labels.list()}
@@ -127,7 +127,7 @@ def main() -> None:
     if args.quick:
         args.seeds, args.max_labels, args.strategies, args.epochs = 1, 60, "random,margin", 10
 
-    from s2ide.core.demo import build_demo
+    from s2ide.core.io.demo import build_demo
 
     base = Path(tempfile.mkdtemp(prefix="s2ide-al-base-")) / "demo"
     build_demo(base).close()

@@ -77,8 +77,9 @@ def main() -> None:
         photo(1920, 1080, 10 + index).save(path, quality=90)
         hd.append(path)
 
-    from s2ide.core.formats import read_plan
-    from s2ide.core.importing import ImportOptions, run_import
+    from s2ide.core.io.formats import read_plan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
     from s2ide.core.project import Project
     from s2ide.core.review.users import add_user
     from s2ide.core.tasks import TaskState

@@ -29,10 +29,12 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from s2ide.core.exporting import ExportOptions, ImagesMode, run_export
-from s2ide.core.formats import read_plan
 from s2ide.core.gc_pause import paused_gc
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.export_job import ExportOptions, ImagesMode
+from s2ide.core.io.exporting import run_export
+from s2ide.core.io.formats import read_plan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.tasks import Progress, TaskState
 

@@ -24,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PIL import Image
 
-from s2ide.core.formats import ImportItem, ImportPlan
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.formats import ImportItem, ImportPlan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 
-from s2ide.core.demo import DIGIT_NAMES, load_digits, render_digit
 from s2ide.core.engine.label_errors import FilterMethod, find_label_issues, precision_recall_at_k
+from s2ide.core.io.demo import DIGIT_NAMES, load_digits, render_digit
 
 NOISE = 0.05
 FOLDS = 5
@@ -102,8 +102,9 @@ def bench_numpy(images: np.ndarray, targets: np.ndarray, noisy: np.ndarray, flip
 
 def bench_cnn(images: np.ndarray, noisy: np.ndarray, flipped: np.ndarray) -> None:
     from s2ide.core.engine.ml_settings import load_train_config
-    from s2ide.core.formats.base import ImportItem, ImportPlan
-    from s2ide.core.importing import ImportOptions, run_import
+    from s2ide.core.io.formats.base import ImportItem, ImportPlan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
     from s2ide.core.project import Project
     from s2ide.core.tasks import TaskState
     from s2ide.ml.crossval import MAX_EPOCHS, cross_val_probabilities

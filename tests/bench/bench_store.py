@@ -178,7 +178,7 @@ def bench_stats(work: Path, samples: int, annotations: int) -> None:
 
 
 def bench_cold_start(work: Path) -> None:
-    from s2ide.core.demo import build_demo
+    from s2ide.core.io.demo import build_demo
     from s2ide.core.settings import Settings
 
     demo = build_demo(work / "demo")

@@ -26,8 +26,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from s2ide.core.demo import build_demo
 from s2ide.core.engine.ml_settings import TrainConfig
+from s2ide.core.io.demo import build_demo
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import decode_many, take_snapshot
 from s2ide.ml.nets import ARCHITECTURE, build

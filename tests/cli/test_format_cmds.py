@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from s2ide.cli import main
-from tests.core.formats.helpers import shapes, shapes_project
+from tests.core.io.formats.helpers import shapes, shapes_project
 
 
 @pytest.fixture

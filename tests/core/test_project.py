@@ -7,8 +7,9 @@ import shutil
 import pytest
 
 from s2ide.core.errors import InvalidInputError, NotAProjectError
-from s2ide.core.formats import read_plan
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.formats import read_plan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project, is_project
 from s2ide.core.tasks import TaskState
 from tests.conftest import write_image

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from s2ide.core.demo import DIGIT_NAMES, load_digits, render_digit
 from s2ide.core.engine.ml_settings import TrainConfig, save_train_config
-from s2ide.core.formats.base import ImportItem, ImportPlan
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.demo import DIGIT_NAMES, load_digits, render_digit
+from s2ide.core.io.formats.base import ImportItem, ImportPlan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.review.users import add_user
 from s2ide.core.tasks import TaskState

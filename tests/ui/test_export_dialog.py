@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from s2ide.core.exporting import ExportOptions, run_export
+from s2ide.core.io.export_job import ExportOptions
+from s2ide.core.io.exporting import run_export
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ui.context import AppContext
 from s2ide.ui.main_window import MainWindow
-from tests.core.formats.helpers import shapes, shapes_project
+from tests.core.io.formats.helpers import shapes, shapes_project
 
 
 @pytest.fixture

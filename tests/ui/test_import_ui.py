@@ -8,8 +8,8 @@ import time
 
 from PySide6.QtCore import Qt
 
-from s2ide.core import importing
-from s2ide.core.importing import ImportReport
+from s2ide.core.io import importing
+from s2ide.core.io.import_options import ImportReport
 from s2ide.ui.main_window import TaskStatus
 from s2ide.ui.widgets.import_dialog import QtImportDialog
 from tests.conftest import write_image
@@ -19,7 +19,7 @@ pytestmark = QT_LOG_MARKS
 
 
 def test_dialog_detects_format_and_lists_importers(qtbot, context, tmp_path, image_tree):
-    from s2ide.core.formats import IMPORTERS
+    from s2ide.core.io.formats import IMPORTERS
 
     dialog = QtImportDialog(context)
     qtbot.addWidget(dialog)

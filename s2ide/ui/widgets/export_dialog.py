@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.exporting import ExportOptions, ImagesMode
-from s2ide.core.formats import EXPORTERS
+from s2ide.core.io.export_job import ExportOptions, ImagesMode
+from s2ide.core.io.formats import EXPORTERS
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS
 from s2ide.ui.context import AppContext

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
-from s2ide.core.formats import IMPORTERS, detect_format, read_plan
-from s2ide.core.importing import ImportOptions, ImportReport, run_import
+from s2ide.core.io.formats import IMPORTERS, detect_format, read_plan
+from s2ide.core.io.import_options import ImportOptions, ImportReport
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.store.schema import SPLITS
 from s2ide.core.tasks import TaskState

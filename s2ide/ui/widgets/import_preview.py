@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.formats import IMPORTERS, read_plan
-from s2ide.core.formats.base import ImportPlan
-from s2ide.core.import_preview import ImportPreview, preview_import
-from s2ide.core.importing import ImportOptions
+from s2ide.core.io.formats import IMPORTERS, read_plan
+from s2ide.core.io.formats.base import ImportPlan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.import_preview import ImportPreview, preview_import
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ui.context import AppContext

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from s2ide.core.errors import S2Error
-from s2ide.core.images import write_thumbnail
+from s2ide.core.io.images import write_thumbnail
 
 CACHE_SIZE = 2000  # pixmaps kept in memory, each scaled to the cell: ~60 MB at most
 DISPLAY_SIZE = 112  # the longest side a thumbnail is shown at (the delegate's cell)

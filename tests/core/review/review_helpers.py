@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from s2ide.core.formats import read_plan
-from s2ide.core.importing import ImportOptions, run_import
+from s2ide.core.io.formats import read_plan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
 from s2ide.core.project import Project
 from s2ide.core.review.users import add_user
 from s2ide.core.tasks import TaskState

@@ -20,8 +20,9 @@ def exif_rotated_jpeg(path: Path, size: tuple[int, int] = (64, 32), orientation:
 
 def add_samples(project, paths: list[Path]) -> list[int]:
     """Import these files into the project; their sample ids in the same order."""
-    from s2ide.core.formats import read_plan
-    from s2ide.core.importing import ImportOptions, run_import
+    from s2ide.core.io.formats import read_plan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
     from s2ide.core.tasks import TaskState
 
     folder = paths[0].parent

@@ -1,0 +1,77 @@
+"""Import and export formats: one module per format.
+
+Importers have `detect(src)` and `read(src) -> ImportPlan` (`core.importing.run_import`
+applies the plan); exporters have `IMAGE_MODES` and `export(job, out, state)` (run by
+`core.exporting.run_export`, which writes to a temporary folder and moves it into place).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from s2ide.core.errors import ImportFormatError, InvalidInputError
+from s2ide.core.gc_pause import paused_gc
+from s2ide.core.io.formats import coco, csv_labels, folder, imagefolder, labelme, masks, voc, yolo
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+
+__all__ = [
+    "EXPORTERS",
+    "IMPORTERS",
+    "ImportItem",
+    "ImportPlan",
+    "PlannedAnnotation",
+    "detect_format",
+    "exporter_for",
+    "read_plan",
+]
+
+# Order matters for detection: the most specific format first, plain folder last.
+IMPORTERS: dict[str, ModuleType] = {
+    csv_labels.NAME: csv_labels,
+    coco.NAME: coco,
+    yolo.NAME: yolo,
+    voc.NAME: voc,
+    labelme.NAME: labelme,
+    imagefolder.NAME: imagefolder,
+    folder.NAME: folder,
+}
+
+EXPORTERS: dict[str, ModuleType] = {
+    coco.NAME: coco,
+    yolo.NAME: yolo,
+    labelme.NAME: labelme,
+    voc.NAME: voc,
+    imagefolder.NAME: imagefolder,
+    csv_labels.NAME: csv_labels,
+    masks.NAME: masks,
+}
+
+
+def detect_format(src: Path) -> str:
+    if not src.exists():
+        raise ImportFormatError(f"{src}: no such file or folder")
+    for name, module in IMPORTERS.items():
+        if module.detect(src):
+            return name
+    raise ImportFormatError(f"{src}: cannot tell its format; name one with --format")
+
+
+def read_plan(src: Path, fmt: str = "auto") -> ImportPlan:
+    if fmt == "auto":
+        fmt = detect_format(src)
+    module = IMPORTERS.get(fmt)
+    if module is None:
+        raise ImportFormatError(f"unknown import format {fmt!r} (known: {', '.join(IMPORTERS)})")
+    if not src.exists():
+        raise ImportFormatError(f"{src}: no such file or folder")
+    with paused_gc():  # millions of fresh containers, no cycles: the collector only slows this down
+        plan: ImportPlan = module.read(src)
+    return plan
+
+
+def exporter_for(fmt: str) -> ModuleType:
+    module = EXPORTERS.get(fmt)
+    if module is None:
+        raise InvalidInputError(f"unknown export format {fmt!r} (known: {', '.join(EXPORTERS)})")
+    return module

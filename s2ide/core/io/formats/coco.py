@@ -1,0 +1,252 @@
+"""COCO detection and instance segmentation: boxes, polygons, RLE masks, categories, iscrowd.
+
+Import reads one COCO JSON (or every JSON in a folder's `annotations/`); `file_name` is
+relative to `images/` beside the JSON (or beside `annotations/`), or to the JSON's folder.
+A non-empty `segmentation` becomes polygons (one per ring) or a mask (RLE, compressed or
+not); otherwise `bbox` becomes a box, rotated by CVAT's `attributes.rotation` if present.
+Export writes `annotations.json` and `images/`; points and lines have no COCO form.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from s2ide.core import geometry
+from s2ide.core.errors import ImportFormatError
+from s2ide.core.io.export_job import ExportJob, ImagesMode
+from s2ide.core.io.formats import checks, rle
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.tasks import TaskState
+
+NAME = "coco"
+IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
+ANNOTATIONS_FILE = "annotations.json"
+SPLIT_WORDS = (("train", "train"), ("val", "val"), ("test", "test"))
+
+
+def _json_files(src: Path) -> list[Path]:
+    if src.is_file():
+        return [src] if src.suffix.lower() == ".json" else []
+    if not src.is_dir():
+        return []
+    if (src / ANNOTATIONS_FILE).is_file():
+        return [src / ANNOTATIONS_FILE]
+    folder = src / "annotations"
+    if folder.is_dir():
+        return sorted(p for p in folder.glob("*.json") if p.is_file())
+    return []
+
+
+def _looks_like_coco(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return False
+    return b'"images"' in head and b'"shapes"' not in head
+
+
+def detect(src: Path) -> bool:
+    files = _json_files(src)
+    return bool(files) and _looks_like_coco(files[0])
+
+
+def _image_roots(path: Path) -> list[Path]:
+    folder = path.parent
+    roots = [folder / "images", folder]
+    if folder.name == "annotations":
+        roots = [folder.parent / "images", folder.parent, *roots]
+    return [r for r in roots if r.is_dir()] or [folder]
+
+
+def _split_of(path: Path) -> str | None:
+    stem = path.stem.lower()
+    return next((split for word, split in SPLIT_WORDS if word in stem), None)
+
+
+def read(src: Path) -> ImportPlan:
+    files = _json_files(src)
+    if not files:
+        raise ImportFormatError(
+            f"{src}: no COCO JSON here (expected a .json file, annotations.json or annotations/*.json)"
+        )
+    plan = ImportPlan(format=NAME, root=src if src.is_dir() else src.parent)
+    for path in files:
+        _read_file(path, plan)
+    return plan
+
+
+def _read_file(path: Path, plan: ImportPlan) -> None:
+    data = checks.expect_dict(checks.load_json(path), str(path))
+    where = str(path)
+    roots = _image_roots(path)
+    split = _split_of(path)
+
+    categories: dict[int, str] = {}
+    for i, raw in enumerate(checks.expect_list(data.get("categories", []), f"{where}: categories")):
+        at = f"{where}: categories[{i}]"
+        cat = checks.expect_dict(raw, at)
+        cid = checks.expect_int(cat.get("id"), f"{at}.id")
+        if cid in categories:
+            raise ImportFormatError(f"{at}.id: category id {cid} appears twice")
+        categories[cid] = checks.expect_str(cat.get("name"), f"{at}.name").strip()
+    plan.labels.extend(n for n in categories.values() if n not in plan.labels)
+
+    if "images" not in data:
+        raise ImportFormatError(f"{where}: missing key 'images'")
+    items: dict[int, ImportItem] = {}
+    for i, raw in enumerate(checks.expect_list(data["images"], f"{where}: images")):
+        at = f"{where}: images[{i}]"
+        image = checks.expect_dict(raw, at)
+        iid = checks.expect_int(image.get("id"), f"{at}.id")
+        if iid in items:
+            raise ImportFormatError(f"{at}.id: image id {iid} appears twice")
+        name = checks.expect_str(image.get("file_name"), f"{at}.file_name")
+        candidates = [checks.safe_path(root, name, f"{at}.file_name") for root in roots]
+        source = next((c for c in candidates if c.is_file()), candidates[0])
+        size = None
+        if "width" in image or "height" in image:
+            size = checks.expect_size(image.get("width"), image.get("height"), at)
+        item = ImportItem(source=source, split=split, declared_size=size, origin=at)
+        items[iid] = item
+        plan.items.append(item)
+
+    for i, raw in enumerate(checks.expect_list(data.get("annotations", []), f"{where}: annotations")):
+        at = f"{where}: annotations[{i}]"
+        ann = checks.expect_dict(raw, at)
+        iid = checks.expect_int(ann.get("image_id"), f"{at}.image_id")
+        cid = checks.expect_int(ann.get("category_id"), f"{at}.category_id")
+        if iid not in items:
+            raise ImportFormatError(f"{at}.image_id: no image with id {iid}")
+        if cid not in categories:
+            raise ImportFormatError(f"{at}.category_id: no category with id {cid}")
+        item = items[iid]
+        item.annotations.extend(_shapes(ann, categories[cid], item.declared_size, at))
+
+
+def _shapes(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> list[PlannedAnnotation]:
+    checks.expect_int(ann.get("iscrowd", 0), f"{at}.iscrowd", 0, 1)
+    seg = ann.get("segmentation")
+    if isinstance(seg, dict):
+        return [_rle_mask(seg, label, size, f"{at}.segmentation")]
+    if isinstance(seg, list) and seg:
+        out = []
+        for j, ring in enumerate(seg):
+            where = f"{at}.segmentation[{j}]"
+            coords = checks.expect_list(ring, where)
+            if len(coords) % 2:
+                raise ImportFormatError(f"{where}: a polygon needs x,y pairs, got {len(coords)} numbers")
+            if len(coords) < 6:
+                raise ImportFormatError(f"{where}: a polygon needs at least 3 points, got {len(coords) // 2}")
+            values = [checks.expect_number(v, f"{where}[{k}]") for k, v in enumerate(coords)]
+            points = [[values[k], values[k + 1]] for k in range(0, len(values), 2)]
+            out.append(checks.shape("polygon", label, {"points": points}, where, size))
+        return out
+    if seg not in (None, []):
+        raise ImportFormatError(f"{at}.segmentation: expected polygons or an RLE object, got {checks.type_name(seg)}")
+    bbox = checks.expect_list(ann.get("bbox"), f"{at}.bbox")
+    if len(bbox) != 4:
+        raise ImportFormatError(f"{at}.bbox: expected [x, y, width, height], got {len(bbox)} numbers")
+    x, y, w, h = (checks.expect_number(v, f"{at}.bbox[{k}]") for k, v in enumerate(bbox))
+    angle = 0.0
+    attributes = ann.get("attributes")
+    if isinstance(attributes, dict) and "rotation" in attributes:
+        angle = checks.expect_number(attributes["rotation"], f"{at}.attributes.rotation", -360, 360)
+    return [checks.box(label, x, y, w, h, f"{at}.bbox", size, angle)]
+
+
+def _rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
+    dims = checks.expect_list(seg.get("size"), f"{at}.size")
+    if len(dims) != 2:
+        raise ImportFormatError(f"{at}.size: expected [height, width], got {len(dims)} numbers")
+    height = checks.expect_int(dims[0], f"{at}.size[0]", 1, checks.MAX_SIDE)
+    width = checks.expect_int(dims[1], f"{at}.size[1]", 1, checks.MAX_SIDE)
+    if size is not None and (width, height) != size:
+        raise ImportFormatError(f"{at}.size: RLE is {width}x{height}, the image is {size[0]}x{size[1]}")
+    checks.check_mask_size(width, height, f"{at}.size")
+    counts = seg.get("counts")
+    if isinstance(counts, str):
+        values = rle.from_string(counts, f"{at}.counts", height * width)
+    else:
+        raw = checks.expect_list(counts, f"{at}.counts")
+        values = [checks.expect_int(v, f"{at}.counts[{k}]", 0, height * width) for k, v in enumerate(raw)]
+    mask = rle.decode(values, height, width, f"{at}.counts")
+    geom = {"encoding": "png", "width": width, "height": height}
+    return checks.shape("mask", label, geom, at, size, data=geometry.encode_mask(mask))
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _mask_entry(data: bytes, width: int, height: int) -> tuple[dict[str, Any], list[float], float] | None:
+    mask = geometry.decode_mask(data, width, height)
+    area = int(mask.sum())
+    if area == 0:
+        return None
+    ys = np.flatnonzero(mask.any(axis=1))
+    xs = np.flatnonzero(mask.any(axis=0))
+    bbox = [float(xs[0]), float(ys[0]), float(xs[-1] - xs[0] + 1), float(ys[-1] - ys[0] + 1)]
+    return rle.to_coco(mask), bbox, float(area)
+
+
+def export(job: ExportJob, out: Path, state: TaskState) -> None:
+    report = job.report
+    categories = [{"id": i + 1, "name": name, "supercategory": ""} for i, name in enumerate(job.label_names)]
+    category_ids = {c["name"]: c["id"] for c in categories}
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    total = len(job.samples)
+    for index, sample in enumerate(job.samples):
+        if index % 64 == 0:
+            state.check()
+            state.report(index, total, "writing COCO")
+        job.place_image(sample, out / "images" / sample.name)
+        image_id = len(images) + 1
+        images.append({"id": image_id, "file_name": sample.name, "width": sample.width, "height": sample.height})
+        report.images += 1
+        if sample.tag:
+            report.unsupported["tag"] += 1
+        for ann in sample.annotations:
+            entry: dict[str, Any] = {
+                "id": len(annotations) + 1,
+                "image_id": image_id,
+                "category_id": category_ids[ann.label],
+                "iscrowd": 0,
+            }
+            geom = ann.geometry or {}
+            if ann.kind == "box":
+                entry.update(
+                    bbox=[geom["x"], geom["y"], geom["w"], geom["h"]], area=geom["w"] * geom["h"], segmentation=[]
+                )
+                if geom.get("angle"):
+                    entry["attributes"] = {"rotation": geom["angle"]}
+            elif ann.kind == "polygon":
+                flat = [c for point in geom["points"] for c in point]
+                x, y, w, h = geometry.bounds("polygon", geom)
+                entry.update(segmentation=[flat], bbox=[x, y, w, h], area=geometry.polygon_area(geom["points"]))
+            elif ann.kind == "mask" and ann.data is not None:
+                made = _mask_entry(ann.data, sample.width, sample.height)
+                if made is None:
+                    report.skipped.append(f"{sample.path}: an empty {ann.label} mask (not exported)")
+                    continue
+                entry["segmentation"], entry["bbox"], entry["area"] = made
+            else:
+                report.unsupported[ann.kind] += 1
+                continue
+            annotations.append(entry)
+            report.annotations += 1
+    state.report(total, total, "saving annotations.json")
+    document = {
+        "info": {"description": f"{job.project_name}, exported by s2ide"},
+        "licenses": [],
+        "images": images,
+        "annotations": annotations,
+        "categories": categories,
+    }
+    # json.dumps uses the C encoder; json.dump to a file streams through the slow pure-Python one.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    (out / ANNOTATIONS_FILE).write_text(text, encoding="utf-8")

@@ -1,0 +1,261 @@
+"""labelme JSON, one file per image (X-AnyLabeling writes the same format).
+
+Shapes: rectangle (2 corners, or X-AnyLabeling's 4), rotation (X-AnyLabeling's oriented box,
+4 corners), polygon, point, line, linestrip, circle (read as a 64-point polygon) and mask
+(a base64 PNG of the region between its two points, both inclusive). Image-level `flags`
+that are true become the sample's tag. `imagePath` is relative to the JSON and must stay
+inside the imported folder; `imageData` is ignored (the image file is the truth).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from s2ide.core import geometry
+from s2ide.core.errors import ImportFormatError, InvalidInputError
+from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
+from s2ide.core.io.formats import checks
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.yolo import box_from_corners
+from s2ide.core.tasks import TaskState
+
+NAME = "labelme"
+IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
+VERSION = "5.5.0"
+CIRCLE_POINTS = 64
+DETECT_SCAN = 200
+
+
+def _json_files(src: Path) -> list[Path]:
+    if src.is_file():
+        return [src] if src.suffix.lower() == ".json" else []
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found += [Path(dirpath) / f for f in sorted(filenames) if f.lower().endswith(".json")]
+    return found
+
+
+def detect(src: Path) -> bool:
+    if src.is_dir():
+        files: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(src):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            files += [Path(dirpath) / f for f in sorted(filenames) if f.lower().endswith(".json")]
+            if len(files) >= DETECT_SCAN:
+                break
+    else:
+        files = _json_files(src)
+    for path in files[:DETECT_SCAN]:
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(1 << 16)
+        except OSError:
+            continue
+        if b'"shapes"' in head:
+            return True
+    return False
+
+
+def read(src: Path) -> ImportPlan:
+    files = _json_files(src)
+    if not files:
+        raise ImportFormatError(f"{src}: no labelme JSON files here")
+    root = src if src.is_dir() else src.parent
+    plan = ImportPlan(format=NAME, root=root)
+    for path in files:
+        plan.items.append(read_file(path, root, plan))
+    return plan
+
+
+def read_file(path: Path, root: Path, plan: ImportPlan) -> ImportItem:
+    where = str(path)
+    data = checks.expect_dict(checks.load_json(path), where)
+    if "shapes" not in data:
+        raise ImportFormatError(f"{where}: missing key 'shapes' (not a labelme file)")
+    if "imagePath" not in data:
+        raise ImportFormatError(f"{where}: missing key 'imagePath'")
+    source = checks.safe_path(root, data["imagePath"], f"{where}: imagePath", base=path.parent)
+    size = None
+    if data.get("imageWidth") is not None or data.get("imageHeight") is not None:
+        size = checks.expect_size(data.get("imageWidth"), data.get("imageHeight"), f"{where}: image")
+    item = ImportItem(source=source, declared_size=size, origin=where)
+    flags = data.get("flags") or {}
+    true_flags = [
+        checks.expect_str(name, f"{where}: flags")
+        for name, on in checks.expect_dict(flags, f"{where}: flags").items()
+        if on is True
+    ]
+    if true_flags:
+        item.tag = true_flags[0]
+        if len(true_flags) > 1:
+            plan.problems.append(f"{where}: flags: {len(true_flags)} flags set; the tag is {true_flags[0]!r}")
+    for i, raw in enumerate(checks.expect_list(data["shapes"], f"{where}: shapes")):
+        item.annotations.append(_shape(checks.expect_dict(raw, f"{where}: shapes[{i}]"), f"{where}: shapes[{i}]", size))
+    return item
+
+
+def _points(raw: Any, where: str) -> list[list[float]]:
+    points = []
+    for k, point in enumerate(checks.expect_list(raw, where)):
+        pair = checks.expect_list(point, f"{where}[{k}]")
+        if len(pair) != 2:
+            raise ImportFormatError(f"{where}[{k}]: expected [x, y], got {len(pair)} numbers")
+        points.append(
+            [checks.expect_number(pair[0], f"{where}[{k}][0]"), checks.expect_number(pair[1], f"{where}[{k}][1]")]
+        )
+    return points
+
+
+def _need(points: list[list[float]], counts: tuple[int, ...], kind: str, where: str, at_least: bool = False) -> None:
+    n = len(points)
+    ok = n >= counts[0] if at_least else n in counts
+    if not ok:
+        wanted = f"at least {counts[0]}" if at_least else " or ".join(str(c) for c in counts)
+        raise ImportFormatError(f"{where}: a {kind} needs {wanted} points, got {n}")
+
+
+def _shape(shape: dict[str, Any], where: str, size: tuple[int, int] | None) -> PlannedAnnotation:
+    label = checks.expect_str(shape.get("label"), f"{where}.label").strip()
+    shape_type = shape.get("shape_type") or "polygon"
+    shape_type = checks.expect_str(shape_type, f"{where}.shape_type")
+    points = _points(shape.get("points"), f"{where}.points")
+    if shape_type == "rectangle":
+        _need(points, (2, 4), "rectangle", where)
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        box = {"x": min(xs), "y": min(ys), "w": max(xs) - min(xs), "h": max(ys) - min(ys), "angle": 0.0}
+        return checks.shape("box", label, box, where, size)
+    if shape_type == "rotation":
+        _need(points, (4,), "rotated box", where)
+        return checks.shape("box", label, box_from_corners(points, where), where, size)
+    if shape_type == "polygon":
+        _need(points, (3,), "polygon", where, at_least=True)
+        return checks.shape("polygon", label, {"points": points}, where, size)
+    if shape_type == "point":
+        _need(points, (1,), "point", where)
+        return checks.shape("point", label, {"x": points[0][0], "y": points[0][1]}, where, size)
+    if shape_type in ("line", "linestrip"):
+        _need(points, (2,), shape_type, where, at_least=True)
+        return checks.shape("line", label, {"points": points}, where, size)
+    if shape_type == "circle":
+        _need(points, (2,), "circle", where)
+        (cx, cy), (px, py) = points
+        r = math.hypot(px - cx, py - cy)
+        if r <= 0:
+            raise ImportFormatError(f"{where}: circle has radius 0")
+        ring = [
+            [cx + r * math.cos(2 * math.pi * k / CIRCLE_POINTS), cy + r * math.sin(2 * math.pi * k / CIRCLE_POINTS)]
+            for k in range(CIRCLE_POINTS)
+        ]
+        return checks.shape("polygon", label, {"points": ring}, where, size)
+    if shape_type == "mask":
+        return _mask(shape, label, points, where, size)
+    raise ImportFormatError(f"{where}.shape_type: unknown shape type {shape_type!r}")
+
+
+def _mask(
+    shape: dict[str, Any], label: str, points: list[list[float]], where: str, size: tuple[int, int] | None
+) -> PlannedAnnotation:
+    if size is None:
+        raise ImportFormatError(f"{where}: a mask shape needs imageWidth and imageHeight in the file")
+    _need(points, (2,), "mask", where)
+    checks.check_mask_size(*size, where)
+    encoded = checks.expect_str(shape.get("mask"), f"{where}.mask")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImportFormatError(f"{where}.mask: not valid base64") from exc
+    try:
+        crop = geometry.decode_mask(raw)
+    except InvalidInputError as exc:
+        raise ImportFormatError(f"{where}.mask: {exc}") from exc
+    x1, y1 = int(points[0][0]), int(points[0][1])
+    x2, y2 = int(points[1][0]), int(points[1][1])
+    if crop.shape != (y2 - y1 + 1, x2 - x1 + 1):
+        raise ImportFormatError(
+            f"{where}.mask: the mask is {crop.shape[1]}x{crop.shape[0]}, its points span {x2 - x1 + 1}x{y2 - y1 + 1}"
+        )
+    width, height = size
+    if x1 < 0 or y1 < 0 or x2 >= width or y2 >= height:
+        raise ImportFormatError(f"{where}.points: the mask reaches outside the {width}x{height} image")
+    full = np.zeros((height, width), dtype=bool)
+    full[y1 : y2 + 1, x1 : x2 + 1] = crop
+    geom = {"encoding": "png", "width": width, "height": height}
+    return checks.shape("mask", label, geom, where, size, data=geometry.encode_mask(full))
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _export_shape(ann: ExportAnnotation, width: int, height: int) -> dict[str, Any] | None:
+    geom = ann.geometry or {}
+    shape: dict[str, Any] = {"label": ann.label, "group_id": None, "description": "", "flags": {}, "mask": None}
+    if ann.kind == "box":
+        if geom.get("angle"):
+            corners = geometry.box_corners(geom)
+            shape.update(
+                shape_type="rotation", points=[list(c) for c in corners], direction=math.radians(geom["angle"])
+            )
+        else:
+            shape.update(
+                shape_type="rectangle", points=[[geom["x"], geom["y"]], [geom["x"] + geom["w"], geom["y"] + geom["h"]]]
+            )
+    elif ann.kind == "polygon":
+        shape.update(shape_type="polygon", points=geom["points"])
+    elif ann.kind == "line":
+        shape.update(shape_type="line" if len(geom["points"]) == 2 else "linestrip", points=geom["points"])
+    elif ann.kind == "point":
+        shape.update(shape_type="point", points=[[geom["x"], geom["y"]]])
+    elif ann.kind == "mask" and ann.data is not None:
+        mask = geometry.decode_mask(ann.data, width, height)
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if not rows.size:
+            return None
+        y1, y2, x1, x2 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+        buffer = io.BytesIO()
+        Image.fromarray(mask[y1 : y2 + 1, x1 : x2 + 1]).save(buffer, "PNG")
+        shape.update(
+            shape_type="mask", points=[[x1, y1], [x2, y2]], mask=base64.b64encode(buffer.getvalue()).decode("ascii")
+        )
+    else:
+        return None
+    return shape
+
+
+def export(job: ExportJob, out: Path, state: TaskState) -> None:
+    total = len(job.samples)
+    for index, sample in enumerate(job.samples):
+        if index % 64 == 0:
+            state.check()
+            state.report(index, total, "writing labelme")
+        job.place_image(sample, out / sample.name)
+        shapes = []
+        for ann in sample.annotations:
+            shape = _export_shape(ann, sample.width, sample.height)
+            if shape is None:
+                job.report.unsupported[ann.kind] += 1
+                continue
+            shapes.append(shape)
+        document = {
+            "version": VERSION,
+            "flags": {sample.tag: True} if sample.tag else {},
+            "shapes": shapes,
+            "imagePath": sample.name,
+            "imageData": None,
+            "imageHeight": sample.height,
+            "imageWidth": sample.width,
+        }
+        target = out / (Path(sample.name).stem + ".json")
+        target.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+        job.report.images += 1
+        job.report.annotations += len(shapes) + (1 if sample.tag else 0)

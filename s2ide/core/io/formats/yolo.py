@@ -1,0 +1,315 @@
+"""YOLO (Ultralytics layout): detection, oriented boxes (OBB) and segmentation polygons.
+
+A dataset is `data.yaml` (class names; `train`/`val`/`test` image folders), `images/<split>/`
+and `labels/<split>/<stem>.txt`, one object per line in coordinates normalised to 0..1:
+`class cx cy w h` (detection), `class x1 y1 ... x4 y4` (OBB) or `class x1 y1 x2 y2 ...`
+(a polygon of 3 or more points). Nine fields are an OBB when data.yaml says `task: obb` or,
+without a task, when the four points form a rectangle; otherwise a 4-point polygon.
+Export picks the task from the shapes present (polygons: segment, rotated boxes: obb, else
+detect), or takes it from the options; shapes are clipped to the image as trainers expect.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from s2ide.core import geometry
+from s2ide.core.errors import ImportFormatError
+from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode
+from s2ide.core.io.formats import checks, yaml_subset
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.folder import walk_images
+from s2ide.core.io.images import displayed_size
+from s2ide.core.tasks import TaskState
+
+NAME = "yolo"
+IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
+SPLITS = ("train", "val", "test")
+EDGE = 1e-6  # normalised coordinates may overshoot 0..1 by rounding
+
+
+def _yaml_file(src: Path) -> Path | None:
+    if src.is_file():
+        return src if src.suffix.lower() in (".yaml", ".yml") else None
+    for name in ("data.yaml", "data.yml", "dataset.yaml"):
+        if (src / name).is_file():
+            return src / name
+    return None
+
+
+def detect(src: Path) -> bool:
+    if _yaml_file(src) is not None:
+        return True
+    return src.is_dir() and (src / "labels").is_dir() and (src / "images").is_dir()
+
+
+def read(src: Path) -> ImportPlan:
+    yaml_path = _yaml_file(src)
+    root = yaml_path.parent if yaml_path is not None else src
+    if not root.is_dir():
+        raise ImportFormatError(f"{src}: not a YOLO dataset folder or data.yaml")
+    config: dict[str, Any] = {}
+    if yaml_path is not None:
+        config = yaml_subset.parse(checks.read_text(yaml_path), str(yaml_path))
+    where_yaml = str(yaml_path or root)
+    names = _names(config, root, where_yaml)
+    task = config.get("task")
+    if task is not None and task not in ("detect", "obb", "segment"):
+        raise ImportFormatError(f"{where_yaml}: task: {task!r} is not detect, obb or segment")
+    plan = ImportPlan(format=NAME, root=root, labels=list(names.values()) if names else [])
+    seen: set[Path] = set()
+    for split, folder in _image_folders(config, root, where_yaml):
+        for image in walk_images(folder, plan.problems):
+            resolved = image.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            plan.items.append(_item(image, split, root, names, task, plan))
+    if not plan.items and not plan.problems:
+        raise ImportFormatError(f"{src}: no images found for this YOLO dataset")
+    return plan
+
+
+def _names(config: dict[str, Any], root: Path, where: str) -> dict[int, str] | None:
+    raw = config.get("names")
+    if raw is None:
+        classes = root / "classes.txt"
+        if classes.is_file():
+            lines = [line.strip() for line in checks.read_text(classes).splitlines()]
+            return {i: name for i, name in enumerate(line for line in lines if line)}
+        return None
+    if isinstance(raw, list):
+        names = dict(enumerate(raw))
+    elif isinstance(raw, dict):
+        names = raw
+    else:
+        raise ImportFormatError(f"{where}: names: expected a list or an index: name mapping")
+    for index, name in names.items():
+        if index < 0 or not str(name).strip():
+            raise ImportFormatError(f"{where}: names: class {index} has no usable name")
+    if "nc" in config:
+        try:
+            nc = int(config["nc"])
+        except (TypeError, ValueError) as exc:
+            raise ImportFormatError(f"{where}: nc: {config['nc']!r} is not an integer") from exc
+        if nc != len(names):
+            raise ImportFormatError(f"{where}: nc is {nc} but names lists {len(names)} classes")
+    return {int(i): str(n).strip() for i, n in names.items()}
+
+
+def _image_folders(config: dict[str, Any], root: Path, where: str) -> list[tuple[str | None, Path]]:
+    folders: list[tuple[str | None, Path]] = []
+    for split in SPLITS:
+        value = config.get(split)
+        if value is None or value == []:
+            continue
+        if not isinstance(value, str):
+            raise ImportFormatError(f"{where}: {split}: expected a folder path")
+        folder = checks.safe_path(root, value, f"{where}: {split}")
+        if folder.is_file():
+            raise ImportFormatError(f"{where}: {split}: image list files are not supported; name a folder")
+        if folder.is_dir():
+            folders.append((split, folder))
+    if folders:
+        return folders
+    images = root / "images"
+    split_dirs = [(s, images / s) for s in SPLITS if (images / s).is_dir()]
+    if split_dirs:
+        return list(split_dirs)
+    return [(None, images if images.is_dir() else root)]
+
+
+def _label_path(image: Path, root: Path) -> Path:
+    parts = list(image.relative_to(root).parts)
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            break
+    return root.joinpath(*parts).with_suffix(".txt")
+
+
+def _item(
+    image: Path, split: str | None, root: Path, names: dict[int, str] | None, task: str | None, plan: ImportPlan
+) -> ImportItem:
+    item = ImportItem(source=image, split=split)
+    label_path = _label_path(image, root)
+    if not label_path.is_file():
+        return item
+    try:
+        with Image.open(image) as opened:
+            size = displayed_size(opened)
+    except Exception:  # the probe reports an unreadable image; its labels cannot be placed
+        plan.problems.append(f"{label_path}: image {image.name} is unreadable, its labels are not imported")
+        return item
+    item.declared_size = size
+    item.origin = str(label_path)
+    text = checks.read_text(label_path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        item.annotations.append(_parse_line(line, f"{label_path}:{number}", size, names, task))
+    return item
+
+
+def _parse_line(
+    line: str, where: str, size: tuple[int, int], names: dict[int, str] | None, task: str | None
+) -> PlannedAnnotation:
+    fields = line.split()
+    n = len(fields)
+    if n != 5 and (n < 7 or n % 2 == 0):
+        raise ImportFormatError(
+            f"{where}: expected 5 fields (class cx cy w h), 9 (class and 4 corners) "
+            f"or an odd number of 7 or more (class and polygon points), got {n}"
+        )
+    try:
+        class_id = int(fields[0])
+    except ValueError as exc:
+        raise ImportFormatError(f"{where}: class {fields[0][:20]!r} is not an integer") from exc
+    if names is not None:
+        if class_id not in names:
+            raise ImportFormatError(f"{where}: class {class_id} is not in data.yaml names (0..{len(names) - 1})")
+        label = names[class_id]
+    else:
+        if not 0 <= class_id < 100_000:
+            raise ImportFormatError(f"{where}: class {class_id} is out of range")
+        label = str(class_id)
+    values = [
+        checks.parse_number(text, f"{where}: field {k + 2}", -EDGE, 1 + EDGE) for k, text in enumerate(fields[1:])
+    ]
+    width, height = size
+    if n == 5:
+        cx, cy, w, h = values
+        if w <= 0 or h <= 0:
+            raise ImportFormatError(f"{where}: box has a non-positive size ({w:g} x {h:g})")
+        return checks.box(label, (cx - w / 2) * width, (cy - h / 2) * height, w * width, h * height, where, size)
+    points = [[values[k] * width, values[k + 1] * height] for k in range(0, len(values), 2)]
+    if n == 9 and (task == "obb" or (task is None and is_rectangle(points))):
+        return checks.shape("box", label, box_from_corners(points, where), where, size)
+    return checks.shape("polygon", label, {"points": points}, where, size)
+
+
+def is_rectangle(points: list[list[float]], tolerance: float = 1e-3) -> bool:
+    """Four points whose sides meet at right angles (relative tolerance)."""
+    for i in range(4):
+        a, b, c = points[i - 1], points[i], points[(i + 1) % 4]
+        u = (a[0] - b[0], a[1] - b[1])
+        v = (c[0] - b[0], c[1] - b[1])
+        lu, lv = math.hypot(*u), math.hypot(*v)
+        if lu == 0 or lv == 0 or abs(u[0] * v[0] + u[1] * v[1]) > tolerance * lu * lv:
+            return False
+    return True
+
+
+def box_from_corners(points: list[list[float]], where: str) -> dict[str, float]:
+    """A rotated box (x, y, w, h, angle) from 4 corners in order, the first edge its top."""
+    (x1, y1), (x2, y2), (x3, y3), _ = points
+    w = math.hypot(x2 - x1, y2 - y1)
+    h = math.hypot(x3 - x2, y3 - y2)
+    if w <= 0 or h <= 0:
+        raise ImportFormatError(f"{where}: oriented box has a zero-length side")
+    angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
+    cx = sum(p[0] for p in points) / 4
+    cy = sum(p[1] for p in points) / 4
+    return {"x": cx - w / 2, "y": cy - h / 2, "w": w, "h": h, "angle": angle}
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def _task(job: ExportJob) -> str:
+    if job.options.yolo_task != "auto":
+        return job.options.yolo_task
+    kinds = {(a.kind, bool(a.geometry and a.geometry.get("angle"))) for s in job.samples for a in s.annotations}
+    if any(kind == "polygon" for kind, _ in kinds):
+        return "segment"
+    if ("box", True) in kinds:
+        return "obb"
+    return "detect"
+
+
+def _fmt(value: float) -> str:
+    text = f"{min(1.0, max(0.0, value)):.8f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float] | None:
+    """Normalised coordinates for one shape, or None when the task has no form for it."""
+    w, h = sample.width, sample.height
+    geom = ann.geometry or {}
+    if ann.kind == "mask":
+        if task == "segment" or ann.data is None:
+            return None
+        mask = geometry.decode_mask(ann.data, w, h)
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if not rows.size:
+            return None
+        geom = {
+            "x": float(cols[0]),
+            "y": float(rows[0]),
+            "w": float(cols[-1] - cols[0] + 1),
+            "h": float(rows[-1] - rows[0] + 1),
+        }
+        geom["angle"] = 0.0
+        kind = "box"
+    elif ann.kind in ("box", "polygon"):
+        kind = ann.kind
+    else:
+        return None
+    if task == "segment":
+        points = geometry.box_corners(geom) if kind == "box" else geom["points"]
+        return [c for x, y in points for c in (x / w, y / h)]
+    if task == "obb":
+        if kind == "box":
+            corners = geometry.box_corners(geom)
+        else:
+            x, y, bw, bh = geometry.bounds(kind, geom)
+            corners = [(x, y), (x + bw, y), (x + bw, y + bh), (x, y + bh)]
+        return [c for x, y in corners for c in (x / w, y / h)]
+    x, y, bw, bh = geometry.bounds(kind, geom)
+    x0, y0 = max(0.0, x), max(0.0, y)
+    x1, y1 = min(float(w), x + bw), min(float(h), y + bh)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
+
+
+def export(job: ExportJob, out: Path, state: TaskState) -> None:
+    task = _task(job)
+    class_ids = {name: i for i, name in enumerate(job.label_names)}
+    used_splits: set[str] = set()
+    total = len(job.samples)
+    for index, sample in enumerate(job.samples):
+        if index % 64 == 0:
+            state.check()
+            state.report(index, total, "writing YOLO")
+        split = sample.split if sample.split in SPLITS else "train"
+        used_splits.add(split)
+        job.place_image(sample, out / "images" / split / sample.name)
+        lines = []
+        if sample.tag:
+            job.report.unsupported["tag"] += 1
+        for ann in sample.annotations:
+            coords = _line(ann, sample, task)
+            if coords is None:
+                job.report.unsupported[ann.kind] += 1
+                continue
+            lines.append(" ".join([str(class_ids[ann.label]), *(_fmt(c) for c in coords)]))
+        label_file = out / "labels" / split / (Path(sample.name).stem + ".txt")
+        label_file.parent.mkdir(parents=True, exist_ok=True)
+        label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        job.report.images += 1
+        job.report.annotations += len(lines)
+    text = [f"# {job.project_name}, exported by s2ide", f"task: {task}"]
+    for split in SPLITS:
+        if split in used_splits:
+            text.append(f"{split}: images/{split}")
+    if "val" not in used_splits and "train" in used_splits:
+        text.append("val: images/train  # no validation split in the project")
+    text.append(f"nc: {len(job.label_names)}")
+    (out / "data.yaml").write_text("\n".join(text) + "\n" + yaml_subset.dump_names(job.label_names), encoding="utf-8")

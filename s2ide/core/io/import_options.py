@@ -1,0 +1,51 @@
+"""What an import is asked to do (ImportOptions) and what it did (ImportReport): shared by the
+import run and the shape writer it calls, which therefore need not import each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from s2ide.core.errors import InvalidInputError
+from s2ide.core.store.schema import SPLITS
+
+
+@dataclass
+class ImportOptions:
+    user: str = "import"
+    split: str | None = None
+    unknown_labels: str = "create"  # or "skip"
+    on_existing: str = "merge"  # or "replace" or "skip": labels for images already labeled
+    processes: int | None = None
+
+    def validate(self) -> None:
+        if self.split is not None and self.split not in SPLITS:
+            raise InvalidInputError(f"unknown split {self.split!r} (use one of {', '.join(SPLITS)})")
+        if self.unknown_labels not in ("create", "skip"):
+            raise InvalidInputError("unknown labels are either created or skipped")
+        if self.on_existing not in ("merge", "replace", "skip"):
+            raise InvalidInputError("existing annotations are merged, replaced or skipped")
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    already_present: int = 0
+    labels_set: int = 0
+    annotations_added: int = 0
+    annotations_removed: int = 0
+    created_labels: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.imported} imported", f"{len(self.skipped)} skipped"]
+        if self.already_present:
+            parts.append(f"{self.already_present} already in the project")
+        if self.labels_set:
+            parts.append(f"{self.labels_set} labels set")
+        if self.annotations_added:
+            parts.append(f"{self.annotations_added} annotations added")
+        if self.annotations_removed:
+            parts.append(f"{self.annotations_removed} replaced annotations removed")
+        if self.created_labels:
+            parts.append(f"new labels: {', '.join(self.created_labels)}")
+        return ", ".join(parts)
