@@ -32,7 +32,7 @@ def main() -> int:
         code = (
             "import sys; from PySide6.QtCore import QTimer; from PySide6.QtWidgets import QApplication;"
             "app = QApplication([]); QTimer.singleShot(1500, app.quit);"
-            "from s2ide.ui.app import main; sys.exit(main([sys.argv[1]]))"
+            "from s2ide.ui.shell.app import main; sys.exit(main([sys.argv[1]]))"
         )
         done = subprocess.run([sys.executable, "-c", code, demo], env=env, capture_output=True, text=True)
         if done.returncode != 0:

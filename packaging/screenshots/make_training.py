@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication([])
 
-from s2ide.ui.context import AppContext  # noqa: E402
-from s2ide.ui.main_window import MainWindow  # noqa: E402
+from s2ide.ui.shell.context import AppContext  # noqa: E402
+from s2ide.ui.shell.main_window import MainWindow  # noqa: E402
 
 context = AppContext()
 window = MainWindow(context)

@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     # Imported by name so the command line never loads Qt unless the app is opened.
-    app = importlib.import_module("s2ide.ui.app")
+    app = importlib.import_module("s2ide.ui.shell.app")
     return int(app.main([str(args.project)] if args.project else []))
 
 

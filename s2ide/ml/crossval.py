@@ -4,7 +4,7 @@ Confident learning needs, for every labeled sample, probabilities from a model t
 train on that sample's label. The registered model trained on the train split, so its
 predictions there are in-sample (flagged `in_training`). `find_label_errors` trains K small
 networks (the `ml` trainer's architecture, augmentation and settings), each on K-1 folds,
-predicts the held-out fold, and ranks suspects with `core.label_errors`. The K fold models are
+predicts the held-out fold, and ranks suspects with `core.engine.label_errors`. The K fold models are
 thrown away: they are not versions anyone should activate.
 """
 

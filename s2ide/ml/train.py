@@ -2,7 +2,7 @@
 
 The run reads a snapshot of the labels, decodes the images into tensors once, trains with
 batched augmentation and early stopping on validation, evaluates on validation and test
-(core.metrics), writes safetensors weights and registers the version. With few labels (a
+(core.engine.metrics), writes safetensors weights and registers the version. With few labels (a
 carved validation set under `early_stop_min_val`) validation only measures: one network trains
 without it for the report, then the registered network(s) train on every label with the full
 one-cycle schedule (on digits at 100 labels, a pick on 20 validation samples chose a mid-run

@@ -95,8 +95,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.shell.main_window import MainWindow
 
     context = AppContext()
     window = MainWindow(context)

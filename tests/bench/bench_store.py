@@ -40,8 +40,8 @@ import resource, sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from s2ide.ui.context import AppContext
-from s2ide.ui.main_window import MainWindow
+from s2ide.ui.shell.context import AppContext
+from s2ide.ui.shell.main_window import MainWindow
 ctx = AppContext()
 win = MainWindow(ctx)
 win.show()
@@ -65,7 +65,7 @@ if sys.argv[1] == "plain":
     win = QMainWindow(); win.resize(1400, 900); win.show()
 else:  # the path of `s2ide gui PROJECT`: the CLI's imports, then the app
     import s2ide.cli
-    from s2ide.ui.app import start
+    from s2ide.ui.shell.app import start
     app, win = start([sys.argv[2]])
     assert win.context.user is not None and win.foundation.gallery.model.rowCount() > 0
 def done():

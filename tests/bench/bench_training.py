@@ -72,7 +72,7 @@ def gui_stall(project_path: Path, config: TrainConfig, in_child: bool) -> tuple[
     from PySide6.QtWidgets import QApplication
 
     from s2ide.core.project import Project
-    from s2ide.ui.workers import TaskRunner
+    from s2ide.ui.shell.workers import TaskRunner
 
     app = QApplication.instance() or QApplication([])
     project = Project.open(project_path)

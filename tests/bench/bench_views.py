@@ -96,8 +96,8 @@ def build(path: Path, n_samples: int, n_annotations: int) -> Project:
 def bench_dataset(n_annotations: int) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.plots.dataset_view import DatasetView
+    from s2ide.ui.insight.dataset_view import DatasetView
+    from s2ide.ui.shell.context import AppContext
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,7 +176,7 @@ def bench_scatter(n_points: int) -> None:
     from PySide6.QtGui import QPainter, QPixmap
     from PySide6.QtWidgets import QApplication
 
-    from s2ide.ui.plots.embeddings_view import ScatterPanel
+    from s2ide.ui.insight.embeddings_view import ScatterPanel
 
     app = QApplication.instance() or QApplication([])
     rng = np.random.default_rng(0)

@@ -15,7 +15,7 @@ QT_LOG_MARKS = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ign
 
 @pytest.fixture
 def context(filled_project):
-    from s2ide.ui.context import AppContext
+    from s2ide.ui.shell.context import AppContext
 
     ctx = AppContext()
     ctx.open_project(filled_project.path)
@@ -27,8 +27,8 @@ def context(filled_project):
 def open_window(qtbot, project, user: str = "lara"):
     """The whole main window on `project`, shown, as `user`; closes it and checks no job or
     thumbnail thread outlives it."""
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.shell.main_window import MainWindow
 
     ctx = AppContext()
     win = MainWindow(ctx)

@@ -29,7 +29,7 @@ from s2ide.ui.canvas.tools.polygon import LineTool, PolygonTool
 from s2ide.ui.canvas.tools.select import SelectTool
 from s2ide.ui.canvas.undo import UndoManager
 from s2ide.ui.canvas.view import ImageView
-from s2ide.ui.context import AppContext
+from s2ide.ui.shell.context import AppContext
 
 TOOL_CLASSES: list[type[Tool]] = [
     SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool

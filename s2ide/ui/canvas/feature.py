@@ -26,10 +26,10 @@ from s2ide.ui.canvas.prefetch import Loaded, Prefetcher
 from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
 from s2ide.ui.canvas.shortcuts import Shortcuts
 from s2ide.ui.canvas.tools.base import ToolKind
-from s2ide.ui.context import AppContext
+from s2ide.ui.shell.context import AppContext
 
 if TYPE_CHECKING:
-    from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.shell.main_window import MainWindow
 
 # masks up to this many pixels decode on the GUI thread (about 15 ms); larger ones in a worker
 DECODE_IN_WORKER_PIXELS = 4_000_000

@@ -15,7 +15,7 @@ from s2ide.ui.canvas.decode import Decoded
 from s2ide.ui.canvas.layers import Layers
 from s2ide.ui.canvas.loader import ImageLoader
 from s2ide.ui.canvas.view import ImageView
-from s2ide.ui.context import AppContext
+from s2ide.ui.shell.context import AppContext
 
 SYNC_ADJUST_PIXELS = 4_000_000  # above this, the full-size adjusted copy is made in a worker
 

@@ -25,7 +25,7 @@ from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.loader import ImageLoader
-from s2ide.ui.context import AppContext
+from s2ide.ui.shell.context import AppContext
 
 AHEAD_UNLABELED = 3
 NEIGHBOURS = 1

@@ -34,8 +34,8 @@ def add_samples(project, paths: list[Path]) -> list[int]:
 @pytest.fixture
 def window(qtbot, project):
     """The real main window with its features, on the `project` fixture, user lara."""
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.shell.main_window import MainWindow
 
     context = AppContext()
     win = MainWindow(context)

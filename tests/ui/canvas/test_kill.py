@@ -19,8 +19,8 @@ SCRIPT = textwrap.dedent(
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from s2ide.ui.context import AppContext
-    from s2ide.ui.main_window import MainWindow
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.shell.main_window import MainWindow
     context = AppContext()
     window = MainWindow(context)
     window.show()

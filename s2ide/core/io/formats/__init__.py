@@ -2,7 +2,7 @@
 
 Importers have `detect(src)` and `read(src) -> ImportPlan` (`core.importing.run_import`
 applies the plan); exporters have `IMAGE_MODES` and `export(job, out, state)` (run by
-`core.exporting.run_export`, which writes to a temporary folder and moves it into place).
+`core.io.exporting.run_export`, which writes to a temporary folder and moves it into place).
 """
 
 from __future__ import annotations

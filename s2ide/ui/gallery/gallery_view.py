@@ -1,0 +1,372 @@
+"""The gallery dock: filter bar, thumbnail grid and the "showing: ..." chip.
+
+A QListView in icon mode with uniform item sizes over `GalleryModel`, painted by
+`GalleryDelegate`; nothing is created per sample, so 100,000 samples scroll as 100 do.
+It follows the context: a click opens the sample, `sampleChanged` selects it here, the
+filters and `showSamplesRequested` narrow the list, and it provides the default "next sample".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from s2ide.core.review.agreement import hidden_tags
+from s2ide.core.store import SampleFilter
+from s2ide.core.store.schema import SPLITS, STATUSES
+from s2ide.ui.gallery.gallery_model import GalleryModel, Role
+from s2ide.ui.gallery.thumbnails import ThumbnailLoader
+from s2ide.ui.shell.context import AppContext
+
+THUMB = 112  # default thumbnail cell; Ctrl+wheel over the gallery changes it
+MIN_THUMB, MAX_THUMB = 64, 256
+TEXT_H = 30
+PAD = 4
+STATUS_COLORS = {
+    "unlabeled": QColor("#9e9e9e"),
+    "labeled": QColor("#2e7d32"),
+    "escalated": QColor("#ef6c00"),
+    "reviewed": QColor("#1565c0"),
+    "skipped": QColor("#6d4c41"),
+}
+ANY_LABEL = -2  # the label filter's "any label" entry
+UNTAGGED = -1  # the label filter's "untagged" entry
+
+
+class GalleryDelegate(QStyledItemDelegate):
+    """Paints thumbnail, file name, label chip, status dot and the model's suggestion."""
+
+    def __init__(self, context: AppContext, loader: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.loader = loader
+        self.thumb = THUMB
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(self.thumb + 2 * PAD, self.thumb + TEXT_H + 2 * PAD)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        palette: QPalette = option.palette  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        painter.save()
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        thumb = self.thumb
+        thumb_rect = QRect(rect.x() + PAD, rect.y() + PAD, thumb, thumb)
+        painter.fillRect(thumb_rect, QColor("#303030"))
+        self._paint_thumbnail(painter, thumb_rect, index)
+        label = self.context.label_by_id(index.data(Role.LABEL_ID))
+        if label is not None:
+            self._paint_chip(painter, thumb_rect, label.name, QColor(label.color))
+        status = index.data(Role.STATUS)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(STATUS_COLORS.get(status, QColor("#9e9e9e")))
+        painter.drawEllipse(thumb_rect.right() - 12, thumb_rect.y() + 4, 9, 9)
+        self._paint_prediction(painter, thumb_rect, index)
+        text_rect = QRect(rect.x() + PAD, thumb_rect.bottom() + 2, thumb, TEXT_H - 4)
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        name = painter.fontMetrics().elidedText(str(index.data()), Qt.TextElideMode.ElideMiddle, thumb)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, name)
+        painter.restore()
+
+    def _paint_thumbnail(self, painter: QPainter, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> None:
+        project = self.context.project
+        if project is None:
+            return
+        sha256 = str(index.data(Role.SHA256))
+        pixmap = self.loader.pixmap(
+            sha256, project.image_path(str(index.data(Role.PATH))), project.thumbnail_path(sha256)
+        )
+        if pixmap is None:
+            painter.setPen(QColor("#bbbbbb"))
+            text = "unreadable" if self.loader.failed(sha256) else "…"
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            return
+        scaled = pixmap.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRect(0, 0, scaled.width(), scaled.height())
+        target.moveCenter(rect.center())
+        painter.drawPixmap(target, pixmap)
+
+    @staticmethod
+    def _paint_chip(painter: QPainter, rect: QRect, text: str, color: QColor) -> None:
+        painter.save()
+        font = QFont(painter.font())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 24)
+        chip = QRect(rect.x() + 3, rect.y() + 3, metrics.horizontalAdvance(shown) + 8, metrics.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(chip, 3, 3)
+        painter.setPen(QColor("black") if color.lightness() > 140 else QColor("white"))
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, shown)
+        painter.restore()
+
+    def _paint_prediction(self, painter: QPainter, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> None:
+        pred = self.context.label_by_id(index.data(Role.PRED_LABEL_ID))
+        if pred is None:
+            return
+        score = index.data(Role.PRED_SCORE)
+        text = f"{pred.name}? {score:.0%}" if score is not None else f"{pred.name}?"
+        metrics = painter.fontMetrics()
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 6)
+        box = QRect(rect.x(), rect.bottom() - metrics.height() - 1, rect.width(), metrics.height() + 2)
+        painter.fillRect(box, QColor(0, 0, 0, 140))
+        painter.setPen(QPen(QColor("#e0e0e0")))
+        painter.drawText(box.adjusted(3, 0, -3, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+class QtGallery(QWidget):
+    """Filter bar + thumbnail grid; talks to the rest of the app only through the context."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.model = GalleryModel(self)
+        self.loader = ThumbnailLoader(self, display_size=THUMB)
+        self._shown_ids: list[int] | None = None
+        self._syncing = False
+
+        self.label_filter = QComboBox()
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("any status", "")
+        for status in STATUSES:
+            self.status_filter.addItem(status, status)
+        self.split_filter = QComboBox()
+        self.split_filter.addItem("any split", "")
+        for split in SPLITS:
+            self.split_filter.addItem(split, split)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("search file names")
+        self.search.setClearButtonEnabled(True)
+        self.shown = QLabel()
+        self.chip = QPushButton()
+        self.chip.setToolTip("Show all samples again")
+        self.chip.hide()
+        self.chip.clicked.connect(self.clear_shown)
+
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(2000)
+        self.view.setSpacing(2)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setModel(self.model)
+        self.delegate = GalleryDelegate(context, self.loader, self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.loader.ready.connect(self._on_thumbnail_ready)
+        self.view.viewport().installEventFilter(self)
+        self.view.setToolTip("Ctrl+wheel: thumbnail size")
+
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.label_filter, self.status_filter, self.split_filter):
+            filters.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(filters)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.shown)
+        search_row.addWidget(self.chip)
+        layout.addLayout(search_row)
+        layout.addWidget(self.view, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        for combo in (self.label_filter, self.status_filter, self.split_filter):
+            combo.currentIndexChanged.connect(lambda _i: self.reload())
+        self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.view.clicked.connect(self._on_clicked)
+
+        context.projectChanged.connect(self._on_project_changed)
+        context.userChanged.connect(self._update_hidden_tags)
+        context.samplesChanged.connect(self.reload)
+        context.annotationsChanged.connect(self._on_annotations_changed)
+        context.predictionsChanged.connect(self.reload)
+        context.modelsChanged.connect(self.reload)
+        context.labelsChanged.connect(self._fill_label_filter)
+        context.labelsChanged.connect(self.view.viewport().update)
+        context.sampleChanged.connect(self._on_sample_changed)
+        context.showSamplesRequested.connect(self.show_samples)
+        self._fill_label_filter()
+        if context.project is not None:
+            self.reload()
+
+    # -- filters ---------------------------------------------------------------------------
+    def current_filter(self) -> SampleFilter:
+        label = self.label_filter.currentData()
+        return SampleFilter(
+            split=self.split_filter.currentData() or None,
+            status=self.status_filter.currentData() or None,
+            label_id=label if isinstance(label, int) and label >= 0 else None,
+            unlabeled_only=label == UNTAGGED,
+            search=self.search.text().strip() or None,
+            ids=self._shown_ids,
+        )
+
+    def _fill_label_filter(self) -> None:
+        chosen = self.label_filter.currentData()
+        self.label_filter.blockSignals(True)
+        self.label_filter.clear()
+        self.label_filter.addItem("any label", ANY_LABEL)
+        self.label_filter.addItem("untagged", UNTAGGED)
+        if self.context.project is not None:
+            for label in self.context.labels():
+                self.label_filter.addItem(label.name, label.id)
+        found = self.label_filter.findData(chosen)
+        self.label_filter.setCurrentIndex(max(0, found))
+        self.label_filter.blockSignals(False)
+
+    def set_label_filter(self, label_id: int | None) -> None:
+        """Select a label (UNTAGGED for samples without a tag, None for any)."""
+        wanted = ANY_LABEL if label_id is None else label_id
+        self.label_filter.setCurrentIndex(max(0, self.label_filter.findData(wanted)))
+
+    def reload(self) -> None:
+        """Re-run the query with the current filters, keeping the open sample selected."""
+        if self.context.project is None:
+            self.model.clear()
+            self.shown.clear()
+            return
+        self.model.load(self.context.store.samples, self.current_filter())
+        self.shown.setText(f"{self.model.rowCount():,} shown")
+        self._select(self.context.current_sample_id)
+
+    def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
+        """Show just these samples (None: all), with a chip to go back to all."""
+        self._shown_ids = None if ids is None else list(ids)
+        if ids is None:
+            self.chip.hide()
+        else:
+            self.chip.setText(f"showing: {title} ✕")
+            self.chip.show()
+        self.reload()
+
+    def clear_shown(self) -> None:
+        self.show_samples(None, "")
+
+    # -- following the context -------------------------------------------------------------
+    def _on_project_changed(self) -> None:
+        self.loader.clear()
+        self._shown_ids = None
+        self.chip.hide()
+        self._fill_label_filter()
+        self.reload()
+
+    def _on_annotations_changed(self, sample_id: int) -> None:
+        if self.context.project is not None:
+            self.model.refresh_sample(self.context.store.samples, sample_id)
+            self._update_hidden_tags()
+
+    def _update_hidden_tags(self) -> None:
+        context = self.context
+        if context.project is None or context.user is None:
+            self.model.set_hidden_tags(set())
+        else:
+            self.model.set_hidden_tags(hidden_tags(context.store, context.user.name))
+
+    def _on_sample_changed(self, sample_id: int) -> None:
+        self._select(sample_id if sample_id >= 0 else None)
+
+    def _select(self, sample_id: int | None) -> None:
+        row = None if sample_id is None else self.model.row_of(sample_id)
+        self._syncing = True
+        try:
+            if row is None:
+                self.view.selectionModel().clearCurrentIndex()
+                self.view.clearSelection()
+            else:
+                index = self.model.index(row)
+                self.view.setCurrentIndex(index)
+                self.view.scrollTo(index)
+        finally:
+            self._syncing = False
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing or not current.isValid():
+            return
+        sample_id = self.model.sample_id(current.row())
+        if sample_id != self.context.current_sample_id:
+            self.context.open_sample(sample_id)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            sample_id = self.model.sample_id(index.row())
+            if sample_id != self.context.current_sample_id:
+                self.context.open_sample(sample_id)
+
+    # -- thumbnail size --------------------------------------------------------------------
+    def thumbnail_size(self) -> int:
+        return self.delegate.thumb
+
+    def set_thumbnail_size(self, size: int) -> None:
+        """Cells of `size` pixels (64-256); thumbnails are re-read at that size."""
+        size = max(MIN_THUMB, min(MAX_THUMB, int(size)))
+        if size == self.delegate.thumb:
+            return
+        self.delegate.thumb = size
+        self.loader.display_size = size
+        self.loader.clear()
+        current = self.view.currentIndex()
+        self.view.reset()  # drops the cached uniform item size
+        if current.isValid():
+            self._select(self.model.sample_id(current.row()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view.viewport()
+            and event.type() == QEvent.Type.Wheel
+            and isinstance(event, QWheelEvent)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            steps = event.angleDelta().y() / 120
+            self.set_thumbnail_size(round(self.delegate.thumb * (1.15**steps)))
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_thumbnail_ready(self, _sha256: str) -> None:
+        self.view.viewport().update()
+
+    # -- the default next sample -----------------------------------------------------------
+    def next_unlabeled(self, _context: AppContext, current: int | None) -> int | None:
+        return self.model.next_unlabeled(current)
+
+    def thumbnail_source(self, row: int) -> tuple[str, Path, Path] | None:
+        """(sha256, image, cached thumbnail) of a row: what the loader reads."""
+        project = self.context.project
+        if project is None:
+            return None
+        sha256 = str(self.model.value(row, "sha256"))
+        return sha256, project.image_path(str(self.model.value(row, "path"))), project.thumbnail_path(sha256)
+
+    def shutdown(self) -> None:
+        self.loader.shutdown()

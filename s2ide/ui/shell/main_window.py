@@ -1,0 +1,200 @@
+"""The main window: a thin shell of docks, menus and a status bar (DESIGN.md §6.10).
+
+Features (gallery, label panel, canvas tools, training, escalations, ...) attach themselves
+through `add_dock`, `menu` and `add_task`; they share state only through `self.context`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from s2ide.core.tasks import Progress
+from s2ide.ui.canvas.view import ImageView
+from s2ide.ui.shell.context import AppContext
+from s2ide.ui.shell.features import attach_all
+from s2ide.ui.shell.workers import TaskRunner
+
+MENU_ORDER = ("&File", "&Edit", "&View", "&Label", "&Review", "&Model", "&Help")
+LAYOUT_KEY = "window_layout"  # in the personal settings: where the docks were, window size
+LAYOUT_VERSION = 1
+
+
+class TaskStatus(QWidget):
+    """Progress bar, message and cancel button for one TaskRunner, shown while it runs."""
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QHBoxLayout
+
+        self.runner = runner
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.cancel_button.clicked.connect(lambda: runner.cancel())
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        runner.started.connect(self._on_started)
+        runner.progress.connect(self._on_progress)
+        runner.idle.connect(self.hide)
+        self.hide()
+
+    def _on_started(self, title: str) -> None:
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.total > 0:
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(progress.done)
+        if progress.message:
+            self.label.setText(progress.message[:60])
+
+
+LABELS_HEIGHT = 290
+DEFAULT_SIZE = (1400, 900)
+
+
+class MainWindow(QMainWindow):
+    closing = Signal()  # features stop their background work here
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("s2ide")
+        self.resize(1400, 900)
+        self.setDockNestingEnabled(True)
+        # Side columns run the full height; the review queue sits under the canvas only, so its
+        # height does not stack on top of the right column's.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.runners: list[TaskRunner] = []
+        self._menus: dict[str, QMenu] = {}
+        for title in MENU_ORDER:
+            self.menu(title)
+        self.view = ImageView(self)
+        self.setCentralWidget(self.view)
+        self.statusBar().setSizeGripEnabled(True)
+        context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        context.projectChanged.connect(self._update_title)
+        context.userChanged.connect(self._update_title)
+        attach_all(self)
+        self._arrange_right_column()
+        self.fit_to_screen()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.menu("&File").addAction(quit_action)
+
+    # -- the API features use --------------------------------------------------------------
+    def menu(self, title: str) -> QMenu:
+        if title not in self._menus:
+            self._menus[title] = self.menuBar().addMenu(title)
+        return self._menus[title]
+
+    def add_dock(
+        self,
+        widget: QWidget,
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea,
+        tabify_with: QDockWidget | None = None,
+        visible: bool = True,
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.replace(' ', '_').lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tabify_with is not None:
+            self.tabifyDockWidget(tabify_with, dock)
+        self.menu("&View").addAction(dock.toggleViewAction())
+        dock.setVisible(visible)
+        return dock
+
+    def add_task(self, runner: TaskRunner) -> TaskRunner:
+        """Show the runner's progress and cancel button in the status bar; stop it on close."""
+        self.runners.append(runner)
+        self.statusBar().addPermanentWidget(TaskStatus(runner, self))
+        runner.failed.connect(lambda text: self.context.message(f"{runner.title or 'task'} failed: {text}", 0))
+        runner.cancelled.connect(lambda: self.context.message(f"{runner.title or 'task'} cancelled"))
+        return runner
+
+    # -- window ----------------------------------------------------------------------------
+    def fit_to_screen(self) -> None:
+        """Docks added one by one grow the window past their final, tabbed size: shrink it back."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # apply the tab stacks first, or the old, taller minimum wins
+        available = self.screen().availableGeometry()
+        self.resize(min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
+
+    def _arrange_right_column(self) -> None:
+        """Labels stay in sight at the top right; the other right-hand panels share one tab stack
+        below it, so the column fits a laptop screen instead of stacking every panel's minimum."""
+        right = [
+            d for d in self.findChildren(QDockWidget) if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
+        ]
+        labels = next((d for d in right if d.objectName() == "dock_labels"), None)
+        others = [d for d in right if d is not labels]
+        if not others:
+            return
+        first = others[0]
+        if labels is not None:
+            self.splitDockWidget(labels, first, Qt.Orientation.Vertical)
+        for dock in others[1:]:
+            self.tabifyDockWidget(first, dock)
+        first.raise_()
+        if labels is not None:
+            self.resizeDocks([labels, first], [LABELS_HEIGHT, 3 * LABELS_HEIGHT], Qt.Orientation.Vertical)
+
+    def _update_title(self) -> None:
+        ctx = self.context
+        if ctx.project is None:
+            self.setWindowTitle("s2ide")
+            return
+        who = f" — {ctx.user.name} ({ctx.user.role})" if ctx.user else ""
+        self.setWindowTitle(f"{ctx.project.name}{who} — s2ide")
+
+    def save_layout(self) -> None:
+        """Remember the window's size and where each dock and tool bar is, for the next start."""
+        self.context.settings.set(
+            LAYOUT_KEY,
+            {
+                "geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
+                "state": bytes(self.saveState(LAYOUT_VERSION).toBase64().data()).decode("ascii"),
+            },
+        )
+
+    def restore_layout(self) -> bool:
+        """Put the docks back as the person left them; False when nothing (usable) was saved."""
+        saved = self.context.settings.get(LAYOUT_KEY)
+        if not isinstance(saved, dict):
+            return False
+        try:
+            geometry = QByteArray.fromBase64(str(saved["geometry"]).encode("ascii"))
+            state = QByteArray.fromBase64(str(saved["state"]).encode("ascii"))
+        except (KeyError, UnicodeEncodeError):
+            return False
+        return bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for runner in self.runners:
+            runner.shutdown()
+        self.closing.emit()
+        self.save_layout()
+        super().closeEvent(event)

@@ -1,0 +1,173 @@
+"""ModelJobs: train -> predict (and activate -> predict) in one TaskRunner, so one model job runs
+at a time and the GUI thread only receives queued signals. The TaskRunner's thread hands the work
+to a child process (s2ide.ml.process): the GUI process never imports torch, whose loading held the
+GIL long enough to freeze the window for up to a second. The Training panel and the feature both
+use it, so it lives apart from either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config
+from s2ide.core.errors import S2Error
+from s2ide.core.tasks import TaskState
+from s2ide.ui.shell.context import AppContext
+from s2ide.ui.shell.workers import TaskRunner
+
+
+class ModelJobs(QObject):
+    """Starts, cancels and reports model jobs; tells the context when models or predictions change."""
+
+    epochDone = Signal(object)  # s2ide.ml.train.EpochStats, emitted from the worker, delivered queued
+    trainingStarted = Signal()
+    jobFinished = Signal(str)  # a one-line summary
+    jobFailed = Signal(str)
+    strategyChanged = Signal()
+
+    def __init__(self, context: AppContext, runner: TaskRunner | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.runner = runner or TaskRunner(self)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(lambda: self.jobFailed.emit("cancelled: the active model is unchanged"))
+        self.config_override: Any = None  # a TrainConfig for tests and benchmarks; None: the project's
+        # jobs run in a child process (no GIL shared with the GUI, survives an OOM kill); tests
+        # may run them in the worker thread itself to save the process start
+        self.in_child_process = True
+        self._changed_since_training: set[int] = set()
+        self._retrain_timer = QTimer(self)
+        self._retrain_timer.setSingleShot(True)
+        self._retrain_timer.setInterval(500)
+        self._retrain_timer.timeout.connect(self._maybe_retrain)
+        context.annotationsChanged.connect(self._on_annotation)
+        context.projectChanged.connect(self._changed_since_training.clear)
+
+    @property
+    def running(self) -> bool:
+        return self.runner.running
+
+    # -- jobs ------------------------------------------------------------------------------
+    def start_training(self) -> bool:
+        ctx = self.context
+        if ctx.project is None:
+            ctx.message("Open a project first.")
+            return False
+        if self.running:
+            ctx.message("A model job is running already; cancel it first.")
+            return False
+        project = ctx.project
+        try:
+            config = self.config_override or load_train_config(ctx.store)
+        except S2Error as exc:
+            self.jobFailed.emit(str(exc))
+            return False
+        user = ctx.user_name
+        emit_epoch = self.epochDone.emit
+        in_child = self.in_child_process
+
+        def job(state: TaskState) -> str:
+            if in_child:
+                from s2ide.ml.jobs import retrain_in_child
+
+                result = retrain_in_child(project.path, config, user, state, emit_epoch)
+            else:
+                from s2ide.ml.loop import retrain  # torch loads here, in the worker
+
+                result = retrain(project, config, state, on_epoch=emit_epoch, user=user)
+            model = result.training.model
+            accuracy = model.metrics.get("accuracy")
+            where = model.metrics.get("evaluated_on", "")
+            text = f"{model.version}: {where} accuracy {accuracy:.3f} on {model.trained_on} labels"
+            text += f"; {result.training.reason}"
+            if result.prediction is not None and result.prediction.skipped:
+                text += f" ({len(result.prediction.skipped)} unreadable images skipped)"
+            return text
+
+        self._changed_since_training.clear()
+        self.trainingStarted.emit()
+        self.runner.start(job, "Training")
+        return True
+
+    def start_prediction(self, version: str | None = None) -> bool:
+        ctx = self.context
+        if ctx.project is None or self.running:
+            ctx.message("A model job is running already." if self.running else "Open a project first.")
+            return False
+        project = ctx.project
+        threads = load_train_config(ctx.store).threads
+        in_child = self.in_child_process
+
+        def job(state: TaskState) -> str:
+            if in_child:
+                from s2ide.ml.jobs import predict_in_child
+
+                result = predict_in_child(project.path, version, threads, state)
+            else:
+                from s2ide.ml.predict import predict
+
+                result = predict(project, version, state, threads=threads)
+            return f"{result.version} predicted {result.count} samples"
+
+        self.runner.start(job, "Predicting")
+        return True
+
+    def activate(self, version: str) -> bool:
+        """Validate and activate a version (engineers), then let it predict if it never did."""
+        ctx = self.context
+        if ctx.project is None or self.running:
+            ctx.message("A model job is running already." if self.running else "Open a project first.")
+            return False
+        project = ctx.project
+        user = ctx.user_name
+        threads = load_train_config(ctx.store).threads
+
+        in_child = self.in_child_process
+
+        def job(state: TaskState) -> str:
+            if in_child:
+                from s2ide.ml.jobs import activate_in_child
+
+                activate_in_child(project.path, version, user, threads, state)
+            else:
+                from s2ide.ml.jobs import activate_entry
+
+                activate_entry(
+                    state=state, emit=lambda *_: None, project_path=str(project.path), version=version,
+                    user=user, threads=threads,
+                )  # fmt: skip
+            return f"{version} is now the active model"
+
+        self.runner.start(job, f"Activating {version}")
+        return True
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    def _on_finished(self, summary: object) -> None:
+        self.context.modelsChanged.emit()
+        self.context.predictionsChanged.emit()
+        text = str(summary)
+        self.context.message(text, 10000)
+        self.jobFinished.emit(text)
+
+    def _on_failed(self, message: str) -> None:
+        self.context.modelsChanged.emit()  # a failed run is listed as failed
+        self.jobFailed.emit(message)
+
+    # -- automatic retraining --------------------------------------------------------------
+    def _on_annotation(self, sample_id: int) -> None:
+        self._changed_since_training.add(sample_id)
+        self._retrain_timer.start()
+
+    def _maybe_retrain(self) -> None:
+        ctx = self.context
+        if ctx.project is None or self.running:
+            return
+        every = load_loop_settings(ctx.store).retrain_after
+        if every > 0 and len(self._changed_since_training) >= every:
+            ctx.message(f"{len(self._changed_since_training)} new labels: retraining in the background")
+            self.start_training()

@@ -1,0 +1,157 @@
+"""The pre-label banner: the active model's suggestion for the open sample, accepted with Enter.
+
+A number key still overrides it (the label panel's hotkeys). Suggestions below the project's
+confidence threshold (the slider, a project setting) are hidden, so weak guesses do not
+anchor the labeler. Accepting saves the tag with source `model-accepted`, then opens the next
+sample, as the number keys do.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+
+from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
+from s2ide.core.errors import S2Error
+from s2ide.core.labeling.tags import set_tag
+from s2ide.core.review.users import Action, require
+from s2ide.ui.shell.context import AppContext
+
+
+class QtPrelabelBanner(QWidget):
+    accepted = Signal(int, int)  # sample id, label id
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.suggestion: tuple[int, float] | None = None  # (label id, score) when shown
+        self.threshold = 0.5
+        self.title = QLabel("Suggestion:")
+        self.swatch = QLabel()
+        self.swatch.setFixedSize(14, 14)
+        self.text = QLabel("no model yet")
+        self.text.setMinimumWidth(260)
+        self.accept_button = QPushButton("Accept (Enter)")
+        self.accept_button.setToolTip("Save the suggestion as this sample's label (a number key picks another)")
+        self.accept_button.clicked.connect(self.accept)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setFixedWidth(140)
+        self.slider.setToolTip("Hide suggestions less confident than this (a project setting)")
+        self.threshold_label = QLabel()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.swatch)
+        layout.addWidget(self.text)
+        layout.addWidget(self.accept_button)
+        layout.addSpacing(24)
+        layout.addWidget(QLabel("Show if confidence ≥"))
+        layout.addWidget(self.slider)
+        layout.addWidget(self.threshold_label)
+        layout.addStretch(1)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(400)
+        self._save_timer.timeout.connect(self._save_threshold)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.shortcuts = []
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(self.accept)
+            self.shortcuts.append(shortcut)
+        context.sampleChanged.connect(lambda _id: self.refresh())
+        context.annotationsChanged.connect(self._on_annotations)
+        context.predictionsChanged.connect(self.refresh)
+        context.modelsChanged.connect(self.refresh)
+        context.projectChanged.connect(self._load_threshold)
+        self._load_threshold()
+
+    # -- state -----------------------------------------------------------------------------
+    def _load_threshold(self) -> None:
+        if self.context.project is not None:
+            try:
+                self.threshold = load_loop_settings(self.context.store).confidence_threshold
+            except S2Error:
+                self.threshold = 0.5
+        self.slider.blockSignals(True)  # set from the model: no echo back into it
+        self.slider.setValue(round(self.threshold * 100))
+        self.slider.blockSignals(False)
+        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self.refresh()
+
+    def _on_slider(self, value: int) -> None:
+        self.threshold = value / 100
+        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self._save_timer.start()
+        self.refresh()
+
+    def _save_threshold(self) -> None:
+        ctx = self.context
+        if ctx.project is None:
+            return
+        settings = load_loop_settings(ctx.store)
+        settings.confidence_threshold = self.threshold
+        save_loop_settings(ctx.store, settings, ctx.user_name)
+
+    def _on_annotations(self, sample_id: int) -> None:
+        if sample_id == self.context.current_sample_id:
+            self.refresh()
+
+    def refresh(self) -> None:
+        ctx = self.context
+        self.suggestion = None
+        sample_id = ctx.current_sample_id
+        if ctx.project is None or sample_id is None:
+            self._show("no sample open", None)
+            return
+        store = ctx.store
+        model = store.models.active()
+        if model is None:
+            self._show("no active model yet (Model ▸ Train now)", None)
+            return
+        prediction = store.predictions.active_for_sample(sample_id)
+        if prediction is None or prediction.label_id is None or prediction.score is None:
+            self._show(f"{model.version} has not seen this sample yet", None)
+            return
+        label = ctx.label_by_id(prediction.label_id)
+        name = label.name if label else f"label {prediction.label_id}"
+        if prediction.score < self.threshold:
+            self._show(f"hidden: {model.version} is only {prediction.score:.0%} sure", None)
+            return
+        self.suggestion = (prediction.label_id, prediction.score)
+        tag = store.annotations.tag_of(sample_id)
+        note = ""
+        if tag is not None and tag.label_id is not None:
+            note = "  · agrees with the label" if tag.label_id == prediction.label_id else "  · differs from the label"
+        self._show(f"<b>{name}</b>  {prediction.score:.0%}  ({model.version}){note}", label.color if label else None)
+
+    def _show(self, text: str, color: str | None) -> None:
+        self.text.setText(text)
+        self.swatch.setStyleSheet(f"background: {color}; border: 1px solid #444;" if color else "")
+        self.accept_button.setEnabled(self.suggestion is not None)
+
+    # -- accepting -------------------------------------------------------------------------
+    def accept(self) -> bool:
+        """Save the shown suggestion as the label (source model-accepted) and go to the next sample."""
+        ctx = self.context
+        sample_id = ctx.current_sample_id
+        if self.suggestion is None or sample_id is None or ctx.project is None:
+            ctx.message("No suggestion to accept for this sample.")
+            return False
+        if ctx.user is None:
+            ctx.message("Say who is working first (File ▸ Switch user…).")
+            return False
+        label_id = self.suggestion[0]
+        try:
+            require(ctx.store, ctx.user.name, Action.LABEL)
+            set_tag(ctx.store, sample_id, label_id, ctx.user.name, source="model-accepted")
+        except S2Error as exc:
+            ctx.message(str(exc), 0)
+            return False
+        ctx.notify_annotations(sample_id)
+        self.accepted.emit(sample_id, label_id)
+        ctx.next_sample()
+        return True

@@ -1,0 +1,67 @@
+"""Evaluation view: metrics of the chosen version, confusion-cell click-through, comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from s2ide.ui.insight.evaluation_view import EvaluationView
+from s2ide.ui.shell.context import AppContext
+from tests.engineer_data import add_model, add_samples, tag_all
+
+
+@pytest.fixture
+def two_models(project):
+    store = project.store
+    cat, dog = (label.id for label in store.labels.list())
+    ids = add_samples(project, 6)
+    tag_all(project, ids, [cat, cat, cat, dog, dog, dog])
+    a = np.array([[0.9, 0.1], [0.8, 0.2], [0.4, 0.6], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8]])
+    b = np.array([[0.9, 0.1], [0.3, 0.7], [0.9, 0.1], [0.3, 0.7], [0.1, 0.9], [0.2, 0.8]])
+    add_model(project, "v1", ids, a, active=False)
+    add_model(project, "v2", ids, b)
+    return project, ids
+
+
+def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
+    project, ids = two_models
+    context = AppContext()
+    context.project = project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    try:
+        assert view.model_combo.currentText() == "v2"  # the active model by default
+        view.select("v1")
+        qtbot.waitUntil(lambda: view.evaluation is not None and view.evaluation.version == "v1", timeout=10000)
+        assert "66.7%" in view.accuracy.text()
+        assert view.table.rowCount() == 2 and view.table.item(0, 4).text() == "3"
+        assert not view.compare_box.isVisible()
+        opened: list[int] = []
+        context.sampleChanged.connect(opened.append)
+        point = view.graphics.mapFromScene(view.confusion.scene_point(0, 1))  # label cat, predicted dog
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert blocker.args == [[ids[2]], "v1: label cat, predicted dog"]
+        assert opened == [ids[2]]
+        view.select("v2", other="v1")  # v1 is the baseline
+        qtbot.waitUntil(lambda: view.comparison is not None, timeout=10000)
+        assert view.compare_box.isVisible()
+        assert view.fixed_button.text() == "Fixed by v2: 2" and view.broken_button.text() == "Broken by v2: 1"
+        assert view.compare_table.item(0, 3).text() == "+0.167"
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.fixed_button, Qt.MouseButton.LeftButton)
+        assert blocker.args[0] == [ids[2], ids[4]]
+    finally:
+        view.shutdown()
+
+
+def test_no_model_yet(qtbot, project) -> None:
+    context = AppContext()
+    context.project = project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    assert "no trained model" in view.accuracy.text()
+    view.shutdown()
