@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up s2ide in ./.venv and run it: `python3 packaging/bootstrap.py demo|test|gui [ARGS]`.
+"""Set up s2ide in ./.venv and run it: `python3 packaging/bootstrap.py demo|test|gui|bundle [ARGS]`.
 
 Installs torch 2.13.0 first (the CPU build where that is what pip finds), then s2ide with a
 torch range that 2.13.0 already satisfies, so no step ever pulls the multi-gigabyte CUDA
@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 TORCH = "torch==2.13.0"
+BUNDLER = ("pyinstaller==6.22.3", "pyinstaller-hooks-contrib==2026.9")
+BUILD = ROOT / "build"
 
 
 def venv_python() -> Path:
@@ -72,7 +74,29 @@ def main(argv: list[str]) -> int:
             if code != 0:
                 return code
         return 0
-    sys.exit(f"bootstrap: unknown action {what!r} (use demo, gui or test)")
+    if what == "bundle":
+        return bundle(python, check="--check" in rest)
+    sys.exit(f"bootstrap: unknown action {what!r} (use demo, gui, test or bundle)")
+
+
+def bundle(python: Path, check: bool) -> int:
+    """Build the one-folder desktop bundle and its archive under build/; `--check` also runs the
+    smoke test on the result. The bundler goes into .venv only for this step."""
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    if run(*pip, *BUNDLER) != 0:
+        sys.exit("bootstrap: could not install the bundler (PyInstaller)")
+    dist, work = BUILD / "dist", BUILD / "pyinstaller"
+    spec = ROOT / "packaging" / "bundle" / "s2ide.spec"
+    code = run(
+        python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath", dist, "--workpath", work, spec
+    )
+    if code != 0:
+        return code
+    folder = dist / "s2ide"
+    code = run(python, ROOT / "packaging" / "bundle" / "finish.py", folder)
+    if code != 0 or not check:
+        return code
+    return run(python, ROOT / "packaging" / "smoke_test.py", "--bundle", folder)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the app (no PROJECT: the last one, else the demo)")
     p.add_argument("project", nargs="?", type=Path, help="the project folder")
     p.set_defaults(run=cmd_gui)
+
+    p = sub.add_parser(
+        "self-test",
+        help="check this installation end to end: open the app offscreen on a new demo, tag, train one epoch, export",
+    )
+    p.add_argument("dir", nargs="?", type=Path, help="where to work (default: a temporary folder, removed after)")
+    p.set_defaults(run=cmd_self_test)
 
     p = sub.add_parser("demo", help="build the bundled demo project and print its path")
     p.add_argument("dir", nargs="?", type=Path, help="where to build it (default: your data folder)")
@@ -98,6 +106,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
     # Imported by name so the command line never loads Qt unless the app is opened.
     app = importlib.import_module("s2ide.ui.shell.app")
     return int(app.main([str(args.project)] if args.project else []))
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a check, not a session: no window on screen
+    self_test = importlib.import_module("s2ide.ui.shell.self_test")
+    return int(self_test.main(str(args.dir) if args.dir else None))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
