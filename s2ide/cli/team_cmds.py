@@ -1,13 +1,16 @@
-"""Commands for working beside others on one project: watch (DESIGN.md §4, wave 2)."""
+"""Commands for working beside others on one project: watch, next (DESIGN.md §4, wave 2)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
 
 from s2ide.cli._common import add_json_arg, add_project_arg, open_project
+from s2ide.core.engine.work_queue import DEFAULT_TTL_S, take_next
+from s2ide.core.errors import InvalidInputError
 from s2ide.core.store.changes import ChangeEvent, ChangeFeed
 
 POLL_S = 0.1  # PRAGMA data_version costs microseconds; 100 ms keeps a change well inside a second
@@ -21,6 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--for", dest="duration", type=float, help="stop after this many seconds (default: run until stopped)"
     )
     p.set_defaults(run=cmd_watch)
+
+    p = sub.add_parser("next", help="take (lease) the next sample to label, one nobody else holds")
+    add_project_arg(p)
+    p.add_argument("--user", help="who takes it (default: your login name, when it is a project user)")
+    p.add_argument("--ttl", type=float, default=DEFAULT_TTL_S, help="seconds the lease lasts (default 600)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_next)
 
 
 def _line(event: ChangeEvent) -> str:
@@ -47,4 +57,29 @@ def cmd_watch(args: argparse.Namespace) -> int:
         pass
     finally:
         project.close()
+    return 0
+
+
+def _default_user(project_users: set[str], given: str | None) -> str:
+    if given:
+        return given
+    login = getpass.getuser()
+    if login in project_users:
+        return login
+    raise InvalidInputError(f"say who takes the sample with --user (your login name {login!r} is not a project user)")
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    project = open_project(args.project)
+    try:
+        user = _default_user({u.name for u in project.store.users.list()}, args.user)
+        lease = take_next(project.store, user, args.ttl)
+    finally:
+        project.close()
+    if args.json:
+        print(json.dumps(lease.as_json() if lease else None))
+    elif lease is None:
+        print("nothing left to label")
+    else:
+        print(f"{lease.sample_id}  {lease.path}  (yours until {lease.expires_at})")
     return 0
