@@ -54,6 +54,16 @@ def take_next(store: Store, user: str, ttl_s: float = DEFAULT_TTL_S, *, skip: in
     return None
 
 
+def hold(store: Store, sample_id: int, user: str, ttl_s: float = DEFAULT_TTL_S) -> bool:
+    """Lease one chosen sample (the app's Next picked it); False when someone else holds it.
+    Samples that are not unlabeled (a second label owed, a review) need no lease: True."""
+    now = datetime.now(UTC)
+    with store.transaction():
+        if store.samples.get(sample_id).status != "unlabeled":
+            return True
+        return store.leases.take(sample_id, user, _stamp(now), _stamp(now + timedelta(seconds=ttl_s)))
+
+
 def renew(store: Store, sample_id: int, user: str, ttl_s: float = DEFAULT_TTL_S) -> bool:
     """Extend the caller's lease while the sample stays open; False when it was lost (expired and taken)."""
     expires = _stamp(datetime.now(UTC) + timedelta(seconds=ttl_s))

@@ -55,3 +55,26 @@ def test_a_new_model_version_reaches_the_open_window(qtbot, window) -> None:
     finally:
         other.close()
     qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+
+
+def test_next_skips_a_sample_another_labeler_holds_and_leases_its_choice(qtbot, window) -> None:
+    from s2ide.core.engine.work_queue import hold, holders
+    from s2ide.core.review.users import add_user
+
+    ctx = window.context
+    ids = ctx.store.samples.ids()
+    for sample_id in ids[:4]:
+        set_tag(ctx.store, sample_id, None, "lara")
+    add_user(ctx.store, "lara2", "labeler", by="eng")
+    ctx.samplesChanged.emit()
+    other = Project.open(ctx.project.path)
+    try:
+        assert hold(other.store, ids[1], "lara2")  # a colleague has ids[1] open
+    finally:
+        other.close()
+    ctx.open_sample(ids[0])
+    assert ctx.next_sample() == ids[2]
+    held = {sample: holder for sample, holder, _t, _e in holders(ctx.store)}
+    assert held == {ids[1]: "lara2", ids[2]: "lara"}
+    ctx.open_sample(ids[3])  # leaving the sample gives it back
+    assert {sample: holder for sample, holder, _t, _e in holders(ctx.store)} == {ids[1]: "lara2"}
