@@ -23,6 +23,7 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+from s2ide.core.store.team_activity import TeamActivityRepository
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -54,6 +55,7 @@ class Store:
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
+        self.team = TeamActivityRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

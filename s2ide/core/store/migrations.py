@@ -17,8 +17,9 @@ from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
 
 def _add_leases(conn: sqlite3.Connection) -> None:
-    """v2: leases, so Next hands each sample to one labeler at a time (store/leases.py)."""
-    for statement in LEASES_DDL.split(";"):
+    """v2: leases, so Next hands each sample to one labeler at a time (store/leases.py), and an
+    index on the audit's time for the team dashboard's "today" (store/team_activity.py)."""
+    for statement in [*LEASES_DDL.split(";"), "CREATE INDEX IF NOT EXISTS audit_at ON audit (at)"]:
         if statement.strip():
             conn.execute(statement)
 

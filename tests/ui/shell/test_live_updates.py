@@ -78,3 +78,24 @@ def test_next_skips_a_sample_another_labeler_holds_and_leases_its_choice(qtbot, 
     assert held == {ids[1]: "lara2", ids[2]: "lara"}
     ctx.open_sample(ids[3])  # leaving the sample gives it back
     assert {sample: holder for sample, holder, _t, _e in holders(ctx.store)} == {ids[1]: "lara2"}
+
+
+def test_the_team_dashboard_follows_another_persons_labels(qtbot, filled_project) -> None:
+    from tests.ui.conftest import open_window
+
+    windows = open_window(qtbot, filled_project, user="leo")  # a lead
+    window = next(windows)
+    try:
+        dashboard = window.team_dashboard
+        dashboard.parentWidget().show()  # the dock, as Review ▸ Team dashboard does
+        rows = lambda: {r.user: r for r in dashboard.model.rows}  # noqa: E731
+        before = rows()["lara"].labels_today
+        other = Project.open(filled_project.path)
+        try:
+            set_tag(other.store, other.store.samples.ids()[0], other.store.labels.by_name("dog").id, "lara")
+        finally:
+            other.close()
+        qtbot.waitUntil(lambda: rows()["lara"].labels_today == before + 1 and rows()["lara"].active_now, timeout=3000)
+        assert "active now" in dashboard.status.text()
+    finally:
+        next(windows, None)
