@@ -9,6 +9,7 @@ from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
+from s2ide.core.store.leases import LeaseRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
@@ -22,6 +23,7 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+from s2ide.core.store.team_activity import TeamActivityRepository
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -52,6 +54,8 @@ class Store:
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
+        self.leases = LeaseRepository(self.conn)
+        self.team = TeamActivityRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -12,10 +12,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s2ide.core.errors import S2Error
+from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
+
+def _add_leases(conn: sqlite3.Connection) -> None:
+    """v2: leases, so Next hands each sample to one labeler at a time (store/leases.py), and an
+    index on the audit's time for the team dashboard's "today" (store/team_activity.py)."""
+    for statement in [*LEASES_DDL.split(";"), "CREATE INDEX IF NOT EXISTS audit_at ON audit (at)"]:
+        if statement.strip():
+            conn.execute(statement)
+
+
 # version reached -> step that brings version-1 to it. Add entries; never edit a shipped one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _add_leases}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -18,6 +18,8 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
     "s2ide.ui.interchange.feature",
+    "s2ide.ui.review.team_dashboard",
+    "s2ide.ui.shell.leased_next",  # last: it leases whatever sample the providers above choose
 ]
 
 

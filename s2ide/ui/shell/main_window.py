@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
+from s2ide.ui.shell.change_watcher import ChangeWatcher
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.features import attach_all
 from s2ide.ui.shell.workers import TaskRunner
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
+        self.change_watcher = ChangeWatcher(context)  # others' commits reach the context's signals
         self.setWindowTitle("s2ide")
         self.resize(1400, 900)
         self.setDockNestingEnabled(True)
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
         return bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.change_watcher.timer.stop()
         for runner in self.runners:
             runner.shutdown()
         self.closing.emit()

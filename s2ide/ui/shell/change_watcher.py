@@ -1,0 +1,94 @@
+"""Show changes that other processes commit (the CLI, a colleague's app, a training process).
+
+Each open project gets a ChangeFeed; a timer on the GUI thread asks it four times a second
+whether another connection committed (a PRAGMA that costs microseconds) and, when one did,
+turns the new audit rows into the context's ordinary signals, so every view refreshes as it
+does for the user's own edits. A change to the open sample by someone else is announced in the
+status bar with their name; an edit in progress is never replaced under the user (the canvas
+skips reloads while a tool is busy), and both versions stay in the audit history.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from s2ide.core.store.changes import ChangeEvent, ChangeFeed
+from s2ide.ui.shell.context import AppContext
+
+POLL_MS = 250
+MANY = 50  # more changed samples than this in one poll: reload lists once instead
+
+
+class ChangeWatcher(QObject):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self.context = context
+        self.feed: ChangeFeed | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        context.projectChanged.connect(self._on_project)
+        self._on_project()
+
+    def _on_project(self) -> None:
+        self.timer.stop()
+        self.feed = None
+        if self.context.project is not None:
+            self.feed = ChangeFeed(self.context.store)
+            self.timer.start()
+
+    def poll(self) -> None:
+        """Read what others committed since the last poll and emit the matching signals."""
+        if self.feed is None or self.context.project is None:
+            return
+        events = self.feed.poll()
+        if events is None:
+            return
+        while True:
+            more = self.feed.events()
+            if not more:
+                break
+            events.extend(more)
+        self._announce(events)
+
+    def _announce(self, events: list[ChangeEvent]) -> None:
+        ctx = self.context
+        if not events:  # committed without an audit row: predictions or model files
+            ctx.predictionsChanged.emit()
+            return
+        samples: list[int] = []
+        labels = models = everything = False
+        for event in events:
+            if event.entity == "label":
+                labels = True
+            elif event.entity == "model":
+                models = True
+            elif event.sample_id is not None:
+                if event.sample_id not in samples:
+                    samples.append(event.sample_id)
+            elif event.entity in ("escalation", "sample", "annotation", "import"):
+                everything = True
+        if labels:
+            ctx.labelsChanged.emit()
+        if models:
+            ctx.modelsChanged.emit()
+            ctx.predictionsChanged.emit()
+        if everything or len(samples) > MANY:
+            ctx.samplesChanged.emit()
+        else:
+            for sample_id in samples:
+                ctx.annotationsChanged.emit(sample_id)
+        self._notice(events)
+
+    def _notice(self, events: list[ChangeEvent]) -> None:
+        ctx = self.context
+        current, me = ctx.current_sample_id, ctx.user_name
+        others = [e for e in events if e.sample_id == current and current is not None and e.user != me]
+        if others:
+            last = others[-1]
+            ctx.message(
+                f"This sample was just changed by {last.user} ({last.action}); both versions are in the history."
+            )
+        elif any(e.entity == "model" and e.user != me for e in events):
+            last = next(e for e in reversed(events) if e.entity == "model")
+            ctx.message(f"{last.user}: {last.action} {last.entity_id or ''}".rstrip())

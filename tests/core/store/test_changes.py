@@ -1,0 +1,58 @@
+"""The change feed: one connection sees what another commits, from the audit table."""
+
+from __future__ import annotations
+
+import time
+
+from s2ide.core.labeling.tags import set_tag
+from s2ide.core.project import Project
+from s2ide.core.store.changes import ChangeFeed
+
+
+def test_a_commit_on_another_connection_reaches_the_feed_with_who_and_which_sample(filled_project) -> None:
+    mine = filled_project.store
+    feed = ChangeFeed(mine)
+    assert feed.poll() is None  # nothing committed by anyone yet
+    sample_id = mine.samples.ids()[0]
+    set_tag(mine, sample_id, None, "lara")  # my own commit does not move data_version
+    assert feed.poll() is None
+    other = Project.open(filled_project.path)
+    try:
+        started = time.perf_counter()
+        dog = other.store.labels.by_name("dog")
+        set_tag(other.store, sample_id, dog.id, "leo")
+        events = feed.poll()
+        latency = time.perf_counter() - started
+    finally:
+        other.close()
+    assert events is not None and latency < 1.0
+    # my own earlier row and the other connection's row, oldest first
+    assert [(e.user, e.action, e.entity, e.sample_id) for e in events][-1] == ("leo", "tag", "sample", sample_id)
+    line = events[-1].as_json()
+    assert list(line)[:5] == ["at", "user", "action", "entity", "entity_id"] and line["entity_id"] == str(sample_id)
+    assert feed.poll() is None  # read once
+
+
+def test_events_name_the_sample_of_shape_and_escalation_changes(filled_project) -> None:
+    from s2ide.core.review.escalations import escalate
+
+    feed = ChangeFeed(filled_project.store)
+    sample_id = filled_project.store.samples.ids()[1]
+    other = Project.open(filled_project.path)
+    try:
+        escalate(other.store, sample_id, "ambiguous class", "lara", note="ears?")
+    finally:
+        other.close()
+    events = feed.poll()
+    assert events and events[-1].entity == "escalation" and events[-1].sample_id == sample_id
+
+
+def test_a_commit_without_an_audit_row_still_counts_as_a_change(filled_project) -> None:
+    feed = ChangeFeed(filled_project.store)
+    other = Project.open(filled_project.path)
+    try:
+        with other.store.transaction():
+            other.store.meta.set("unaudited", "1")
+    finally:
+        other.close()
+    assert feed.poll() == []  # something changed; no audited event to show

@@ -1,0 +1,101 @@
+"""The open window shows what another connection commits, with no user action."""
+
+from __future__ import annotations
+
+from s2ide.core.labeling.tags import set_tag
+from s2ide.core.project import Project
+from tests.ui.conftest import QT_LOG_MARKS
+
+pytestmark = QT_LOG_MARKS
+
+
+def test_a_label_from_another_process_shows_in_the_gallery_and_counts(qtbot, window) -> None:
+    ctx = window.context
+    ids = ctx.store.samples.ids()
+    set_tag(ctx.store, ids[0], None, "lara")
+    ctx.samplesChanged.emit()
+    panel = window.foundation.labels
+    dog = ctx.store.labels.by_name("dog")
+    before = panel.count_of(dog.id)
+    counts_before = window.foundation.counts.text()
+    other = Project.open(ctx.project.path)
+    try:
+        set_tag(other.store, ids[0], dog.id, "leo")  # as `s2ide label` in another process would
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: panel.count_of(dog.id) == before + 1, timeout=2000)
+    qtbot.waitUntil(lambda: window.foundation.counts.text() != counts_before, timeout=2000)
+
+
+def test_someone_elses_change_to_the_open_sample_is_announced_by_name(qtbot, window) -> None:
+    ctx = window.context
+    sample_id = ctx.store.samples.ids()[2]
+    ctx.open_sample(sample_id)
+    messages: list[str] = []
+    ctx.statusMessage.connect(lambda text, _ms: messages.append(text))
+    other = Project.open(ctx.project.path)
+    try:
+        set_tag(other.store, sample_id, other.store.labels.by_name("cat").id, "leo")
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: any("changed by leo" in m for m in messages), timeout=2000)
+
+
+def test_a_new_model_version_reaches_the_open_window(qtbot, window) -> None:
+    from s2ide.core.store.models import NewModel
+
+    ctx = window.context
+    seen: list[bool] = []
+    ctx.modelsChanged.connect(lambda: seen.append(True))
+    other = Project.open(ctx.project.path)
+    try:
+        with other.store.transaction():
+            row = other.store.models.add(NewModel(task="classify", architecture="test"))
+            other.store.audit.record("eng", "train", "model", row.version, None, {"state": "training"})
+    finally:
+        other.close()
+    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+
+
+def test_next_skips_a_sample_another_labeler_holds_and_leases_its_choice(qtbot, window) -> None:
+    from s2ide.core.engine.work_queue import hold, holders
+    from s2ide.core.review.users import add_user
+
+    ctx = window.context
+    ids = ctx.store.samples.ids()
+    for sample_id in ids[:4]:
+        set_tag(ctx.store, sample_id, None, "lara")
+    add_user(ctx.store, "lara2", "labeler", by="eng")
+    ctx.samplesChanged.emit()
+    other = Project.open(ctx.project.path)
+    try:
+        assert hold(other.store, ids[1], "lara2")  # a colleague has ids[1] open
+    finally:
+        other.close()
+    ctx.open_sample(ids[0])
+    assert ctx.next_sample() == ids[2]
+    held = {sample: holder for sample, holder, _t, _e in holders(ctx.store)}
+    assert held == {ids[1]: "lara2", ids[2]: "lara"}
+    ctx.open_sample(ids[3])  # leaving the sample gives it back
+    assert {sample: holder for sample, holder, _t, _e in holders(ctx.store)} == {ids[1]: "lara2"}
+
+
+def test_the_team_dashboard_follows_another_persons_labels(qtbot, filled_project) -> None:
+    from tests.ui.conftest import open_window
+
+    windows = open_window(qtbot, filled_project, user="leo")  # a lead
+    window = next(windows)
+    try:
+        dashboard = window.team_dashboard
+        dashboard.parentWidget().show()  # the dock, as Review ▸ Team dashboard does
+        rows = lambda: {r.user: r for r in dashboard.model.rows}  # noqa: E731
+        before = rows()["lara"].labels_today
+        other = Project.open(filled_project.path)
+        try:
+            set_tag(other.store, other.store.samples.ids()[0], other.store.labels.by_name("dog").id, "lara")
+        finally:
+            other.close()
+        qtbot.waitUntil(lambda: rows()["lara"].labels_today == before + 1 and rows()["lara"].active_now, timeout=3000)
+        assert "active now" in dashboard.status.text()
+    finally:
+        next(windows, None)
