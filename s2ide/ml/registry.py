@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from s2ide.core.errors import S2Error
+from s2ide.core.io.regular_files import open_regular
 from s2ide.core.project import Project
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
@@ -57,7 +58,7 @@ def _check_header(path: Path) -> dict:
     """
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:  # a FIFO or device in models/ must not hang us
             head = handle.read(8)
             length = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
             raw = handle.read(length) if 0 < length <= min(size - 8, _MAX_HEADER) else b""

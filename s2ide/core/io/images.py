@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from s2ide.core.errors import ImageError
+from s2ide.core.io.regular_files import NotRegularFileError, read_regular
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 THUMB_SIZE = 256
@@ -36,7 +37,9 @@ def is_image_name(path: Path) -> bool:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
+    except NotRegularFileError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from exc
     except IsADirectoryError as exc:
         raise ImageError(f"{path}: is a folder, not an image") from exc
     except FileNotFoundError as exc:

@@ -35,10 +35,11 @@ class Store:
     ``with store.transaction():`` groups writes into one commit; nesting uses savepoints.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, read_only: bool = False) -> None:
         self.path = db_path
-        self.conn = open_connection(db_path)
-        self.transaction = Transactions(self.conn)
+        self.read_only = read_only
+        self.conn = open_connection(db_path, read_only)
+        self.transaction = Transactions(self.conn, db_path)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)
         self.samples = SampleRepository(self.conn)
