@@ -45,8 +45,12 @@ def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> 
     """Write atomically (temp file, then rename) so a crash never leaves half a model."""
     tensors = {key: value.detach().cpu().contiguous() for key, value in network.state_dict().items()}
     tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt", TRAIN_IDS_KEY: json.dumps(train_ids)})
-    tmp.replace(path)
+    try:
+        save_file(tensors, str(tmp), metadata={"format": "pt", TRAIN_IDS_KEY: json.dumps(train_ids)})
+        tmp.replace(path)
+    except BaseException:  # a full disk leaves no half-written weights behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _check_header(path: Path) -> dict:

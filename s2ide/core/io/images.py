@@ -139,11 +139,15 @@ def _save_thumbnail(thumb: Image.Image, target: Path) -> None:
         _made_dirs.add(target.parent)
     tmp = target.with_suffix(".tmp")
     try:
-        thumb.save(tmp, "JPEG", quality=85)
-    except FileNotFoundError:  # the cache folder was removed meanwhile: make it again
-        target.parent.mkdir(parents=True, exist_ok=True)
-        thumb.save(tmp, "JPEG", quality=85)
-    tmp.replace(target)
+        try:
+            thumb.save(tmp, "JPEG", quality=85)
+        except FileNotFoundError:  # the cache folder was removed meanwhile: make it again
+            target.parent.mkdir(parents=True, exist_ok=True)
+            thumb.save(tmp, "JPEG", quality=85)
+        tmp.replace(target)
+    except BaseException:  # a full disk must not leave half a thumbnail behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_thumbnail(source: Path, target: Path) -> None:

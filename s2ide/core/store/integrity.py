@@ -84,25 +84,32 @@ def recover(db_path: Path, dest: Path, *, use_cli: bool = True) -> Recovery:
 
 def _recover_with_cli(cli: str, db_path: Path, target: Path) -> Recovery:
     dump = subprocess.run([cli, str(db_path), ".recover"], capture_output=True, check=False)
-    if dump.returncode != 0 and not dump.stdout:
-        return _recover_in_python(db_path, target)
     load = subprocess.run([cli, str(target)], input=dump.stdout, capture_output=True, check=False)
-    if load.returncode != 0 and not target.exists():
-        return _recover_in_python(db_path, target)
     recovery = Recovery(method="sqlite3 .recover", dest=target)
-    conn = sqlite3.connect(str(target))
-    try:
-        for name in sorted(table_names(conn)):
-            if not name.startswith("sqlite_"):
-                recovery.tables[name] = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-    finally:
-        conn.close()
+    failed = dump.returncode != 0 or load.returncode != 0
+    if not failed:
+        conn = sqlite3.connect(str(target))
+        try:
+            for name in sorted(table_names(conn)):
+                if not name.startswith("sqlite_"):
+                    recovery.tables[name] = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        except sqlite3.Error:
+            failed = True
+        finally:
+            conn.close()
+    if failed or "samples" not in recovery.tables:
+        # Older sqlite3 builds stop on some schemas ("SQL logic error"): copy row by row instead.
+        why = (dump.stderr or load.stderr).decode(errors="replace").strip().splitlines()
+        target.unlink(missing_ok=True)
+        fallback = _recover_in_python(db_path, target)
+        fallback.method += f" (sqlite3 .recover failed: {why[-1] if why else 'no tables'})"
+        return fallback
     return recovery
 
 
 def _recover_in_python(db_path: Path, target: Path) -> Recovery:
     """Schema first, then every table row by row by rowid; rows that fail to read are counted."""
-    recovery = Recovery(method="row-by-row copy (no sqlite3 command line found)", dest=target)
+    recovery = Recovery(method="row-by-row copy in Python", dest=target)
     source = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     out = sqlite3.connect(str(target), isolation_level=None)
     try:
@@ -136,12 +143,27 @@ def _copy_table(source: sqlite3.Connection, out: sqlite3.Connection, name: str) 
     quoted = '"' + name.replace('"', '""') + '"'
     try:
         columns = [row[1] for row in source.execute(f"PRAGMA table_info({quoted})")]
-        high = source.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
     except sqlite3.DatabaseError:
         return 0, 1
     placeholders = ", ".join("?" for _ in columns)
     insert = f"INSERT INTO {quoted} VALUES ({placeholders})"
     copied = lost = 0
+    try:
+        high = source.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
+    except sqlite3.OperationalError:  # a WITHOUT ROWID table: all of it, or nothing
+        try:
+            rows = source.execute(f"SELECT * FROM {quoted}").fetchall()
+        except sqlite3.DatabaseError:
+            return 0, 1
+        for row in rows:
+            try:
+                out.execute(insert, row)
+                copied += 1
+            except sqlite3.Error:
+                lost += 1
+        return copied, lost
+    except sqlite3.DatabaseError:
+        return 0, 1
     step = 512
     for start in range(0, high + 1, step):
         try:
