@@ -227,7 +227,9 @@ def _train(
         full = is_disk_full(exc)
         _discard(store, version, weights, "disk full" if full else f"{type(exc).__name__}: {exc}", user)
         if full:
-            raise disk_full(project.models_dir, "the new model version") from exc
+            raise disk_full(
+                project.models_dir, f"{version} was marked failed and the active model is unchanged"
+            ) from exc
         raise TrainingFailed(f"training failed ({type(exc).__name__}: {exc}); the active model is unchanged") from exc
     return result
 

@@ -75,7 +75,9 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
     except BaseException as exc:
         removed = remove_orphan_thumbnails(project, since=started - 2)
         if isinstance(exc, DiskFullError) or (isinstance(exc, OSError) and is_disk_full(exc)):
-            raise disk_full(project.path, f"the import (and {removed} new thumbnails)") from exc
+            raise disk_full(
+                project.path, f"the import was rolled back ({removed} new thumbnails removed), nothing saved was lost"
+            ) from exc
         raise
 
 

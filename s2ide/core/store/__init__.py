@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,15 @@ class Store:
     def __init__(self, db_path: Path, read_only: bool = False) -> None:
         self.path = db_path
         self.read_only = read_only
-        self.conn = open_connection(db_path, read_only)
+        try:
+            self.conn = open_connection(db_path, read_only)
+        except sqlite3.Error as exc:  # a full disk cannot even create the WAL index: say so
+            from s2ide.core.store.storage_errors import translate
+
+            explained = translate(exc, db_path, opening=True)
+            if explained is None:
+                raise
+            raise explained from exc
         self.transaction = Transactions(self.conn, db_path)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)

@@ -44,11 +44,11 @@ def free_bytes(folder: Path) -> int | None:
         return None
 
 
-def disk_full(folder: Path, what: str = "the change") -> DiskFullError:
+def disk_full(folder: Path, outcome: str = "the change was rolled back and nothing saved was lost") -> DiskFullError:
     free = free_bytes(folder)
     room = "" if free is None else f", {human_bytes(free)} free"
     return DiskFullError(
-        f"disk full: no space left in {folder}{room}; {what} was rolled back and nothing saved was lost. "
+        f"disk full: no space left in {folder}{room}; {outcome}. "
         "Free some space on that disk (or move the project) and try again"
     )
 
@@ -115,7 +115,7 @@ def translate(exc: BaseException, db_path: Path, *, opening: bool = False) -> St
     if "disk i/o error" in text or (opening and "unable to open database file" in text):
         free = free_bytes(folder)
         if free is not None and free < LOW_SPACE_BYTES:
-            return disk_full(folder, "opening the project")
+            return disk_full(folder, "the project could not be opened (nothing was changed)")
     if text.startswith("no such table") or text.startswith("no such column"):
         return corrupt(db_path, f"{exc}: a table or column s2ide needs is missing")
     return None

@@ -61,7 +61,7 @@ def test_a_failed_import_leaves_no_samples_and_no_orphan_thumbnails(project, tmp
     for index in range(40):
         write_image(src / f"i{index}.png", size=(64, 64), color=(index, 3 * index, 7))
     _fill_up(project)
-    with pytest.raises(DiskFullError, match=r"disk full.*the import"):
+    with pytest.raises(DiskFullError, match=r"disk full.*the import was rolled back"):
         run_import(project, read_plan(src, "folder"), ImportOptions(), TaskState())
     assert project.store.samples.count() == 0
     assert list(project.thumbs_dir.glob("*/*")) == []
@@ -83,7 +83,7 @@ def test_a_full_disk_while_writing_thumbnails_ends_the_import_cleanly(project, t
         written.append(target)
 
     monkeypatch.setattr(images, "_save_thumbnail", save)
-    with pytest.raises(DiskFullError, match="3 new thumbnails"):
+    with pytest.raises(DiskFullError, match="3 new thumbnails removed"):
         run_import(project, read_plan(src, "folder"), ImportOptions(), TaskState())
     assert project.store.samples.count() == 0
     assert not any(p.exists() for p in written)
