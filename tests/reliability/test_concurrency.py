@@ -28,8 +28,8 @@ USERS = ["ann", "bob", "eve", "lou", "ann", "bob", "eve", "lou"]
 
 def test_concurrent_writers_lose_nothing_and_never_see_locked(tmp_path):
     loops = size(2, 5)
-    rounds = size(3, 40)
-    cli_edits = size(4, 40)
+    rounds = size(2, 40)
+    cli_edits = size(3, 40)
     project = make_project(tmp_path / "p", samples=PER_WRITER * (loops + 2))
     ledgers = [Ledger() for _ in range(loops + 2)]
     children = [

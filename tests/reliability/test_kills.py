@@ -43,7 +43,7 @@ def _kill(process, delay: float) -> tuple[bool, str, str]:
 
 
 def test_sigkill_of_the_label_command(tmp_path):
-    runs = size(6, 60)
+    runs = size(4, 60)
     project = make_project(tmp_path / "p", samples=max(runs, 10))
     ledger = Ledger()
     rng = random.Random(23)
@@ -52,7 +52,7 @@ def test_sigkill_of_the_label_command(tmp_path):
         sample, label = index % 10 + 1, LABELS[index % len(LABELS)]
         ledger.try_(sample, label)
         process = spawn(cli("label", str(project.path), str(sample), label, "--user", "cli"))
-        done, _, err = _kill(process, rng.uniform(0.2, 2.5))
+        done, _, err = _kill(process, rng.uniform(0.2, 1.8))
         if done:
             ledger.ack(sample, label)
         else:
@@ -69,13 +69,13 @@ def test_sigkill_of_the_label_command(tmp_path):
 
 
 def test_sigkill_of_an_in_process_labeling_loop(tmp_path):
-    rounds = size(8, 150)
+    rounds = size(6, 150)
     project = make_project(tmp_path / "p", samples=40)
     ledger = Ledger()
     rng = random.Random(7)
     for index in range(rounds):
         process = spawn(labeler(str(project.path), "ann", "1", "40", "1000", str(index)))
-        _, out, _ = _kill(process, rng.uniform(0.5, 2.0))
+        _, out, _ = _kill(process, rng.uniform(0.4, 1.5))
         ledger.feed(out)
     final = final_tags(project.db_path)
     lost = ledger.lost(final)
