@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from s2ide.core.colors import default_color, default_hotkey
-from s2ide.core.errors import InvalidInputError, NotAProjectError, S2Error
+from s2ide.core.errors import InvalidInputError, NotAProjectError, ReadOnlyProjectError, S2Error
 from s2ide.core.store import Store
 from s2ide.core.store.database import open_connection
 from s2ide.core.store.integrity import verify_s2ide
 from s2ide.core.store.migrations import create_schema, current_version, latest_version, migrate
-from s2ide.core.store.storage_errors import read_only as read_only_error
 from s2ide.core.store.storage_errors import translate
 
 DB_NAME = "project.db"
@@ -102,7 +101,11 @@ class Project:
                 if not project.read_only:
                     migrate(conn, project.db_path)
                 elif current_version(conn) < latest_version():
-                    raise read_only_error(project.db_path)
+                    raise ReadOnlyProjectError(
+                        f"{project.path}: the project is read-only and made by an older s2ide (schema "
+                        f"{current_version(conn)}, this one needs {latest_version()}); copy it somewhere writable "
+                        "so it can be upgraded"
+                    )
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
