@@ -17,7 +17,7 @@ from pathlib import Path
 from s2ide.core.colors import default_color, default_hotkey
 from s2ide.core.errors import InvalidInputError, NotAProjectError, ReadOnlyProjectError, S2Error
 from s2ide.core.store import Store
-from s2ide.core.store.database import open_connection
+from s2ide.core.store.database import open_read_only
 from s2ide.core.store.integrity import verify_s2ide
 from s2ide.core.store.migrations import create_schema, current_version, latest_version, migrate
 from s2ide.core.store.storage_errors import translate
@@ -95,7 +95,12 @@ class Project:
         # A read-only mount, an immutable or unwritable project.db: open it for reading only.
         project.read_only = not (os.access(project.db_path, os.W_OK) and os.access(project.path, os.W_OK))
         try:
-            conn = open_connection(project.db_path, project.read_only)
+            # A plain connection for migrations (foreign keys off, as table rebuilds need).
+            if project.read_only:
+                conn = open_read_only(project.db_path)
+            else:
+                conn = sqlite3.connect(str(project.db_path), isolation_level=None)
+                conn.execute("PRAGMA busy_timeout = 10000")
             try:
                 verify_s2ide(conn, project.db_path)
                 if not project.read_only:
