@@ -62,7 +62,7 @@ def test_a_full_disk_while_labeling_and_importing(small_disk, tmp_path):
         write_image(src / f"i{index}.png", size=(96, 96), color=(index, 2 * index, 90))
     project = Project.open(project.path)
     assert project.store.samples.count() == 300  # the connection (and its WAL index) exists
-    filler = _fill(small_disk, leave=64 * 1024)  # room for some edits, then full
+    filler = _fill(small_disk, leave=256 * 1024)  # room for some edits, then full
     ledger = Ledger()
     failure = None
     for index in range(3000):
