@@ -42,7 +42,9 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro", **kwargs)  # type: ignore[call-overload]
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc):  # busy, damaged...: not a case for immutable reads
+            raise
         conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", **kwargs)  # type: ignore[call-overload]
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA query_only = ON")
@@ -73,7 +75,10 @@ class Transactions:
         try:
             self._begin()
         except sqlite3.Error as exc:
-            raise self._explained(exc) from exc
+            explained = self._explained(exc)
+            if explained is exc:
+                raise
+            raise explained from exc
         try:
             yield
         except BaseException as exc:
@@ -90,7 +95,10 @@ class Transactions:
             except sqlite3.Error as exc:
                 if self._depth == 0:
                     self._undo()
-                raise self._explained(exc) from exc
+                explained = self._explained(exc)
+                if explained is exc:
+                    raise
+                raise explained from exc
 
     def _begin(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT sp{self._depth}")
