@@ -7,14 +7,17 @@ to stderr and exit 1; usage errors exit 2 (argparse). Qt is imported only by `gu
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from s2ide import __version__
-from s2ide.cli import escalation_cmds, format_cmds, ml_cmds, project_cmds, team_cmds
+from s2ide.cli import db_cmds, escalation_cmds, format_cmds, ml_cmds, project_cmds, team_cmds
+from s2ide.cli.command_guess import unknown_command
 from s2ide.core.errors import Cancelled, S2Error
 
-COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds, team_cmds]
+COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds, db_cmds, team_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     # `s2ide` and `s2ide PROJECT` open the app, as `s2ide gui [PROJECT]` does.
     if not args_list or (args_list[0] not in _commands(parser) and not args_list[0].startswith("-")):
+        # ...unless the word is no folder or project either: a mistyped command never opens the app.
+        refusal = unknown_command(args_list[0], _commands(parser)) if args_list else None
+        if refusal is not None:
+            print(f"s2ide: error: {refusal}", file=sys.stderr)
+            return 2
         args_list = ["gui", *args_list]
     args = parser.parse_args(args_list)
     try:
@@ -59,5 +67,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("s2ide: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback for a person; say what broke
+        explained = storage_error(exc, getattr(args, "project", None))
+        if explained is not None:
+            print(f"s2ide: error: {explained}", file=sys.stderr)
+            return 1
         print(f"s2ide: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def storage_error(exc: BaseException, project: object) -> str | None:
+    """Disk full, read-only, damaged database: the specific message, or None."""
+    if project is None or not isinstance(exc, (sqlite3.Error, OSError)):
+        return None
+    from s2ide.core.project import DB_NAME
+    from s2ide.core.store.storage_errors import translate
+
+    folder = Path(str(project))
+    db_path = folder if folder.name == DB_NAME else folder / DB_NAME
+    explained = translate(exc, db_path)
+    return None if explained is None else str(explained)

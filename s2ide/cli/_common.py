@@ -41,12 +41,27 @@ def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
         print("  ".join(_cell(row.get(c)).ljust(widths[c]) for c in columns).rstrip())
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+    ord("\\"): "\\\\",
+}
+_CONTROL.update({c: f"\\u{c:04x}" for c in (*range(0x80, 0xA0), 0x2028, 0x2029, 0x202E)})
+
+
+def escape_control(text: str) -> str:
+    """Control characters as visible escapes: a file name with a newline (or a terminal escape
+    sequence) must not split a table row or rewrite the terminal."""
+    return text.translate(_CONTROL)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.3f}"
-    return str(value)
+    return escape_control(str(value))
 
 
 class ProgressBar:

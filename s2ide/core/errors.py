@@ -40,3 +40,19 @@ class Cancelled(S2Error):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+class StorageError(S2Error):
+    """The disk or the database file failed (full, read-only, damaged): says what to do."""
+
+
+class DiskFullError(StorageError):
+    """No space left where the project writes; the change was rolled back."""
+
+
+class ReadOnlyProjectError(StorageError):
+    """The project is opened read-only (read-only mount, immutable or unwritable file)."""
+
+
+class CorruptDatabaseError(StorageError):
+    """project.db is damaged or lacks tables s2ide needs; `s2ide check-db` can recover it."""

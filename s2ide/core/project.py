@@ -8,15 +8,19 @@ move with its images; paths elsewhere are stored absolute.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from s2ide.core.colors import default_color, default_hotkey
-from s2ide.core.errors import InvalidInputError, NotAProjectError
+from s2ide.core.errors import InvalidInputError, NotAProjectError, ReadOnlyProjectError, S2Error
 from s2ide.core.store import Store
-from s2ide.core.store.migrations import create_schema, migrate
+from s2ide.core.store.database import open_read_only
+from s2ide.core.store.integrity import verify_s2ide
+from s2ide.core.store.migrations import create_schema, current_version, latest_version, migrate
+from s2ide.core.store.storage_errors import translate
 
 DB_NAME = "project.db"
 TASKS = ("classify", "detect", "segment")
@@ -37,12 +41,14 @@ class Project:
         self.cache_dir = self.path / "cache"
         self.thumbs_dir = self.cache_dir / "thumbs"
         self._local = threading.local()
+        self.read_only = False
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
     def create(
         cls, path: Path | str, labels: Sequence[str], task: str = "classify", name: str | None = None
     ) -> Project:
+        refuse_url(path)
         path = Path(path)
         if task not in TASKS:
             raise InvalidInputError(f"unknown task {task!r} (use one of {', '.join(TASKS)})")
@@ -77,6 +83,7 @@ class Project:
 
     @classmethod
     def open(cls, path: Path | str) -> Project:
+        refuse_url(path)
         path = Path(path)
         if not path.exists():
             raise NotAProjectError(f"{path}: no such folder")
@@ -85,23 +92,41 @@ class Project:
         if not (path / DB_NAME).is_file():
             raise NotAProjectError(f"{path}: not an s2ide project (no {DB_NAME}; create one with `s2ide init`)")
         project = cls(path)
+        # A read-only mount, an immutable or unwritable project.db: open it for reading only.
+        project.read_only = not (os.access(project.db_path, os.W_OK) and os.access(project.path, os.W_OK))
         try:
-            conn = sqlite3.connect(str(project.db_path), isolation_level=None)
-            try:
+            # A plain connection for migrations (foreign keys off, as table rebuilds need).
+            if project.read_only:
+                conn = open_read_only(project.db_path)
+            else:
+                conn = sqlite3.connect(str(project.db_path), isolation_level=None)
                 conn.execute("PRAGMA busy_timeout = 10000")
-                migrate(conn, project.db_path)
+            try:
+                verify_s2ide(conn, project.db_path)
+                if not project.read_only:
+                    migrate(conn, project.db_path)
+                elif current_version(conn) < latest_version():
+                    raise ReadOnlyProjectError(
+                        f"{project.path}: the project is read-only and made by an older s2ide (schema "
+                        f"{current_version(conn)}, this one needs {latest_version()}); copy it somewhere writable "
+                        "so it can be upgraded"
+                    )
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
+            explained = translate(exc, project.db_path, opening=True)
+            if explained is not None:
+                raise explained from exc
             raise NotAProjectError(f"{project.db_path}: not a readable s2ide database ({exc})") from exc
-        for folder in (project.models_dir, project.thumbs_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        if not project.read_only:
+            for folder in (project.models_dir, project.thumbs_dir):
+                folder.mkdir(parents=True, exist_ok=True)
         return project
 
     # -- connections -----------------------------------------------------------------------
     def connect(self) -> Store:
         """A new connection; the caller owns it (workers open their own)."""
-        return Store(self.db_path)
+        return Store(self.db_path, read_only=self.read_only)
 
     @property
     def store(self) -> Store:
@@ -141,6 +166,27 @@ class Project:
 
     def thumbnail_path(self, sha256: str) -> Path:
         return self.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def refuse_url(path: Path | str) -> None:
+    """A `postgresql://` (or any URL) project names a team database, never a local folder.
+
+    Until the team backend lands this build says so instead of making a folder `postgresql:`.
+    """
+    text = str(path)
+    if _URL.match(text):
+        if "://" not in text:  # Path() folds "postgresql://host" to "postgresql:/host"
+            text = text.replace(":/", "://", 1)
+        scheme = text.split(":", 1)[0]
+        if scheme.lower() in ("postgresql", "postgres"):
+            raise S2Error(
+                f"{text}: team projects need the PostgreSQL backend, which this build of s2ide does not have yet; "
+                "use a local project folder"
+            )
+        raise S2Error(f"{text}: a project is a local folder or a postgresql:// URL, not a {scheme}: URL")
 
 
 def is_project(path: Path | str) -> bool:

@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from s2ide.core.errors import S2Error
+from s2ide.core.io.regular_files import open_regular
 from s2ide.core.project import Project
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
@@ -44,8 +45,12 @@ def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> 
     """Write atomically (temp file, then rename) so a crash never leaves half a model."""
     tensors = {key: value.detach().cpu().contiguous() for key, value in network.state_dict().items()}
     tmp = path.with_suffix(".tmp")
-    save_file(tensors, str(tmp), metadata={"format": "pt", TRAIN_IDS_KEY: json.dumps(train_ids)})
-    tmp.replace(path)
+    try:
+        save_file(tensors, str(tmp), metadata={"format": "pt", TRAIN_IDS_KEY: json.dumps(train_ids)})
+        tmp.replace(path)
+    except BaseException:  # a full disk leaves no half-written weights behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _check_header(path: Path) -> dict:
@@ -57,7 +62,7 @@ def _check_header(path: Path) -> dict:
     """
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:  # a FIFO or device in models/ must not hang us
             head = handle.read(8)
             length = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
             raw = handle.read(length) if 0 < length <= min(size - 8, _MAX_HEADER) else b""

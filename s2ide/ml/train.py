@@ -31,6 +31,7 @@ from s2ide.core.errors import Cancelled, ImageError, S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion, NewModel
+from s2ide.core.store.storage_errors import disk_full, is_disk_full
 from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
@@ -222,12 +223,21 @@ def _train(
                 "out of memory while training: lower the batch size or the input size (active model unchanged)"
             ) from exc
         raise TrainingFailed(f"training failed ({message}); the active model is unchanged") from exc
+    except Exception as exc:  # e.g. a full disk while saving the weights: failed at once, never left `training`
+        full = is_disk_full(exc)
+        _discard(store, version, weights, "disk full" if full else f"{type(exc).__name__}: {exc}", user)
+        if full:
+            raise disk_full(
+                project.models_dir, f"{version} was marked failed and the active model is unchanged"
+            ) from exc
+        raise TrainingFailed(f"training failed ({type(exc).__name__}: {exc}); the active model is unchanged") from exc
     return result
 
 
 def _discard(store: Store, version: str, weights: Any, error: str | None, user: str) -> None:
     """A cancelled run leaves no trace but the audit row; a failed one stays listed as failed."""
-    weights.unlink(missing_ok=True)
+    weights.unlink(missing_ok=True)  # first: on a full disk this frees the room the update needs
+    weights.with_suffix(".tmp").unlink(missing_ok=True)
     with store.transaction():
         if error is None:
             store.models.delete(version)

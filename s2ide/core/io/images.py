@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from s2ide.core.errors import ImageError
+from s2ide.core.io.regular_files import NotRegularFileError, read_regular
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 THUMB_SIZE = 256
@@ -36,7 +37,9 @@ def is_image_name(path: Path) -> bool:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
+    except NotRegularFileError as exc:
+        raise ImageError(f"{path}: {exc.strerror}") from exc
     except IsADirectoryError as exc:
         raise ImageError(f"{path}: is a folder, not an image") from exc
     except FileNotFoundError as exc:
@@ -136,11 +139,15 @@ def _save_thumbnail(thumb: Image.Image, target: Path) -> None:
         _made_dirs.add(target.parent)
     tmp = target.with_suffix(".tmp")
     try:
-        thumb.save(tmp, "JPEG", quality=85)
-    except FileNotFoundError:  # the cache folder was removed meanwhile: make it again
-        target.parent.mkdir(parents=True, exist_ok=True)
-        thumb.save(tmp, "JPEG", quality=85)
-    tmp.replace(target)
+        try:
+            thumb.save(tmp, "JPEG", quality=85)
+        except FileNotFoundError:  # the cache folder was removed meanwhile: make it again
+            target.parent.mkdir(parents=True, exist_ok=True)
+            thumb.save(tmp, "JPEG", quality=85)
+        tmp.replace(target)
+    except BaseException:  # a full disk must not leave half a thumbnail behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_thumbnail(source: Path, target: Path) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from s2ide.core.colors import default_color, default_hotkey
-from s2ide.core.errors import ImageError
+from s2ide.core.errors import DiskFullError, ImageError
 from s2ide.core.io.formats.base import ImportItem, ImportPlan
 from s2ide.core.io.images import ImageInfo, probe
 from s2ide.core.io.import_options import ImportOptions, ImportReport
@@ -23,6 +24,7 @@ from s2ide.core.io.import_shapes import LabelResolver, apply_shapes
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
+from s2ide.core.store.storage_errors import disk_full, is_disk_full
 from s2ide.core.tasks import TaskState
 
 PARALLEL_THRESHOLD = 64
@@ -35,6 +37,10 @@ def _probe_one(args: tuple[str, str]) -> tuple[str, ImageInfo | None, str | None
         return path, probe(Path(path), Path(thumbs)), None
     except ImageError as exc:
         return path, None, str(exc)
+    except OSError as exc:
+        if is_disk_full(exc):  # the disk, not the file: end the import (run_import cleans up)
+            raise
+        return path, None, f"{path}: unreadable ({type(exc).__name__}: {exc})"
     except Exception as exc:  # one hostile file must not end the import
         return path, None, f"{path}: unreadable ({type(exc).__name__}: {exc})"
 
@@ -61,7 +67,39 @@ def _probe_all(
 
 
 def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state: TaskState) -> ImportReport:
+    """Apply `plan`; on any failure nothing is stored and this import's new thumbnails are removed."""
     options.validate()
+    started = time.time()
+    try:
+        return _run_import(project, plan, options, state)
+    except BaseException as exc:
+        removed = remove_orphan_thumbnails(project, since=started - 2)
+        if isinstance(exc, DiskFullError) or (isinstance(exc, OSError) and is_disk_full(exc)):
+            raise disk_full(
+                project.path, f"the import was rolled back ({removed} new thumbnails removed), nothing saved was lost"
+            ) from exc
+        raise
+
+
+def remove_orphan_thumbnails(project: Project, since: float) -> int:
+    """Delete thumbnails made since `since` whose image is not in the project (a failed import's)."""
+    if not project.thumbs_dir.is_dir():
+        return 0
+    known = project.store.samples.known_hashes()
+    removed = 0
+    for path in project.thumbs_dir.glob("*/*"):
+        sha = path.name.split(".", 1)[0]
+        try:
+            fresh = path.stat().st_mtime >= since
+        except OSError:
+            continue
+        if fresh and (sha not in known or path.suffix == ".tmp"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, state: TaskState) -> ImportReport:
     store = project.store
     report = ImportReport(skipped=list(plan.problems))
     total = len(plan.items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,10 +38,19 @@ class Store:
     ``with store.transaction():`` groups writes into one commit; nesting uses savepoints.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, read_only: bool = False) -> None:
         self.path = db_path
-        self.conn = open_connection(db_path)
-        self.transaction = Transactions(self.conn)
+        self.read_only = read_only
+        try:
+            self.conn = open_connection(db_path, read_only)
+        except sqlite3.Error as exc:  # a full disk cannot even create the WAL index: say so
+            from s2ide.core.store.storage_errors import translate
+
+            explained = translate(exc, db_path, opening=True)
+            if explained is None:
+                raise
+            raise explained from exc
+        self.transaction = Transactions(self.conn, db_path)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)
         self.samples = SampleRepository(self.conn)

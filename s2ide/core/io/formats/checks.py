@@ -17,6 +17,7 @@ from typing import Any
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError, InvalidInputError
 from s2ide.core.io.formats.base import PlannedAnnotation
+from s2ide.core.io.regular_files import NotRegularFileError, read_regular
 
 MAX_COORD = 1_000_000.0  # pixels; anything larger is a broken or hostile file
 MAX_SIDE = 100_000  # image width or height
@@ -38,11 +39,13 @@ def read_text(path: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise ImportFormatError(f"{path}: too large ({size:,} bytes)")
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return read_regular(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except IsADirectoryError as exc:
         raise ImportFormatError(f"{path}: is a folder, not a file") from exc
+    except NotRegularFileError as exc:
+        raise ImportFormatError(f"{path}: {exc.strerror}") from exc
     except OSError as exc:
         raise ImportFormatError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
 

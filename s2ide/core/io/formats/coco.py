@@ -20,6 +20,7 @@ from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks, rle
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.regular_files import open_regular
 from s2ide.core.tasks import TaskState
 
 NAME = "coco"
@@ -43,7 +44,7 @@ def _json_files(src: Path) -> list[Path]:
 
 def _looks_like_coco(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(1 << 20)
     except OSError:
         return False

@@ -11,9 +11,11 @@ import csv
 from pathlib import Path
 
 from s2ide.core.errors import ImportFormatError
+from s2ide.core.io.csv_safe import SafeWriter, unescape_cell
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan
+from s2ide.core.io.regular_files import read_regular
 from s2ide.core.store.schema import SPLITS
 from s2ide.core.tasks import TaskState
 
@@ -31,7 +33,7 @@ def read(src: Path) -> ImportPlan:
     if not src.is_file():
         raise ImportFormatError(f"{src}: no such file")
     try:
-        text = src.read_text(encoding="utf-8-sig")
+        text = read_regular(src).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"{src}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
@@ -41,7 +43,7 @@ def read(src: Path) -> ImportPlan:
     for number, row in enumerate(rows, start=1):
         if not row or all(not cell.strip() for cell in row):
             continue
-        cells = [cell.strip() for cell in row]
+        cells = [unescape_cell(cell.strip()) for cell in row]
         if number == 1 and cells[0].lower() in {"path", "file", "filename", "image"}:
             continue
         if len(cells) < 2 or len(cells) > 3:
@@ -77,7 +79,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     """`labels.csv` of path,label,split for tagged samples: absolute paths, or images/ when copied."""
     total = len(job.samples)
     with (out / CSV_FILE).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)  # a label like =cmd|' /C calc'!A0 must never run in a spreadsheet
         writer.writerow(["path", "label", "split"])
         for index, sample in enumerate(job.samples):
             if index % 256 == 0:

@@ -9,6 +9,7 @@ from pathlib import Path
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.formats.base import ImportItem, ImportPlan
 from s2ide.core.io.images import is_image_name
+from s2ide.core.io.regular_files import regular_file_problem
 
 NAME = "folder"
 
@@ -29,7 +30,11 @@ def walk_images(root: Path, problems: list[str]) -> list[Path]:
         for filename in sorted(filenames):
             path = Path(dirpath) / filename
             if is_image_name(path):
-                found.append(path)
+                problem = regular_file_problem(path)  # FIFOs, devices, sockets: never opened
+                if problem is None:
+                    found.append(path)
+                else:
+                    problems.append(problem)
     return found
 
 

@@ -27,6 +27,7 @@ from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.formats.yolo import box_from_corners
+from s2ide.core.io.regular_files import open_regular, regular_file_problem
 from s2ide.core.tasks import TaskState
 
 NAME = "labelme"
@@ -58,7 +59,7 @@ def detect(src: Path) -> bool:
         files = _json_files(src)
     for path in files[:DETECT_SCAN]:
         try:
-            with path.open("rb") as handle:
+            with open_regular(path) as handle:
                 head = handle.read(1 << 16)
         except OSError:
             continue
@@ -74,6 +75,10 @@ def read(src: Path) -> ImportPlan:
     root = src if src.is_dir() else src.parent
     plan = ImportPlan(format=NAME, root=root)
     for path in files:
+        problem = regular_file_problem(path)  # a FIFO named x.json must not hang the import
+        if problem is not None:
+            plan.problems.append(problem)
+            continue
         plan.items.append(read_file(path, root, plan))
     return plan
 

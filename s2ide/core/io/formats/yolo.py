@@ -25,6 +25,7 @@ from s2ide.core.io.formats import checks, yaml_subset
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.formats.folder import walk_images
 from s2ide.core.io.images import displayed_size
+from s2ide.core.io.regular_files import open_regular
 from s2ide.core.tasks import TaskState
 
 NAME = "yolo"
@@ -141,7 +142,7 @@ def _item(
     if not label_path.is_file():
         return item
     try:
-        with Image.open(image) as opened:
+        with open_regular(image) as handle, Image.open(handle) as opened:
             size = displayed_size(opened)
     except Exception:  # the probe reports an unreadable image; its labels cannot be placed
         plan.problems.append(f"{label_path}: image {image.name} is unreadable, its labels are not imported")
