@@ -36,13 +36,13 @@ def collect(
     store = project.store
     tags: dict[int, str] = {}
     shapes: dict[int, list[ExportAnnotation]] = {}
-    for count, (sample_id, kind, label, geometry, data) in enumerate(store.export_reads.annotations()):
+    for count, (sample_id, kind, label, geometry, data, attributes) in enumerate(store.export_reads.annotations()):
         if count % 4096 == 0:
             state.check()
         if kind == "tag":
             tags[sample_id] = label
         else:
-            shapes.setdefault(sample_id, []).append(ExportAnnotation(kind, label, geometry, data))
+            shapes.setdefault(sample_id, []).append(ExportAnnotation(kind, label, geometry, data, attributes))
     rows = store.samples.rows()
     samples: list[ExportSample] = []
     for index, row in enumerate(rows):
