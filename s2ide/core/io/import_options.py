@@ -55,7 +55,9 @@ class ImportReport:
         if not line:
             return
         noun = "annotation" if count == 1 else "annotations"
-        self.skipped.append(f"{where}: {count} {noun} not added: {why}" if where else f"{count} {noun} not added: {why}")
+        self.skipped.append(
+            f"{where}: {count} {noun} not added: {why}" if where else f"{count} {noun} not added: {why}"
+        )
 
     def accounting(self) -> dict[str, object]:
         """What `import --json` prints about shapes: in the source = added + not added."""

@@ -71,14 +71,10 @@ class LabelResolver:
         ]
 
 
-
-
 UNKNOWN_LABEL = "unknown label (unknown labels are skipped)"
 
 
-def _check(
-    item: ImportItem, size: tuple[int, int], report: ImportReport
-) -> list[PlannedAnnotation]:
+def _check(item: ImportItem, size: tuple[int, int], report: ImportReport) -> list[PlannedAnnotation]:
     """The item's shapes fitted to the real image: clipped where they reach past an edge,
     left out (and counted) where nothing of them is inside."""
     where_item = item.origin or str(item.source)

@@ -169,12 +169,12 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
             if sample_id not in pooled:
                 pooled[sample_id] = (item, fresh)
                 continue
-            first = pooled[sample_id][0]
-            if first is item:
+            earlier = pooled[sample_id][0]
+            if earlier is item:
                 continue
-            merged = ImportItem(first.source, declared_size=first.declared_size, origin=first.origin)
-            merged.duplicates = first.duplicates + item.duplicates
-            merged.extend(first.annotations)
+            merged = ImportItem(earlier.source, declared_size=earlier.declared_size, origin=earlier.origin)
+            merged.duplicates = earlier.duplicates + item.duplicates
+            merged.extend(earlier.annotations)
             merged.extend(item.annotations)
             pooled[sample_id] = (merged, pooled[sample_id][1])
         for sample_id, (item, fresh) in pooled.items():
@@ -183,7 +183,9 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
             else:
                 sample = store.samples.get(sample_id)
                 size, status = (sample.width, sample.height), sample.status
-            apply_shapes(store, sample_id, item, resolver, options, report, batch, size=size, status=status, fresh=fresh)
+            apply_shapes(
+                store, sample_id, item, resolver, options, report, batch, size=size, status=status, fresh=fresh
+            )
         for item, sample_id, fresh in targets:
             if item.split and not fresh and item.split != store.samples.get(sample_id).split:
                 store.samples.set_split([sample_id], item.split)

@@ -115,7 +115,9 @@ def test_box_outside_the_real_image_is_counted_and_the_rest_imports(labeled) -> 
     report = _import(project, src)
     assert [s[:2] for s in shapes(project)["b.png"]] == [("box", "cat")]
     assert report.annotations_not_added["wholly outside the 64x48 image"] == 1
-    assert any(line.endswith("b.png: 1 annotation not added: wholly outside the 64x48 image") for line in report.skipped)
+    assert any(
+        line.endswith("b.png: 1 annotation not added: wholly outside the 64x48 image") for line in report.skipped
+    )
 
 
 def test_masks_of_one_label_stay_separate_instances(tmp_path: Path) -> None:
