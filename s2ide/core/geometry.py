@@ -139,7 +139,13 @@ def decode_mask(data: bytes, width: int | None = None, height: int | None = None
         image.load()
     except Exception as exc:
         raise InvalidInputError(f"mask data is not a readable PNG ({exc})") from exc
-    mask = np.asarray(image.convert("1") if image.mode != "1" else image, dtype=bool)
+    # Any non-zero value is inside: labelme writes 0/1 in 8-bit PNGs, which a 128 threshold would empty.
+    if image.mode == "1":
+        mask = np.asarray(image, dtype=bool)
+    elif image.mode in ("L", "P", "I", "I;16", "F"):
+        mask = np.asarray(image) > 0
+    else:
+        mask = np.asarray(image.convert("L")) > 0
     if width is not None and height is not None and mask.shape != (height, width):
         raise InvalidInputError(f"mask is {mask.shape[1]}x{mask.shape[0]}, the image is {width}x{height}")
     return mask

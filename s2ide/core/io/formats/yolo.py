@@ -283,6 +283,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     task = _task(job)
     class_ids = {name: i for i, name in enumerate(job.label_names)}
     used_splits: set[str] = set()
+    split_rings = 0
     total = len(job.samples)
     for index, sample in enumerate(job.samples):
         if index % 64 == 0:
@@ -292,6 +293,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         used_splits.add(split)
         job.place_image(sample, out / "images" / split / sample.name)
         lines = []
+        sample_rings = split_rings
         if sample.tag:
             job.report.unsupported["tag"] += 1
         for ann in sample.annotations:
@@ -300,11 +302,20 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
                 job.report.unsupported[ann.kind] += 1
                 continue
             lines.append(" ".join([str(class_ids[ann.label]), *(_fmt(c) for c in coords)]))
+            rings = (ann.geometry or {}).get("rings") if ann.kind == "polygon" and task == "segment" else None
+            for ring in rings or []:
+                # YOLO has one polygon per line: the instance's further rings become lines of their own.
+                flat = [c for x, y in ring for c in (x / sample.width, y / sample.height)]
+                lines.append(" ".join([str(class_ids[ann.label]), *(_fmt(c) for c in flat)]))
+                split_rings += 1
+        sample_rings = split_rings - sample_rings
         label_file = out / "labels" / split / (Path(sample.name).stem + ".txt")
         label_file.parent.mkdir(parents=True, exist_ok=True)
         label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         job.report.images += 1
-        job.report.annotations += len(lines)
+        job.report.annotations += len(lines) - sample_rings
+    if split_rings:
+        job.report.skipped.append(f"{split_rings} further ring(s) of multi-ring polygons written as lines of their own")
     text = [f"# {job.project_name}, exported by s2ide", f"task: {task}"]
     for split in SPLITS:
         if split in used_splits:
