@@ -139,7 +139,7 @@ def test_voc_truncated_difficult_pose_and_parts_round_trip(tmp_path: Path) -> No
     text = (tmp_path / "out" / "Annotations" / "a.xml").read_text()
     assert "<truncated>1</truncated><difficult>1</difficult>" in text and "<pose>Left</pose>" in text
     assert text.count("<part>") == 1 and text.count("<object>") == 2
-    again, second = reimport(tmp_path / "out", "voc", tmp_path / "q")
+    again, _ = reimport(tmp_path / "out", "voc", tmp_path / "q")
     assert [a.attributes for a in again.store.annotations.for_sample(1)] == attrs
     project.close()
     again.close()
