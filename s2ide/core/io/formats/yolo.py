@@ -85,7 +85,7 @@ def _load_darknet(root: Path) -> dict[str, Any]:
     config: dict[str, Any] = {}
     data = root / "obj.data"
     if data.is_file():
-        for number, line in enumerate(checks.read_text(data).splitlines(), start=1):
+        for line in checks.read_text(data).splitlines():
             if "=" not in line or line.lstrip().startswith("#"):
                 continue
             key, value = (part.strip() for part in line.split("=", 1))
