@@ -206,7 +206,7 @@ def _shape(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: st
     attributes = _attributes(ann, at)
     seg = ann.get("segmentation")
     if isinstance(seg, dict):
-        mask = _rle_mask(seg, label, size, f"{at}.segmentation")
+        mask = rle_mask(seg, label, size, f"{at}.segmentation")
         mask.attributes = attributes
         return mask
     if isinstance(seg, list) and seg:
@@ -237,7 +237,7 @@ def _shape(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: st
     return checks.box(label, x, y, w, h, f"{at}.bbox", size, angle, attributes=attributes)
 
 
-def _rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
+def rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
     dims = checks.expect_list(seg.get("size"), f"{at}.size")
     if len(dims) != 2:
         raise ImportFormatError(f"{at}.size: expected [height, width], got {len(dims)} numbers")

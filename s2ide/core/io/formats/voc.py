@@ -48,7 +48,13 @@ def _xml_files(src: Path) -> list[Path]:
 
 def detect(src: Path) -> bool:
     if src.is_file():
-        return src.suffix.lower() == ".xml"
+        if src.suffix.lower() != ".xml":
+            return False
+        try:
+            with src.open("rb") as handle:
+                return b"<annotations" not in handle.read(4096)  # CVAT XML, not VOC
+        except OSError:
+            return False
     return _xml_folder(src) is not None
 
 
