@@ -73,7 +73,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             state.check()
             state.report(index, total, "writing Cityscapes")
         split = sample.split if sample.split in ("train", "val", "test") else "train"
-        stem = Path(sample.name).stem
+        stem = Path(sample.name).stem.removesuffix(IMAGE_SUFFIX[:-4])
         if sample.tag:
             job.report.unsupported["tag"] += 1
         objects = []
