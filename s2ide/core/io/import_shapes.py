@@ -149,20 +149,18 @@ class ShapeBatch:
 
     def flush(self, store: Store, options: ImportOptions) -> None:
         ids = store.annotations.add_many(self.rows, options.user, source="import")
+        labeled: list[int] = []
+        audit: list[tuple[Any, Any, Any]] = []
         for sample_id, start, end, before, mark in self.samples:
             added = ids[start:end]
             if mark and added:
-                store.samples.set_status(sample_id, "labeled")
+                labeled.append(sample_id)
             if not added and not before:
                 continue
-            store.audit.record(
-                options.user,
-                "import annotations",
-                "sample",
-                sample_id,
-                {"annotations": before} if before else None,
-                {"sample_id": sample_id, "added": added, "updated": [], "rule": options.on_existing},
-            )
+            after = {"sample_id": sample_id, "added": added, "updated": [], "rule": options.on_existing}
+            audit.append((sample_id, {"annotations": before} if before else None, after))
+        store.samples.set_status_many(labeled, "labeled")
+        store.audit.record_many(options.user, "import annotations", "sample", audit)
         self.rows.clear()
         self.samples.clear()
 

@@ -126,8 +126,9 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
         seen_hashes = store.samples.known_hashes()
         # (item, sample id, added by this import) for every image whose labels are applied
         targets: list[tuple[ImportItem, int, bool]] = [(item, sid, False) for item, sid in known]
-        added_now: dict[str, tuple[Path, int]] = {}
-        fresh_sizes: dict[int, tuple[int, int]] = {}
+        new_rows: list[tuple[str, str, int, int, str]] = []
+        new_items: list[tuple[ImportItem, int, bool]] = []  # (item, index into new_rows, first of its image)
+        added_now: dict[str, tuple[Path, int]] = {}  # sha256 -> (first file, index into new_rows)
         for item, info in probed:
             first = added_now.get(info.sha256)
             if first is not None:
@@ -137,7 +138,7 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
                         f"{shown(item.source)}: the same image as {shown(first[0].name)} in this import "
                         f"(one sample; its {len(item.annotations)} annotation(s) are applied to it)"
                     )
-                targets.append((item, first[1], False))
+                new_items.append((item, first[1], False))
                 continue
             if info.sha256 in seen_hashes:
                 existing = store.samples.by_sha256(info.sha256)
@@ -145,17 +146,14 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
                 report.already_present += 1
                 targets.append((item, existing.id, False))
                 continue
-            sample_id = store.samples.add(
-                project.stored_path(info.path),
-                info.sha256,
-                info.width,
-                info.height,
-                item.split or options.split or "none",
-            )
-            added_now[info.sha256] = (info.path, sample_id)
-            fresh_sizes[sample_id] = (info.width, info.height)
-            report.imported += 1
-            targets.append((item, sample_id, True))
+            split = item.split or options.split or "none"
+            added_now[info.sha256] = (info.path, len(new_rows))
+            new_items.append((item, len(new_rows), True))
+            new_rows.append((project.stored_path(info.path), info.sha256, info.width, info.height, split))
+        new_ids = store.samples.add_many_ids(new_rows)
+        fresh_sizes = {new_ids[i]: (row[2], row[3]) for i, row in enumerate(new_rows)}
+        targets += [(item, new_ids[index], first) for item, index, first in new_items]
+        report.imported += len(new_rows)
         report.already_present += len(known)
 
         # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.

@@ -175,6 +175,11 @@ class SampleRepository:
             raise InvalidInputError(f"unknown status {status!r}")
         self._conn.execute("UPDATE samples SET status = ? WHERE id = ?", (status, sample_id))
 
+    def set_status_many(self, sample_ids: Iterable[int], status: str) -> None:
+        if status not in STATUSES:
+            raise InvalidInputError(f"unknown status {status!r}")
+        self._conn.executemany("UPDATE samples SET status = ? WHERE id = ?", [(status, i) for i in sample_ids])
+
     def set_split(self, sample_ids: Iterable[int], split: str) -> None:
         if split not in SPLITS:
             raise InvalidInputError(f"unknown split {split!r}")
@@ -278,6 +283,21 @@ class SampleRepository:
             ((path, sha, width, height, split, now) for path, sha, width, height, split in rows),
         )
         return int(cur.rowcount)
+
+    def add_many_ids(self, rows: Sequence[tuple[str, str, int, int, str]]) -> list[int]:
+        """Insert (path, sha256, width, height, split) rows at once inside the caller's transaction;
+        returns their ids in order (consecutive: nothing else writes inside the transaction)."""
+        if not rows:
+            return []
+        for row in rows:
+            if row[4] not in SPLITS:
+                raise InvalidInputError(f"unknown split {row[4]!r}")
+        before = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM samples").fetchone()[0]
+        self.add_many(rows)
+        ids = [int(r[0]) for r in self._conn.execute("SELECT id FROM samples WHERE id > ? ORDER BY id", (before,))]
+        if len(ids) != len(rows):
+            raise InvalidInputError(f"expected {len(rows)} new samples, found {len(ids)}")
+        return ids
 
     def progress_counts(self) -> tuple[int, int]:
         """(labeled or reviewed, total): the status bar's progress figure."""
@@ -490,6 +510,25 @@ class AuditRepository:
                 None if before is None else json.dumps(before),
                 None if after is None else json.dumps(after),
             ),
+        )
+
+    def record_many(self, user: str, action: str, entity: str, entries: Sequence[tuple[Any, Any, Any]]) -> None:
+        """Many rows of one action at once: (entity_id, before, after) each (an import's per-sample rows)."""
+        now = now_iso()
+        self._conn.executemany(
+            "INSERT INTO audit (at, user, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    now,
+                    user,
+                    action,
+                    entity,
+                    None if entity_id is None else str(entity_id),
+                    None if before is None else json.dumps(before),
+                    None if after is None else json.dumps(after),
+                )
+                for entity_id, before, after in entries
+            ],
         )
 
     def list(

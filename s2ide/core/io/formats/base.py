@@ -40,7 +40,10 @@ class PlannedAnnotation:
 
     def key(self) -> tuple[Any, ...]:
         """Identity for "the same shape twice on one image" (exact equality)."""
-        geom = json.dumps(self.geometry, sort_keys=True) if self.geometry is not None else ""
+        g = self.geometry
+        if self.kind == "box" and g is not None and not self.attributes and self.data is None:
+            return ("box", self.label, g["x"], g["y"], g["w"], g["h"], g.get("angle", 0.0))  # the hot path
+        geom = json.dumps(g, sort_keys=True) if g is not None else ""
         attrs = json.dumps(self.attributes, sort_keys=True) if self.attributes else ""
         return (self.kind, self.label, geom, hash(self.data) if self.data is not None else 0, attrs)
 

@@ -54,7 +54,7 @@ def test_cvat_xml_1_1(tmp_path: Path) -> None:
     write_image(root / "images" / "a.png", size=(20, 10))
     (root / "annotations.xml").write_text(CVAT_XML)
     assert detect_format(root) == "cvat"
-    project, plan, report = _import(tmp_path, root)
+    project, _, report = _import(tmp_path, root)
     assert [lb.name for lb in project.store.labels.list()] == ["car", "road", "sky"]
     assert report.annotations_added == 6 and report.annotations_in_source == 6 and report.labels_set == 1
     anns = project.store.annotations.for_sample(1)
