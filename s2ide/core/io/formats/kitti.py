@@ -64,7 +64,8 @@ def _parse(line: str, where: str) -> Any:
     if x2 <= x1 or y2 <= y1:
         raise ImportFormatError(f"{where}: the box has a non-positive size ({x1:g}..{x2:g}, {y1:g}..{y2:g})")
     attributes: dict[str, Any] = {"truncated": truncated, "occluded": int(occluded)}
-    if any(numbers[7:]) or alpha:
+    unset = alpha == -10 and numbers[7:10] == [-1, -1, -1] and numbers[10:13] == [-1000] * 3 and numbers[13] == -10
+    if not unset:  # KITTI's "no 3-D data" values (2-D only labels) are not kept
         attributes["alpha"] = alpha
         attributes["dimensions"] = numbers[7:10]
         attributes["location"] = numbers[10:13]
