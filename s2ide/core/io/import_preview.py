@@ -37,8 +37,8 @@ class ImportPreview:
         )
         left = sum(self.not_added.values())
         if left:
-            reasons = "; ".join(f"{n} {why}" for why, n in self.not_added.items())
-            text += f" ({left} will not be added: {reasons})"
+            reasons = "; ".join(f"{why}: {n}" for why, n in self.not_added.items())
+            text += f" ({left} will not be added. {reasons})"
         return text
 
 
