@@ -2,9 +2,9 @@
 
 Results in percent of `original_width`/`original_height`: `rectanglelabels` (x, y, width,
 height, rotation about the top-left corner), `polygonlabels` (points), `keypointlabels`
-(points), `choices` (the sample's tag). Region-level results that share a region's `id`
-(a textarea, choices) become that shape's attributes. Brush masks (`brushlabels`, Label
-Studio's own bit-packed RLE) are counted and named, not imported. Images are found by file
+(points), `brushlabels` (masks in Label Studio's bit-packed RLE, `formats/lsbrush.py`),
+`choices` (the sample's tag). Region-level results that share a region's `id` (a textarea,
+choices) become that shape's attributes. Images are found by file
 name inside the source folder (Label Studio stores upload URLs like `/data/upload/3/1a2b-cat.jpg`),
 with a note. Export writes `tasks.json` and `images/`.
 """
@@ -20,7 +20,7 @@ from typing import Any
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
-from s2ide.core.io.formats import checks
+from s2ide.core.io.formats import checks, lsbrush
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.images import is_image_name
 from s2ide.core.tasks import TaskState
@@ -29,6 +29,7 @@ NAME = "labelstudio"
 IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
 FILE = "tasks.json"
 SHAPE_TYPES = ("rectanglelabels", "polygonlabels", "keypointlabels", "brushlabels")
+MAX_BRUSH_PIXELS = 8192 * 8192
 
 
 def _file(src: Path) -> Path | None:
@@ -104,7 +105,6 @@ def read(src: Path) -> ImportPlan:
 def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) -> None:
     regions: dict[str, PlannedAnnotation] = {}
     extras: list[dict[str, Any]] = []
-    brush = 0
     for j, raw in enumerate(results):
         where = f"{at}.result[{j}]"
         result = checks.expect_dict(raw, where)
@@ -119,9 +119,6 @@ def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) ->
             choices = value.get("choices") or []
             if choices and item.tag is None:
                 item.tag = str(choices[0])
-            continue
-        if kind == "brushlabels":
-            brush += 1
             continue
         if kind not in SHAPE_TYPES:
             extras.append(result)
@@ -146,8 +143,6 @@ def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) ->
             content = content[0] if len(content) == 1 else ", ".join(map(str, content))
         if content is not None:
             ann.attributes = {**(ann.attributes or {}), str(result.get("from_name", "value")): content}
-    if brush:
-        plan.refuse(brush, "Label Studio brush masks are not read (export them as COCO from Label Studio)", at)
 
 
 def _shape(kind: str, value: dict[str, Any], label: str, width: float, height: float, at: str) -> PlannedAnnotation:
@@ -173,6 +168,15 @@ def _shape(kind: str, value: dict[str, Any], label: str, width: float, height: f
                 [checks.expect_number(xy[0], at) * width / 100, checks.expect_number(xy[1], at) * height / 100]
             )
         return checks.shape("polygon", label, {"points": points}, at)
+    if kind == "brushlabels":
+        if value.get("format", "rle") != "rle":
+            raise ImportFormatError(f"{at}.value.format: {value.get('format')!r} is not rle")
+        w, h = int(width), int(height)
+        if w * h > MAX_BRUSH_PIXELS:
+            raise ImportFormatError(f"{at}: a {w}x{h} brush mask is too large")
+        mask = lsbrush.decode(checks.expect_list(value.get("rle"), f"{at}.value.rle"), w, h, f"{at}.value.rle")
+        geom = {"encoding": "png", "width": w, "height": h}
+        return checks.shape("mask", label, geom, at, (w, h), data=geometry.encode_mask(mask))
     return checks.shape("point", label, {"x": px("x", width), "y": px("y", height)}, at)
 
 
@@ -202,6 +206,10 @@ def _result(ann: ExportAnnotation, width: int, height: int, index: int) -> dict[
     if ann.kind == "point":
         value = {"x": geom["x"] * 100 / width, "y": geom["y"] * 100 / height, "keypointlabels": [ann.label]}
         return {**base, "type": "keypointlabels", "from_name": "label", "value": value}
+    if ann.kind == "mask" and ann.data is not None:
+        mask = geometry.decode_mask(ann.data, width, height)
+        value = {"format": "rle", "rle": lsbrush.encode(mask), "brushlabels": [ann.label]}
+        return {**base, "type": "brushlabels", "from_name": "brush", "value": value}
     return None
 
 

@@ -111,6 +111,39 @@ def test_datumaro_json(tmp_path: Path) -> None:
     again.close()
 
 
+def _brush_stream() -> tuple[list[int], np.ndarray]:
+    """A brush RLE written by hand from the rle-pack layout: a 200x100 RGBA image, alpha 255
+    in rows 10..19 (all columns), as Label Studio encodes it (one run chunk per value run)."""
+    mask = np.zeros((100, 200), dtype=bool)
+    mask[10:20] = True
+    runs = [(0, 10 * 200 * 4), (255, 10 * 200 * 4), (0, 80 * 200 * 4)]
+    bits = format(200 * 100 * 4, "032b") + format(7, "05b") + "".join(format(s - 1, "04b") for s in (3, 4, 8, 16))
+    for value, n in runs:
+        while n:
+            chunk = min(n, 1 << 16)
+            bits += "1" + "11" + format(chunk - 1, "016b") + format(value, "08b")
+            n -= chunk
+    bits += "0" * (-len(bits) % 8)
+    return [int(bits[k : k + 8], 2) for k in range(0, len(bits), 8)], mask
+
+
+BRUSH, BRUSH_MASK = _brush_stream()
+
+
+def test_label_studio_brush_rle_decodes_and_refuses_hostile_streams() -> None:
+    from s2ide.core.errors import ImportFormatError
+    from s2ide.core.io.formats import lsbrush
+
+    assert (lsbrush.decode(BRUSH, 200, 100, "x") == BRUSH_MASK).all()
+    rng = np.random.default_rng(3)
+    mask = rng.random((7, 9)) > 0.6
+    assert (lsbrush.decode(lsbrush.encode(mask), 9, 7, "x") == mask).all()
+    with pytest.raises(ImportFormatError, match="ends early"):
+        lsbrush.decode(BRUSH[:12], 200, 100, "x")
+    with pytest.raises(ImportFormatError, match="holds 80000 values; a 10x10 RGBA image has 400"):
+        lsbrush.decode(BRUSH, 10, 10, "x")
+
+
 def test_label_studio_json(tmp_path: Path) -> None:
     root = tmp_path / "ls"
     write_image(root / "cat.jpg", size=(200, 100))
@@ -149,7 +182,7 @@ def test_label_studio_json(tmp_path: Path) -> None:
                             "id": "r3",
                             "type": "brushlabels",
                             "from_name": "brush",
-                            "value": {"format": "rle", "rle": [0, 1, 2], "brushlabels": ["cat"]},
+                            "value": {"format": "rle", "rle": BRUSH, "brushlabels": ["cat"]},
                         },
                         {
                             "id": "c",
@@ -167,8 +200,9 @@ def test_label_studio_json(tmp_path: Path) -> None:
     assert detect_format(root) == "labelstudio"
     project, plan, report = _import(tmp_path, root)
     assert any("matched by file name" in p for p in plan.problems)
-    assert report.annotations_in_source == 3 and report.annotations_added == 2 and report.labels_set == 1
-    assert any("brush masks are not read" in s for s in report.skipped)
+    assert report.annotations_in_source == 3 and report.annotations_added == 3 and report.labels_set == 1
+    brush = next(a for a in project.store.annotations.for_sample(1) if a.kind == "mask")
+    assert (geometry.decode_mask(brush.data, 200, 100) == BRUSH_MASK).all()
     box = next(a for a in project.store.annotations.for_sample(1) if a.kind == "box")
     assert box.geometry == {"x": 20.0, "y": 20.0, "w": 50.0, "h": 30.0, "angle": 0.0}
     assert box.attributes == {"note": "fluffy"}

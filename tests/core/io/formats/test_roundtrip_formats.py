@@ -130,7 +130,7 @@ def test_datumaro_round_trip(data) -> None:
 
 
 @ROUND
-@given(data=case("labelstudio", ("box", "rotated", "polygon")))
+@given(data=case("labelstudio", ("box", "rotated", "polygon", "mask")))
 def test_labelstudio_round_trip(data) -> None:
     expected, got = _round_trip("labelstudio", *data)
     assert _matches(expected, got), (expected, got)
