@@ -93,6 +93,7 @@ class ImportPlan:
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     # Which layout the reader recognised ("COCO (Roboflow export)"), said in the preview.
     layout: str = ""
+    keypoint_dims: int | None = None  # YOLO pose: values per keypoint from kpt_shape (2 or 3)
 
     def refuse(self, count: int, why: str, where: str) -> None:
         """`count` annotations of the source (or a file with none) are not imported, and why."""

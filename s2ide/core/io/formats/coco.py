@@ -19,7 +19,7 @@ from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks, rle
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.tasks import TaskState
 
 NAME = "coco"
@@ -160,7 +160,7 @@ def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
         plan.items.append(item)
 
     lost: dict[int, int] = {}
-    with_keypoints = 0
+    keypoints_on: dict[int, int] = {}  # image id -> labelled keypoints not imported
     raw_annotations = checks.expect_list(data.get("annotations", []), f"{where}: annotations")
     for i, raw in enumerate(raw_annotations):
         at = f"{where}: annotations[{i}]"
@@ -178,14 +178,16 @@ def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
         item = items[iid]
         item.add(_shape(ann, categories[cid], item.declared_size, at))
         keypoints = ann.get("keypoints")
-        if isinstance(keypoints, list) and any(v for v in keypoints[2::3]):
-            with_keypoints += 1
+        if isinstance(keypoints, list):
+            labelled = sum(1 for v in keypoints[2::3] if v)
+            if labelled:
+                keypoints_on[iid] = keypoints_on.get(iid, 0) + labelled
     for iid, why in refused.items():
         plan.refuse(lost.get(iid, 0), "its image path leads outside the dataset folder (not read)", why)
-    if with_keypoints:
+    for iid, count in keypoints_on.items():
         plan.problems.append(
-            f"{where}: the keypoints of {with_keypoints} annotation(s) are not imported "
-            f"(s2ide has no keypoint shapes yet; their boxes and outlines are)"
+            f"{shown(items[iid].source.name)}: {count} keypoint(s) not imported "
+            f"(s2ide has no keypoint shapes yet; the objects' boxes and outlines are) ({where})"
         )
 
 

@@ -24,7 +24,7 @@ from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode
 from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.io.formats.folder import walk_images
 from s2ide.core.io.images import displayed_size
 from s2ide.core.tasks import TaskState
@@ -117,10 +117,9 @@ def read(src: Path) -> ImportPlan:
     if task is not None and task not in ("detect", "obb", "segment", "pose"):
         raise ImportFormatError(f"{where_yaml}: task: {task!r} is not detect, obb, segment or pose")
     if task == "pose" or "kpt_shape" in config:
-        plan.problems.append(
-            f"{where_yaml}: a pose dataset: the keypoints of each line are not imported (s2ide has no keypoint "
-            "shapes yet); each object's box is"
-        )
+        shape = config.get("kpt_shape")
+        if isinstance(shape, list) and len(shape) == 2 and shape[1] in (2, 3):
+            plan.keypoint_dims = int(shape[1])
         task = "pose"
     plan.labels = list(names.values()) if names else []
     seen: set[Path] = set()
@@ -289,12 +288,28 @@ def _item(
     item.declared_size = size
     item.origin = str(label_path)
     text = checks.read_text(label_path)
+    keypoints = 0
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         item.add(_parse_line(line, f"{label_path}:{number}", size, names, task))
+        if task == "pose":
+            keypoints += _keypoints(line.split()[5:], plan)
+    if keypoints:
+        plan.problems.append(
+            f"{shown(image.name)}: {keypoints} keypoint(s) not imported (s2ide has no keypoint shapes yet; "
+            f"the objects' boxes are) ({label_path})"
+        )
     return item
+
+
+def _keypoints(values: list[str], plan: ImportPlan) -> int:
+    """Labelled keypoints on a pose line: `kpt_shape` [k, 3] counts those with visibility > 0."""
+    dims = plan.keypoint_dims or (3 if len(values) % 3 == 0 and len(values) % 2 else 2)
+    if dims == 3:
+        return sum(1 for v in values[2::3] if v not in ("0", "0.0", "0.000000"))
+    return len(values) // 2
 
 
 def _parse_line(

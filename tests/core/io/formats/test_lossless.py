@@ -230,3 +230,22 @@ def test_files_of_one_image_keep_all_their_shapes(tmp_path: Path) -> None:
     assert report.imported == 1 and report.annotations_added == 2
     assert any("copy.png: the same image as a.png" in line for line in report.skipped)
     project.close()
+
+
+def test_coco_keypoints_are_named_per_image(tmp_path: Path) -> None:
+    root = tmp_path / "src"
+    write_image(root / "a.png", size=(32, 32))
+    ann = {
+        "image_id": 1,
+        "category_id": 1,
+        "bbox": [1, 1, 9, 9],
+        "keypoints": [2, 2, 2, 5, 5, 0, 7, 7, 1],
+        "num_keypoints": 2,
+    }
+    path = _coco(root, [{"id": 1, "file_name": "a.png", "width": 32, "height": 32}], [ann])
+    plan = read_plan(path)
+    assert any(p.startswith("a.png: 2 keypoint(s) not imported") for p in plan.problems), plan.problems
+    project = _project(tmp_path)
+    report = run_import(project, plan, ImportOptions(), TaskState())
+    assert report.annotations_added == 1 and any("keypoint(s) not imported" in s for s in report.skipped)
+    project.close()
