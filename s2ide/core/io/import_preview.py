@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from s2ide.core.io import clipping
 from s2ide.core.io.formats.base import ImportPlan
 from s2ide.core.project import Project
 
@@ -28,6 +29,7 @@ class ImportPreview:
     to_add: int = 0  # shapes the import will try to add (edges, labels and merging decide the rest)
     not_added: dict[str, int] = field(default_factory=dict)  # reason -> shapes known not to be added
     layout: str = ""
+    clipped: int = 0  # shapes reaching past an edge of their declared image size: clipped when added
 
     def summary(self) -> str:
         unknown = len(self.unknown_labels)
@@ -39,6 +41,8 @@ class ImportPreview:
         if left:
             reasons = "; ".join(f"{why}: {n}" for why, n in self.not_added.items())
             text += f" ({left} will not be added. {reasons})"
+        if self.clipped:
+            text += f"; {self.clipped} reach past the image edge and will be clipped"
         return text
 
 
@@ -57,11 +61,23 @@ def preview_import(project: Project, plan: ImportPlan) -> ImportPreview:
         not_added["identical copies of a shape on the same image"] += plan.duplicate_count
     for count, why, _ in plan.refused:
         not_added[why] += count
+    clipped = 0
+    for item in plan.items:  # where the file declares the image size, the edges are known now
+        if item.declared_size is None:
+            continue
+        for ann in item.annotations:
+            if ann.geometry is None or ann.kind == "mask":
+                continue
+            fitted, changed = clipping.clip(ann.kind, ann.geometry, item.declared_size)
+            if fitted is None:
+                not_added["wholly outside the image"] += 1
+            clipped += changed
     return ImportPreview(
         images=len(plan.items),
         annotations=plan.source_count,
         to_add=plan.annotation_count,
         not_added=dict(not_added),
+        clipped=clipped,
         layout=plan.layout,
         tags=sum(1 for item in plan.items if item.tag),
         unknown_labels=sorted(plan.label_names - known),

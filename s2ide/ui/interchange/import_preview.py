@@ -38,7 +38,20 @@ from s2ide.core.tasks import TaskState
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.workers import TaskRunner
 
-ANNOTATION_FORMATS = ("coco", "yolo", "labelme", "voc", "csv", "imagefolder")
+ANNOTATION_FORMATS = (
+    "coco",
+    "yolo",
+    "labelme",
+    "voc",
+    "vocseg",
+    "cvat",
+    "datumaro",
+    "labelstudio",
+    "cityscapes",
+    "kitti",
+    "csv",
+    "imagefolder",
+)
 
 
 def _read(project: Project, src: Path, fmt: str, state: TaskState) -> tuple[ImportPlan, ImportPreview]:

@@ -65,8 +65,11 @@ def test_a_source_with_n_shapes_reports_n_added_plus_not_added(tmp_path: Path) -
     assert preview.not_added == {
         "identical copies of a shape on the same image": 1,
         "its image path leads outside the dataset folder (not read)": 1,
+        "wholly outside the image": 1,
     }
-    assert "(2 will not be added. identical copies of a shape on the same image: 1" in preview.summary()
+    assert preview.not_added["wholly outside the image"] == 1 and preview.clipped == 1
+    assert "(3 will not be added. identical copies of a shape on the same image: 1" in preview.summary()
+    assert preview.summary().endswith("; 1 reach past the image edge and will be clipped")
     report = run_import(project, plan, ImportOptions(unknown_labels="skip"), TaskState())
     assert report.annotations_in_source == len(annotations) == 10
     assert report.annotations_added + report.annotations_skipped == 10
