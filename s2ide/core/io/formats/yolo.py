@@ -169,12 +169,13 @@ def _names(config: dict[str, Any], root: Path, where: str) -> dict[int, str] | N
     return out
 
 
-def _inside(root: Path, value: str, where: str, plan: ImportPlan) -> Path | None:
-    """A path named in data.yaml / obj.data, inside the dataset. Roboflow writes `../train/images`
+def _inside(root: Path, value: str, where: str, plan: ImportPlan, base: Path | None = None) -> Path | None:
+    """A path named in data.yaml / obj.data, inside the dataset (relative to `base`, the yaml's
+    `path:` when it names a folder inside, else the dataset). Roboflow writes `../train/images`
     next to the folders it means, darknet `data/train.txt` for `train.txt`: such paths are
     matched inside the dataset with a note; anything else that leads out is refused."""
     try:
-        found = checks.safe_path(root, value, where)
+        found = checks.safe_path(root, value, where, base=base)
         if found.exists():
             return found
     except ImportFormatError as exc:
@@ -226,6 +227,17 @@ def _image_sets(
     config: dict[str, Any], root: Path, where: str, plan: ImportPlan
 ) -> list[tuple[str | None, list[Path]]]:
     sets: list[tuple[str | None, list[Path]]] = []
+    base = root
+    declared = config.get("path")
+    if isinstance(declared, str) and declared.strip() and not os.path.isabs(declared):
+        try:
+            candidate: Path | None = checks.safe_path(root, declared, f"{where}: path")
+        except ImportFormatError:
+            candidate = None  # Ultralytics' own yamls point at a datasets folder elsewhere
+        if candidate is not None and candidate.is_dir():
+            base = candidate
+        else:
+            plan.problems.append(f"{where}: path: {declared!r} is not a folder inside {root}; folders are read from it")
     for key, split in SPLIT_KEYS.items():
         value = config.get(key)
         if value is None or value == []:
@@ -238,7 +250,7 @@ def _image_sets(
             if os.path.isabs(entry):
                 target: Path | None = _absolute(root, entry, at)
             else:
-                target = _inside(root, entry, at, plan)
+                target = _inside(root, entry, at, plan, base)
             if target is None:
                 plan.problems.append(f"{at}: {entry!r} does not exist in {root}")
             elif target.is_file():

@@ -122,3 +122,14 @@ def test_bad_yaml_is_one_line_naming_the_file(tmp_path: Path) -> None:
         read_plan(root, "yolo")
     assert "\n" not in str(info.value)
     assert os.sep in str(info.value)
+
+
+def test_yolo_path_key_names_the_dataset_folder(tmp_path: Path) -> None:
+    root = tmp_path / "y"
+    write_image(root / "data" / "images" / "train" / "a.png", size=(20, 20))
+    (root / "data" / "labels" / "train").mkdir(parents=True)
+    (root / "data" / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    (root / "data.yaml").write_text("path: data\ntrain: images/train\nnames:\n  0: cat\n")
+    project, plan, report = _import(tmp_path, root)
+    assert report.imported == 1 and report.annotations_added == 1 and not plan.problems
+    project.close()
