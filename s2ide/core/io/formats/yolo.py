@@ -237,7 +237,9 @@ def _image_sets(
         if candidate is not None and candidate.is_dir():
             base = candidate
         else:
-            plan.problems.append(f"{where}: path: {declared!r} is not a folder inside {root}; folders are read from it")
+            plan.problems.append(
+                f"{where}: path: {declared!r} is not a folder inside {root}; the split folders are read from {root}"
+            )
     for key, split in SPLIT_KEYS.items():
         value = config.get(key)
         if value is None or value == []:
