@@ -137,6 +137,7 @@ def _shapes(el: Element, at: str, size: tuple[int, int] | None) -> list[PlannedA
     if el.tag == "box":
         x1, y1, x2, y2 = (checks.parse_number(el.get(k, ""), f"{at} {k}") for k in ("xtl", "ytl", "xbr", "ybr"))
         angle = checks.parse_number(el.get("rotation", "0"), f"{at} rotation", -360, 360)
+        angle = angle - 360 if angle > 180 else angle  # CVAT writes 0..360; s2ide keeps -180..180
         return [checks.box(label, x1, y1, x2 - x1, y2 - y1, at, size, angle, attributes=attrs)]
     if el.tag in ("polygon", "polyline", "points"):
         points = _points(el.get("points", ""), at)

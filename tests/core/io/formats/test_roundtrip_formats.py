@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from s2ide.core import geometry
@@ -117,6 +117,7 @@ def test_coco_attributes_round_trip(data) -> None:
 
 @ROUND
 @given(data=case("cvat", ("box", "rotated", "polygon", "mask")))
+@example(data=((8, 8), [("box", "cat", {"x": 0.25, "y": 0.25, "w": 1.0, "h": 1.0, "angle": -1.0}, None)]))
 def test_cvat_round_trip(data) -> None:
     expected, got = _round_trip("cvat", *data)
     assert _matches(expected, got), (expected, got)
