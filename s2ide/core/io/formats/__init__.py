@@ -76,9 +76,22 @@ EXPORTERS: dict[str, ModuleType] = {
 }
 
 
+# Layouts recognised but not read: named, instead of being misread as a plain folder.
+UNSUPPORTED = (
+    (("instances", "instances_txt"), "a KITTI MOTS / MOTSChallenge dataset (instances/, instances_txt/)"),
+    (("gt", "img1"), "a MOT tracking sequence (gt/, img1/)"),
+)
+
+
 def detect_format(src: Path) -> str:
     if not src.exists():
         raise ImportFormatError(f"{src}: no such file or folder")
+    for folders, what in UNSUPPORTED:
+        if src.is_dir() and all((src / f).is_dir() for f in folders):
+            raise ImportFormatError(
+                f"{src}: looks like {what}, which s2ide cannot import yet; name a format with --format "
+                "(folder imports the images without their annotations)"
+            )
     for name, module in IMPORTERS.items():
         if module.detect(src):
             return name

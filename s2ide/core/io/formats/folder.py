@@ -17,7 +17,16 @@ from s2ide.core.io.images import is_image_name
 NAME = "folder"
 LAYOUT = "a folder of images"
 LABEL_FOLDERS = frozenset(
-    {"segmentationclass", "segmentationobject", "segmentationclassaug", "gtfine", "gtcoarse", "masks", "label_2"}
+    {
+        "segmentationclass",
+        "segmentationobject",
+        "segmentationclassaug",
+        "gtfine",
+        "gtcoarse",
+        "masks",
+        "label_2",
+        "instances",
+    }
 )
 
 
