@@ -113,3 +113,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         (out / LABELS / (Path(sample.name).stem + ".txt")).write_text("".join(f"{ln}\n" for ln in lines))
         job.report.images += 1
         job.report.annotations += len(lines)
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Attributes written back: the columns of a KITTI line."""
+    return key in ("truncated", "occluded", "alpha", "dimensions", "location", "rotation_y")

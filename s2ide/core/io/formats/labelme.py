@@ -94,6 +94,12 @@ def _source(data: dict[str, Any], path: Path, root: Path, plan: ImportPlan) -> P
     name = checks.expect_str(data["imagePath"], f"{where}: imagePath", empty=True)
     if not name.strip() and data.get("imageData"):
         name = path.with_suffix(".png").name  # imageData only: named after the JSON
+    if not name.strip():
+        shapes = data.get("shapes")
+        plan.refuse(
+            len(shapes) if isinstance(shapes, list) else 0, "imagePath is empty and there is no imageData", where
+        )
+        return None
     if _windows_path(name):
         base = name.replace("\\", "/").rsplit("/", 1)[-1]
         found = checks.safe_path(root, base, f"{where}: imagePath", base=path.parent)
@@ -331,3 +337,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         target.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
         job.report.images += 1
         job.report.annotations += len(shapes) + (1 if sample.tag else 0)
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Attributes written back: group_id and description are shape keys; true flags go into the shape's flags."""
+    return key in ("group_id", "description") or value is True

@@ -238,3 +238,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         if stems:
             main.mkdir(parents=True, exist_ok=True)
             (main / f"{split}.txt").write_text("".join(s + "\n" for s in stems), encoding="utf-8")
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Attributes written back: the object's own elements, and the part grouping."""
+    return key in ("truncated", "difficult", "occluded", "pose", "group_id", "part")

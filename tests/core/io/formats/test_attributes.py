@@ -143,3 +143,18 @@ def test_voc_truncated_difficult_pose_and_parts_round_trip(tmp_path: Path) -> No
     assert [a.attributes for a in again.store.annotations.for_sample(1)] == attrs
     project.close()
     again.close()
+
+
+def test_an_export_names_the_attributes_its_format_has_no_place_for(tmp_path: Path) -> None:
+    root = tmp_path / "src"
+    write_image(root / "JPEGImages" / "a.png", size=(64, 48))
+    (root / "Annotations").mkdir()
+    (root / "Annotations" / "a.xml").write_text(VOC)
+    project = _project(tmp_path)
+    run_import(project, read_plan(root), ImportOptions(), TaskState())
+    report = run_export(project, tmp_path / "y", "yolo", ExportOptions(), TaskState())
+    assert "attribute 'truncated' of 1 annotation(s) has no place in yolo (not written)" in report.skipped
+    assert "attribute 'group_id' of 2 annotation(s) has no place in yolo (not written)" in report.skipped
+    report = run_export(project, tmp_path / "c", "coco", ExportOptions(), TaskState())
+    assert not any("has no place" in line for line in report.skipped)
+    project.close()
