@@ -153,9 +153,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "labels_set": report.labels_set,
                 "annotations_added": report.annotations_added,
                 "created_labels": report.created_labels,
+                "format": plan.format,
+                "layout": plan.layout or plan.format,
+                "annotations": report.accounting(),
             }
         )
     else:
+        print(f"read {plan.layout or plan.format}")
         print(report.summary())
         for reason in report.skipped:
             print(f"  skipped: {reason}")

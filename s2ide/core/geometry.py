@@ -5,11 +5,13 @@ of the top-left pixel, x to the right, y down.
 
 - box:     {"x", "y", "w", "h", "angle"}  top-left of the unrotated box; `angle` in degrees,
            clockwise about the box centre (0 for axis-aligned boxes)
-- polygon: {"points": [[x, y], ...]}        at least 3 points, not closed (first != last)
+- polygon: {"points": [[x, y], ...]}        at least 3 points, not closed (first != last);
+           optional "rings": [[[x, y], ...], ...] further rings of the same instance (a COCO
+           object drawn as several polygons stays one annotation)
 - line:    {"points": [[x, y], ...]}        at least 2 points (a polyline)
 - point:   {"x", "y"}
 - mask:    geometry {"encoding": "png", "width", "height"}; the annotation's `data` holds a
-           1-bit PNG of the whole image, one mask annotation per (sample, label)
+           1-bit PNG of the whole image; imported instances of one label stay separate masks
 - tag:     no geometry
 """
 
@@ -68,7 +70,13 @@ def validate(kind: str, geometry: Any, width: int | None = None, height: int | N
             raise InvalidInputError(f"box lies outside the {width}x{height} image")
         return box
     if kind == "polygon":
-        return {"points": _points(geometry.get("points"), 3, "polygon.points")}
+        polygon: dict[str, Any] = {"points": _points(geometry.get("points"), 3, "polygon.points")}
+        rings = geometry.get("rings")
+        if rings:
+            if not isinstance(rings, list):
+                raise InvalidInputError("polygon.rings must be a list of rings")
+            polygon["rings"] = [_points(ring, 3, f"polygon.rings[{i}]") for i, ring in enumerate(rings)]
+        return polygon
     if kind == "line":
         return {"points": _points(geometry.get("points"), 2, "line.points")}
     if kind == "point":
@@ -107,7 +115,8 @@ def bounds(kind: str, geometry: dict[str, Any]) -> tuple[float, float, float, fl
     if kind == "box":
         xs, ys = zip(*box_corners(geometry))
     elif kind in ("polygon", "line"):
-        xs, ys = zip(*geometry["points"])
+        points = [p for ring in [geometry["points"], *geometry.get("rings", [])] for p in ring]
+        xs, ys = zip(*points)
     elif kind == "point":
         return geometry["x"], geometry["y"], 0.0, 0.0
     else:
@@ -130,7 +139,13 @@ def decode_mask(data: bytes, width: int | None = None, height: int | None = None
         image.load()
     except Exception as exc:
         raise InvalidInputError(f"mask data is not a readable PNG ({exc})") from exc
-    mask = np.asarray(image.convert("1") if image.mode != "1" else image, dtype=bool)
+    # Any non-zero value is inside: labelme writes 0/1 in 8-bit PNGs, which a 128 threshold would empty.
+    if image.mode == "1":
+        mask = np.asarray(image, dtype=bool)
+    elif image.mode in ("L", "P", "I", "I;16", "F"):
+        mask = np.asarray(image) > 0
+    else:
+        mask = np.asarray(image.convert("L")) > 0
     if width is not None and height is not None and mask.shape != (height, width):
         raise InvalidInputError(f"mask is {mask.shape[1]}x{mask.shape[0]}, the image is {width}x{height}")
     return mask

@@ -57,7 +57,7 @@ def test_import_existing_rule_and_unknown_labels(proj, tmp_path: Path, capsys) -
 
 
 def test_errors_are_one_line_and_change_nothing(proj, tmp_path: Path, capsys) -> None:
-    (tmp_path / "bad.json").write_text('{"images": [{"id": 1, "file_name": "../../x.png"}]}')
+    (tmp_path / "bad.json").write_text('{"images": [{"id": 1, "file_name": 7}]}')
     before = shapes(proj)
     assert main(["import", str(proj.path), str(tmp_path / "bad.json"), "--format", "coco"]) == 1
     err = capsys.readouterr().err

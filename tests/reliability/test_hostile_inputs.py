@@ -1,8 +1,7 @@
 """Hostile inputs, one table: each is refused or imported as documented, nothing runs, nothing
 hangs (every row has a deadline), and nothing already saved changes.
 
-Rows marked "interop20" are the path/clipping/duplicate rules of issue 20, built on that
-branch; they are strict xfails here so the lead sees them pass (and drops the mark) on merge.
+The CSV path, clipping and duplicate rows check the import rules of issue 20 (core/io/formats).
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ import pytest
 from s2ide.cli import main
 from s2ide.core.project import Project
 from tests.conftest import write_image
-
-ISSUE_20 = pytest.mark.xfail(strict=True, reason="interop20 (issue 20) implements this rule; drop the mark on merge")
 
 
 @dataclass
@@ -344,11 +341,11 @@ ROWS = [
     pytest.param(fifo_in_import, id="fifo-in-import-folder"),
     pytest.param(device_in_import, id="device-in-import-folder"),
     pytest.param(socket_in_import, id="socket-in-import-folder"),
-    pytest.param(csv_row_outside_folder, id="csv-row-outside-folder", marks=ISSUE_20),
-    pytest.param(csv_row_etc_passwd, id="csv-row-etc-passwd", marks=ISSUE_20),
+    pytest.param(csv_row_outside_folder, id="csv-row-outside-folder"),
+    pytest.param(csv_row_etc_passwd, id="csv-row-etc-passwd"),
     pytest.param(formula_label_exported_as_text, id="csv-formula-injection"),
-    pytest.param(coco_box_partly_outside, id="coco-box-partly-outside", marks=ISSUE_20),
-    pytest.param(coco_duplicate_boxes, id="coco-duplicate-boxes", marks=ISSUE_20),
+    pytest.param(coco_box_partly_outside, id="coco-box-partly-outside"),
+    pytest.param(coco_duplicate_boxes, id="coco-duplicate-boxes"),
     pytest.param(newline_file_name_in_samples_table, id="newline-file-name-in-samples-table"),
     pytest.param(foreign_sqlite_with_meta, id="foreign-sqlite-with-meta"),
     pytest.param(corrupt_database, id="corrupt-database"),

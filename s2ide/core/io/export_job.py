@@ -64,6 +64,10 @@ class ExportAnnotation:
     label: str
     geometry: dict[str, Any] | None
     data: bytes | None = None
+    attributes: dict[str, Any] | None = None  # iscrowd, truncated, difficult, occluded, group_id, ...
+
+    def attr(self, name: str, default: Any = None) -> Any:
+        return (self.attributes or {}).get(name, default)
 
 
 @dataclass

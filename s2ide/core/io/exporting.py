@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 from s2ide.core.errors import InvalidInputError, S2Error
 from s2ide.core.gc_pause import paused_gc
@@ -36,13 +38,13 @@ def collect(
     store = project.store
     tags: dict[int, str] = {}
     shapes: dict[int, list[ExportAnnotation]] = {}
-    for count, (sample_id, kind, label, geometry, data) in enumerate(store.export_reads.annotations()):
+    for count, (sample_id, kind, label, geometry, data, attributes) in enumerate(store.export_reads.annotations()):
         if count % 4096 == 0:
             state.check()
         if kind == "tag":
             tags[sample_id] = label
         else:
-            shapes.setdefault(sample_id, []).append(ExportAnnotation(kind, label, geometry, data))
+            shapes.setdefault(sample_id, []).append(ExportAnnotation(kind, label, geometry, data, attributes))
     rows = store.samples.rows()
     samples: list[ExportSample] = []
     for index, row in enumerate(rows):
@@ -90,6 +92,18 @@ def _move_into_place(tmp: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _dropped_attributes(exporter: ModuleType, samples: list[ExportSample], fmt: str) -> list[str]:
+    """Name the attributes (iscrowd, occluded, ...) the format has no place for: not written."""
+    keeps = getattr(exporter, "keeps_attribute", None)
+    dropped: Counter[str] = Counter()
+    for sample in samples:
+        for ann in sample.annotations:
+            for key, value in (ann.attributes or {}).items():
+                if keeps is None or not keeps(key, value):
+                    dropped[key] += 1
+    return [f"attribute {key!r} of {n} annotation(s) has no place in {fmt} (not written)" for key, n in dropped.items()]
+
+
 def run_export(project: Project, dest: Path, fmt: str, options: ExportOptions, state: TaskState) -> ExportReport:
 
     options.validate()
@@ -119,5 +133,6 @@ def run_export(project: Project, dest: Path, fmt: str, options: ExportOptions, s
     report.skipped += [
         f"{n} {kind} annotation(s) have no {fmt} form (not exported)" for kind, n in report.unsupported.items()
     ]
+    report.skipped += _dropped_attributes(exporter, samples, fmt)
     state.report(1, 1, report.summary(), force=True)
     return report

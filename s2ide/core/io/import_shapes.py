@@ -1,11 +1,14 @@
 """Applying imported shapes (box, polygon, line, point, mask) to samples in an open transaction.
 
 The rule for images that already have shapes: `merge` (the default) keeps every existing
-shape and adds the imported ones that are not already there (masks of one label are united);
-`replace` removes the existing shapes first; `skip` leaves the image as it is. A human edit is
-therefore never overwritten unless the user chose `replace`. Shapes are checked against the
-real image size here, and any problem raises ImportFormatError so the caller's transaction
-rolls back and the project is unchanged.
+shape and adds the imported ones that are not already there; `replace` removes the existing
+shapes first; `skip` leaves the image as it is. A human edit is therefore never overwritten
+unless the user chose `replace`. Instances stay instances: two masks of one label on one image
+are two annotations. Shapes are checked against the real image size here: one reaching past
+an edge is clipped to the image and counted, one wholly outside is not added and counted; a
+broken file raises ImportFormatError so the caller's transaction rolls back. Every shape of
+the source ends up added or counted in the report with its reason; none is lost silently.
+New shapes are written in one batch (`ShapeBatch.flush`), not one statement each.
 """
 
 from __future__ import annotations
@@ -14,13 +17,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from s2ide.core import geometry
 from s2ide.core.colors import default_color, default_hotkey
 from s2ide.core.errors import ImportFormatError, InvalidInputError
-from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, PlannedAnnotation
+from s2ide.core.io import clipping
+from s2ide.core.io.formats.base import ImportItem, PlannedAnnotation, shown
 from s2ide.core.io.import_options import ImportOptions, ImportReport
 from s2ide.core.store import Store
 
@@ -65,31 +66,54 @@ class LabelResolver:
 
     def messages(self) -> list[str]:
         return [
-            f"unknown label {name!r}: {count} annotation(s) skipped" for name, count in sorted(self.skipped.items())
+            f"unknown label {name!r}: {count} annotation(s) not added (unknown labels are skipped)"
+            for name, count in sorted(self.skipped.items())
         ]
 
 
-def _check(item: ImportItem, size: tuple[int, int]) -> list[PlannedAnnotation]:
+UNKNOWN_LABEL = "unknown label (unknown labels are skipped)"
+
+
+def _check(item: ImportItem, size: tuple[int, int], report: ImportReport) -> list[PlannedAnnotation]:
+    """The item's shapes fitted to the real image: clipped where they reach past an edge,
+    left out (and counted) where nothing of them is inside."""
     where_item = item.origin or str(item.source)
     if item.declared_size is not None and tuple(item.declared_size) != size:
         dw, dh = item.declared_size
         raise ImportFormatError(
-            f"{where_item}: declares a {dw}x{dh} image, but {item.source.name} is {size[0]}x{size[1]}"
+            f"{shown(where_item)}: declares a {dw}x{dh} image, but {shown(item.source.name)} is {size[0]}x{size[1]}"
         )
-    if item.declared_size is not None:
-        return item.annotations  # the reader checked them against this very size
-    out = []
+    out: list[PlannedAnnotation] = []
+    outside = reaching = 0
     for ann in item.annotations:
-        where = ann.origin or where_item
-        checked = checks.shape(ann.kind, ann.label, ann.geometry, where, size, ann.data)
         if ann.kind == "mask":
+            where = shown(ann.origin or where_item)
             if ann.data is None:
                 raise ImportFormatError(f"{where}: mask without pixel data")
             try:
                 geometry.decode_mask(ann.data, *size)
             except InvalidInputError as exc:
                 raise ImportFormatError(f"{where}: {exc}") from exc
-        out.append(checked)
+            out.append(ann)
+            continue
+        if ann.geometry is None:
+            out.append(ann)
+            continue
+        fitted, changed = clipping.clip(ann.kind, ann.geometry, size)
+        if fitted is None:
+            outside += 1
+            continue
+        if changed:
+            report.annotations_clipped += 1
+            ann = PlannedAnnotation(ann.kind, ann.label, fitted, ann.data, ann.origin, ann.attributes)
+        elif clipping.reaches_out(ann.kind, fitted, size):
+            reaching += 1
+        out.append(ann)
+    report.not_added(outside, f"wholly outside the {size[0]}x{size[1]} image", shown(item.source))
+    if reaching:
+        report.skipped.append(
+            f"{shown(item.source)}: {reaching} rotated box(es) reach past the image edge (kept as drawn)"
+        )
     return out
 
 
@@ -113,11 +137,32 @@ def _same(a_kind: str, a: dict[str, Any] | None, b_kind: str, b: dict[str, Any] 
     return True
 
 
-def _union(masks: list[bytes], size: tuple[int, int]) -> bytes:
-    merged = np.zeros((size[1], size[0]), dtype=bool)
-    for data in masks:
-        merged |= geometry.decode_mask(data, *size)
-    return geometry.encode_mask(merged)
+@dataclass
+class ShapeBatch:
+    """New shapes of many samples, written with one executemany when the import ends."""
+
+    rows: list[tuple[int, str, int, dict[str, Any] | None, bytes | None, dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+    # (sample_id, first row, end row, shapes removed first, mark the sample labeled)
+    samples: list[tuple[int, int, int, list[dict[str, Any]], bool]] = field(default_factory=list)
+
+    def flush(self, store: Store, options: ImportOptions) -> None:
+        ids = store.annotations.add_many(self.rows, options.user, source="import")
+        labeled: list[int] = []
+        audit: list[tuple[Any, Any, Any]] = []
+        for sample_id, start, end, before, mark in self.samples:
+            added = ids[start:end]
+            if mark and added:
+                labeled.append(sample_id)
+            if not added and not before:
+                continue
+            after = {"sample_id": sample_id, "added": added, "updated": [], "rule": options.on_existing}
+            audit.append((sample_id, {"annotations": before} if before else None, after))
+        store.samples.set_status_many(labeled, "labeled")
+        store.audit.record_many(options.user, "import annotations", "sample", audit)
+        self.rows.clear()
+        self.samples.clear()
 
 
 def apply_shapes(
@@ -127,18 +172,24 @@ def apply_shapes(
     resolver: LabelResolver,
     options: ImportOptions,
     report: ImportReport,
+    batch: ShapeBatch,
+    *,
+    size: tuple[int, int],
+    status: str,
+    fresh: bool = False,
 ) -> None:
-    """Add the item's shapes to the sample under the merge/replace/skip rule, with one audit row."""
+    """Plan the item's shapes for the sample under the merge/replace/skip rule (written by `batch`).
+
+    `fresh`: the sample was added by this import, so it has no shapes yet (no query needed).
+    """
+    where = shown(item.source)
+    report.not_added(item.duplicates, "identical copies of a shape on the same image", where)
     if not item.annotations:
         return
-    sample = store.samples.get(sample_id)
-    size = (sample.width, sample.height)
-    planned = _check(item, size)
-    existing = [a for a in store.annotations.for_sample(sample_id) if a.kind != "tag"]
+    planned = _check(item, size, report)
+    existing = [] if fresh else [a for a in store.annotations.for_sample(sample_id) if a.kind != "tag"]
     if existing and options.on_existing == "skip":
-        report.skipped.append(
-            f"{item.source}: has {len(existing)} annotation(s) already; {len(planned)} imported shape(s) not applied"
-        )
+        report.not_added(len(planned), f"the image has {len(existing)} annotation(s) already (skip chosen)", where)
         return
     before: list[dict[str, Any]] = []
     if existing and options.on_existing == "replace":
@@ -148,51 +199,26 @@ def apply_shapes(
         report.annotations_removed += len(existing)
         existing = []
 
-    resolved: list[tuple[PlannedAnnotation, int]] = []
+    start = len(batch.rows)
+    unknown = already = 0
     for ann in planned:
         label_id = resolver.resolve(ann.label)
-        if label_id is not None:
-            resolved.append((ann, label_id))
-
-    added: list[int] = []
-    # Masks: one per (sample, label); imported masks of a label are united, and merged into
-    # an existing mask of that label rather than replacing it.
-    masks: dict[int, list[bytes]] = {}
-    for ann, label_id in resolved:
-        if ann.kind == "mask":
-            assert ann.data is not None
-            masks.setdefault(label_id, []).append(ann.data)
+        if label_id is None:
+            unknown += 1
             continue
-        if any(old.label_id == label_id and _same(old.kind, old.geometry, ann.kind, ann.geometry) for old in existing):
-            continue
-        added.append(
-            store.annotations.add(sample_id, ann.kind, label_id, options.user, geometry=ann.geometry, source="import")
-        )
-    updated: list[int] = []
-    for label_id, datas in masks.items():
-        old_mask = next((a for a in existing if a.kind == "mask" and a.label_id == label_id), None)
-        geom = {"encoding": "png", "width": size[0], "height": size[1]}
-        if old_mask is not None and old_mask.data is not None:
-            merged = _union([old_mask.data, *datas], size)
-            if merged != old_mask.data:
-                before.append(old_mask.summary())
-                store.annotations.update(old_mask.id, data=merged, geometry=geom)
-                updated.append(old_mask.id)
-            continue
-        data = datas[0] if len(datas) == 1 else _union(datas, size)
-        added.append(
-            store.annotations.add(sample_id, "mask", label_id, options.user, geometry=geom, data=data, source="import")
-        )
-    report.annotations_added += len(added) + len(updated)
-    if not added and not updated and not before:
-        return
-    if (added or updated) and sample.status in ("unlabeled", "skipped"):
-        store.samples.set_status(sample_id, "labeled")
-    store.audit.record(
-        options.user,
-        "import annotations",
-        "sample",
-        sample_id,
-        {"annotations": before} if before else None,
-        {"sample_id": sample_id, "added": added, "updated": updated, "rule": options.on_existing},
-    )
+        if existing:
+            if ann.kind == "mask":
+                if any(old.kind == "mask" and old.label_id == label_id and old.data == ann.data for old in existing):
+                    already += 1
+                    continue
+            elif any(
+                old.label_id == label_id and _same(old.kind, old.geometry, ann.kind, ann.geometry) for old in existing
+            ):
+                already += 1
+                continue
+        batch.rows.append((sample_id, ann.kind, label_id, ann.geometry, ann.data, ann.attributes))
+    report.not_added(unknown, UNKNOWN_LABEL, line=False)  # named per label by LabelResolver.messages
+    report.not_added(already, "the same shape is in the project already", where)
+    end = len(batch.rows)
+    report.annotations_added += end - start
+    batch.samples.append((sample_id, start, end, before, status in ("unlabeled", "skipped")))

@@ -8,6 +8,7 @@ project (same sha256) is never added twice: its labels from the plan are merged 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import time
@@ -17,10 +18,10 @@ from pathlib import Path
 
 from s2ide.core.colors import default_color, default_hotkey
 from s2ide.core.errors import DiskFullError, ImageError
-from s2ide.core.io.formats.base import ImportItem, ImportPlan
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, shown
 from s2ide.core.io.images import ImageInfo, probe
 from s2ide.core.io.import_options import ImportOptions, ImportReport
-from s2ide.core.io.import_shapes import LabelResolver, apply_shapes
+from s2ide.core.io.import_shapes import LabelResolver, ShapeBatch, apply_shapes
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -29,6 +30,20 @@ from s2ide.core.tasks import TaskState
 
 PARALLEL_THRESHOLD = 64
 CHUNK = 16
+EMBEDDED_DIR = "imported"  # images that came inside annotation files (labelme imageData)
+
+
+def _save_embedded(project: Project, item: ImportItem) -> None:
+    """Write an image carried inside its annotation file into the project, named by content."""
+    assert item.embedded is not None
+    digest = hashlib.sha256(item.embedded).hexdigest()[:12]
+    folder = project.path / EMBEDDED_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{item.source.stem}-{digest}{item.source.suffix or '.png'}"
+    if not target.exists():
+        target.write_bytes(item.embedded)
+    item.source = target
+    item.embedded = None
 
 
 def _probe_one(args: tuple[str, str]) -> tuple[str, ImageInfo | None, str | None]:
@@ -101,7 +116,13 @@ def remove_orphan_thumbnails(project: Project, since: float) -> int:
 
 def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, state: TaskState) -> ImportReport:
     store = project.store
-    report = ImportReport(skipped=list(plan.problems))
+    report = ImportReport(skipped=list(plan.problems), layout=plan.layout)
+    report.annotations_in_source = plan.source_count
+    for count, why, where in plan.refused:
+        report.not_added(count, why, where)
+    for item in plan.items:
+        if item.embedded is not None and not item.source.is_file():
+            _save_embedded(project, item)
     total = len(plan.items)
     state.report(0, total, "reading images", force=True)
 
@@ -114,17 +135,26 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
             known.append((item, existing.id))
         else:
             pending.append(item)
-    by_source = {str(item.source): item for item in pending}
+    # Several annotation files may name one image: probe it once, apply all of them.
+    by_source: dict[str, list[ImportItem]] = {}
+    for item in pending:
+        by_source.setdefault(str(item.source), []).append(item)
 
     probed: list[tuple[ImportItem, ImageInfo]] = []
     done = len(known)
-    for path, info, error in _probe_all([i.source for i in pending], project.thumbs_dir, state, options.processes):
-        done += 1
+    paths = [Path(p) for p in by_source]
+    for path, info, error in _probe_all(paths, project.thumbs_dir, state, options.processes):
+        items = by_source[path]
+        done += len(items)
         if error is not None:
-            report.skipped.append(error)
+            lost = sum(len(item.annotations) + item.duplicates for item in items)
+            if lost:
+                report.not_added(lost, f"the image cannot be read ({shown(error)})", shown(path))
+            else:
+                report.skipped.append(shown(error))
         else:
             assert info is not None
-            probed.append((by_source[path], info))
+            probed.extend((item, info) for item in items)
         state.report(done, total, "reading images")
     state.check()
 
@@ -132,37 +162,68 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
     with store.transaction():
         labels = {label.name: label.id for label in store.labels.list()}
         seen_hashes = store.samples.known_hashes()
-        targets: list[tuple[ImportItem, int]] = list(known)
-        added_now: dict[str, Path] = {}
+        # (item, sample id, added by this import) for every image whose labels are applied
+        targets: list[tuple[ImportItem, int, bool]] = [(item, sid, False) for item, sid in known]
+        new_rows: list[tuple[str, str, int, int, str]] = []
+        new_items: list[tuple[ImportItem, int, bool]] = []  # (item, index into new_rows, first of its image)
+        added_now: dict[str, tuple[Path, int]] = {}  # sha256 -> (first file, index into new_rows)
         for item, info in probed:
             first = added_now.get(info.sha256)
             if first is not None:
-                report.skipped.append(f"{item.source}: the same image as another file in this import ({first.name})")
+                # A byte-identical file: one sample; this file's shapes are merged onto it.
+                if first[0] != info.path:
+                    report.skipped.append(
+                        f"{shown(item.source)}: the same image as {shown(first[0].name)} in this import "
+                        f"(one sample; its {len(item.annotations)} annotation(s) are applied to it)"
+                    )
+                new_items.append((item, first[1], False))
                 continue
             if info.sha256 in seen_hashes:
                 existing = store.samples.by_sha256(info.sha256)
                 assert existing is not None
                 report.already_present += 1
-                targets.append((item, existing.id))
+                targets.append((item, existing.id, False))
                 continue
-            added_now[info.sha256] = info.path
-            sample_id = store.samples.add(
-                project.stored_path(info.path),
-                info.sha256,
-                info.width,
-                info.height,
-                item.split or options.split or "none",
-            )
-            report.imported += 1
-            targets.append((item, sample_id))
+            split = item.split or options.split or "none"
+            added_now[info.sha256] = (info.path, len(new_rows))
+            new_items.append((item, len(new_rows), True))
+            new_rows.append((project.stored_path(info.path), info.sha256, info.width, info.height, split))
+        new_ids = store.samples.add_many_ids(new_rows)
+        fresh_sizes = {new_ids[i]: (row[2], row[3]) for i, row in enumerate(new_rows)}
+        targets += [(item, new_ids[index], first) for item, index, first in new_items]
+        report.imported += len(new_rows)
         report.already_present += len(known)
 
         # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
         resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
         resolver.declare(plan.labels)
-        for item, sample_id in targets:
-            apply_shapes(store, sample_id, item, resolver, options, report)
-            if item.split and item.split != store.samples.get(sample_id).split:
+        batch = ShapeBatch()
+        # Shapes: one application per sample, even when several files of this import are the
+        # same image (their shapes are pooled, identical copies counted once).
+        pooled: dict[int, tuple[ImportItem, bool]] = {}
+        for item, sample_id, fresh in targets:
+            if sample_id not in pooled:
+                pooled[sample_id] = (item, fresh)
+                continue
+            earlier = pooled[sample_id][0]
+            if earlier is item:
+                continue
+            merged = ImportItem(earlier.source, declared_size=earlier.declared_size, origin=earlier.origin)
+            merged.duplicates = earlier.duplicates + item.duplicates
+            merged.extend(earlier.annotations)
+            merged.extend(item.annotations)
+            pooled[sample_id] = (merged, pooled[sample_id][1])
+        for sample_id, (item, fresh) in pooled.items():
+            if fresh:
+                size, status = fresh_sizes[sample_id], "unlabeled"
+            else:
+                sample = store.samples.get(sample_id)
+                size, status = (sample.width, sample.height), sample.status
+            apply_shapes(
+                store, sample_id, item, resolver, options, report, batch, size=size, status=status, fresh=fresh
+            )
+        for item, sample_id, fresh in targets:
+            if item.split and not fresh and item.split != store.samples.get(sample_id).split:
                 store.samples.set_split([sample_id], item.split)
             if not item.tag:
                 continue
@@ -185,6 +246,7 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
                 continue
             set_tag(store, sample_id, label_id, options.user, source="import")
             report.labels_set += 1
+        batch.flush(store, options)
         report.skipped.extend(resolver.messages())
         store.audit.record(
             options.user,
@@ -198,6 +260,7 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
                 "imported": report.imported,
                 "skipped": len(report.skipped),
                 "annotations_added": report.annotations_added,
+                "annotations": report.accounting(),
             },
         )
     state.report(total, total, report.summary(), force=True)

@@ -67,6 +67,10 @@ class SampleDocument:
                 doc.shapes[annotation.id] = annotation
             elif annotation.kind == "mask" and annotation.data is not None and annotation.label_id is not None:
                 array = decode_mask(annotation.data, sample.width, sample.height)
+                layer = doc.masks.get(annotation.label_id)
+                if layer is not None:  # imported instances of one label: all shown in the label's layer
+                    layer.array |= array
+                    continue
                 doc.masks[annotation.label_id] = MaskLayer(annotation.label_id, array.copy(), annotation.id)
         return doc
 

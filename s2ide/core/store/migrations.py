@@ -13,6 +13,7 @@ from pathlib import Path
 
 from s2ide.core.errors import S2Error
 from s2ide.core.store.leases import LEASES_DDL
+from s2ide.core.store.migration_attributes import add_annotation_attributes
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
 
@@ -25,7 +26,10 @@ def _add_leases(conn: sqlite3.Connection) -> None:
 
 
 # version reached -> step that brings version-1 to it. Add entries; never edit a shipped one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _add_leases}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _add_leases,
+    3: add_annotation_attributes,
+}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

@@ -43,6 +43,7 @@ class Annotation:
     agreed_with_prediction: bool | None
     created_at: str
     updated_at: str
+    attributes: dict[str, Any] | None = None  # the source's own flags: iscrowd, group_id, ...
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Annotation:
@@ -59,6 +60,7 @@ class Annotation:
             agreed_with_prediction=None if agreed is None else bool(agreed),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            attributes=json.loads(row["attributes"]) if row.get("attributes") else None,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -74,6 +76,8 @@ class Annotation:
             out["geometry"] = self.geometry
         if self.data is not None:
             out["data_bytes"] = len(self.data)
+        if self.attributes:
+            out["attributes"] = self.attributes
         return out
 
 

@@ -8,6 +8,7 @@ thread; the dialog hands back the plan and the options, and interchange/feature.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -37,7 +38,20 @@ from s2ide.core.tasks import TaskState
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.workers import TaskRunner
 
-ANNOTATION_FORMATS = ("coco", "yolo", "labelme", "voc", "csv", "imagefolder")
+ANNOTATION_FORMATS = (
+    "coco",
+    "yolo",
+    "labelme",
+    "voc",
+    "vocseg",
+    "cvat",
+    "datumaro",
+    "labelstudio",
+    "cityscapes",
+    "kitti",
+    "csv",
+    "imagefolder",
+)
 
 
 def _read(project: Project, src: Path, fmt: str, state: TaskState) -> tuple[ImportPlan, ImportPreview]:
@@ -189,12 +203,12 @@ class ImportPreviewDialog(QDialog):
     def _on_read(self, result: tuple[ImportPlan, ImportPreview]) -> None:
         self.plan, self.preview = result
         preview = self.preview
-        text = f"<b>{preview.summary()}</b> ({self.plan.format})"
+        text = f"<b>{html.escape(preview.summary())}</b> ({html.escape(preview.layout or self.plan.format)})"
         if preview.tags:
             text += f"; {preview.tags} image tags"
         text += f". {_count(preview.new_images, 'image')} new to the project."
         if preview.problems:
-            text += f"<br>{len(preview.problems)} problem(s): {preview.problems[0]}"
+            text += f"<br>{len(preview.problems)} problem(s): {html.escape(preview.problems[0])}"
         self.summary.setText(text)
         self.unknown_group.setVisible(bool(preview.unknown_labels))
         names = ", ".join(preview.unknown_labels[:12]) + (" …" if len(preview.unknown_labels) > 12 else "")

@@ -72,7 +72,7 @@ def test_same_image_is_never_imported_twice(project, tmp_path):
     write_image(root / "copy" / "a_again.png", color=(5, 5, 5))
     report = _import(project, root, "folder")
     assert report.imported == 1
-    assert any("the same image as another file" in reason for reason in report.skipped)
+    assert any("a_again.png: the same image as a.png in this import" in reason for reason in report.skipped)
     again = _import(project, root, "folder")
     assert again.imported == 0
     assert "already in the project" in again.summary()

@@ -91,3 +91,13 @@ def test_only_plain_hex_colors_are_prepared_ahead():
 
     assert opaque_argb("#0a0b0c") == 0xFF0A0B0C
     assert opaque_argb("red") is None and opaque_argb("#12345") is None and opaque_argb("#zzzzzz") is None
+
+
+def test_a_multi_ring_polygon_draws_every_ring_and_keeps_them_through_edits(qtbot):
+    rings = [[[20, 20], [30, 20], [30, 30]]]
+    polygon = PolygonItem(1, {"points": [[0, 0], [10, 0], [10, 10]], "rings": rings}, QColor("blue"))
+    assert polygon.build_path().contains(QPointF(28, 22))  # the second ring is drawn
+    assert polygon.with_handle(0, QPointF(1, 1))["rings"] == rings
+    assert polygon.moved(1, 2)["rings"] == [[[21, 22], [31, 22], [31, 32]]]
+    assert polygon.with_vertex_inserted(QPointF(5, 0))["rings"] == rings
+    assert PolygonItem(2, {"points": [[0, 0], [10, 0], [10, 10]]}, QColor("blue")).moved(1, 1).keys() == {"points"}

@@ -7,12 +7,28 @@ applies the plan); exporters have `IMAGE_MODES` and `export(job, out, state)` (r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import ModuleType
 
 from s2ide.core.errors import ImportFormatError, InvalidInputError
 from s2ide.core.gc_pause import paused_gc
-from s2ide.core.io.formats import coco, csv_labels, folder, imagefolder, labelme, masks, voc, yolo
+from s2ide.core.io.formats import (
+    cityscapes,
+    coco,
+    csv_labels,
+    cvat,
+    datumaro,
+    folder,
+    imagefolder,
+    kitti,
+    labelme,
+    labelstudio,
+    masks,
+    voc,
+    vocseg,
+    yolo,
+)
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 
 __all__ = [
@@ -30,10 +46,16 @@ __all__ = [
 IMPORTERS: dict[str, ModuleType] = {
     csv_labels.NAME: csv_labels,
     coco.NAME: coco,
+    datumaro.NAME: datumaro,
+    cvat.NAME: cvat,
     yolo.NAME: yolo,
     voc.NAME: voc,
+    vocseg.NAME: vocseg,
+    cityscapes.NAME: cityscapes,
+    kitti.NAME: kitti,
+    labelstudio.NAME: labelstudio,
     labelme.NAME: labelme,
-    imagefolder.NAME: imagefolder,
+    imagefolder.NAME: imagefolder,  # class-per-folder only when nothing else matches
     folder.NAME: folder,
 }
 
@@ -42,15 +64,34 @@ EXPORTERS: dict[str, ModuleType] = {
     yolo.NAME: yolo,
     labelme.NAME: labelme,
     voc.NAME: voc,
+    vocseg.NAME: vocseg,
+    cvat.NAME: cvat,
+    datumaro.NAME: datumaro,
+    labelstudio.NAME: labelstudio,
+    cityscapes.NAME: cityscapes,
+    kitti.NAME: kitti,
     imagefolder.NAME: imagefolder,
     csv_labels.NAME: csv_labels,
     masks.NAME: masks,
 }
 
 
+# Layouts recognised but not read: named, instead of being misread as a plain folder.
+UNSUPPORTED = (
+    (("instances", "instances_txt"), "a KITTI MOTS / MOTSChallenge dataset (instances/, instances_txt/)"),
+    (("gt", "img1"), "a MOT tracking sequence (gt/, img1/)"),
+)
+
+
 def detect_format(src: Path) -> str:
     if not src.exists():
         raise ImportFormatError(f"{src}: no such file or folder")
+    for folders, what in UNSUPPORTED:
+        if src.is_dir() and all((src / f).is_dir() for f in folders):
+            raise ImportFormatError(
+                f"{src}: looks like {what}, which s2ide cannot import yet; name a format with --format "
+                "(folder imports the images without their annotations)"
+            )
     for name, module in IMPORTERS.items():
         if module.detect(src):
             return name
@@ -58,6 +99,7 @@ def detect_format(src: Path) -> str:
 
 
 def read_plan(src: Path, fmt: str = "auto") -> ImportPlan:
+    src = Path(os.path.abspath(src))  # relative sources work from any working directory
     if fmt == "auto":
         fmt = detect_format(src)
     module = IMPORTERS.get(fmt)
@@ -67,6 +109,8 @@ def read_plan(src: Path, fmt: str = "auto") -> ImportPlan:
         raise ImportFormatError(f"{src}: no such file or folder")
     with paused_gc():  # millions of fresh containers, no cycles: the collector only slows this down
         plan: ImportPlan = module.read(src)
+    if not plan.layout:
+        plan.layout = getattr(module, "LAYOUT", fmt)
     return plan
 
 

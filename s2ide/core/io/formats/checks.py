@@ -179,27 +179,37 @@ def shape(
     where: str,
     size: tuple[int, int] | None = None,
     data: bytes | None = None,
+    attributes: dict[str, Any] | None = None,
 ) -> PlannedAnnotation:
-    """A checked PlannedAnnotation: valid geometry (core.geometry) that touches the image."""
+    """A checked PlannedAnnotation: valid geometry (core.geometry). Whether it lies inside the
+    image is decided when the import applies it (`core.io.clipping`): clipped or counted."""
     try:
-        clean = geometry.validate(kind, geom, *(size or (None, None)))
+        clean = geometry.validate(kind, geom)
     except InvalidInputError as exc:
         raise ImportFormatError(f"{where}: {exc}") from exc
-    if size is not None:
+    if size is not None and kind == "mask":
         check_inside(kind, clean, size, where)
-    return PlannedAnnotation(kind=kind, label=label, geometry=clean, data=data, origin=where)
+    return PlannedAnnotation(kind=kind, label=label, geometry=clean, data=data, origin=where, attributes=attributes)
 
 
 def box(
-    label: str, x: float, y: float, w: float, h: float, where: str, size: tuple[int, int] | None, angle: float = 0.0
+    label: str,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    where: str,
+    size: tuple[int, int] | None = None,
+    angle: float = 0.0,
+    attributes: dict[str, Any] | None = None,
 ) -> PlannedAnnotation:
-    """A checked box from numbers already checked by expect_number (the hot path of big files)."""
+    """A checked box from numbers already checked by expect_number (the hot path of big files).
+
+    `size` is accepted for symmetry; edges are handled when the import applies the box."""
     if w <= 0 or h <= 0:
         raise ImportFormatError(f"{where}: box has a non-positive size ({w:g} x {h:g})")
     geom = {"x": x, "y": y, "w": w, "h": h, "angle": angle}
-    if size is not None:
-        check_inside("box", geom, size, where)
-    return PlannedAnnotation(kind="box", label=label, geometry=geom, origin=where)
+    return PlannedAnnotation(kind="box", label=label, geometry=geom, origin=where, attributes=attributes)
 
 
 def check_inside(kind: str, geom: dict[str, Any], size: tuple[int, int], where: str) -> None:

@@ -19,14 +19,17 @@ from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks, rle
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.io.regular_files import open_regular
 from s2ide.core.tasks import TaskState
 
 NAME = "coco"
 IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
 ANNOTATIONS_FILE = "annotations.json"
+ROBOFLOW_FILE = "_annotations.coco.json"
 SPLIT_WORDS = (("train", "train"), ("val", "val"), ("test", "test"))
+# Free-form attributes CVAT and others write beside the standard keys, kept with the shape.
+KEPT_KEYS = ("iscrowd",)
 
 
 def _json_files(src: Path) -> list[Path]:
@@ -36,10 +39,15 @@ def _json_files(src: Path) -> list[Path]:
         return []
     if (src / ANNOTATIONS_FILE).is_file():
         return [src / ANNOTATIONS_FILE]
+    if (src / ROBOFLOW_FILE).is_file():
+        return [src / ROBOFLOW_FILE]
     folder = src / "annotations"
     if folder.is_dir():
-        return sorted(p for p in folder.glob("*.json") if p.is_file())
-    return []
+        found = sorted(p for p in folder.glob("*.json") if p.is_file())
+        if found:
+            return found
+    # Roboflow's COCO export: train/, valid/, test/ each with _annotations.coco.json beside the images.
+    return sorted(p for p in src.glob(f"*/{ROBOFLOW_FILE}") if p.is_file())
 
 
 def _looks_like_coco(path: Path) -> bool:
@@ -56,38 +64,67 @@ def detect(src: Path) -> bool:
     return bool(files) and _looks_like_coco(files[0])
 
 
-def _image_roots(path: Path) -> list[Path]:
-    folder = path.parent
-    roots = [folder / "images", folder]
-    if folder.name == "annotations":
-        roots = [folder.parent / "images", folder.parent, *roots]
-    return [r for r in roots if r.is_dir()] or [folder]
+def layout(src: Path) -> str:
+    files = _json_files(src)
+    if files and files[0].name == ROBOFLOW_FILE:
+        return "COCO (Roboflow export: one _annotations.coco.json per split folder)"
+    if files and files[0].parent.name == "annotations":
+        return "COCO (annotations/*.json beside images/)"
+    return "COCO"
 
 
 def _split_of(path: Path) -> str | None:
-    stem = path.stem.lower()
-    return next((split for word, split in SPLIT_WORDS if word in stem), None)
+    words = [path.stem.lower()]
+    if path.name == ROBOFLOW_FILE:
+        words = [path.parent.name.lower()]
+    for word in words:
+        split = next((split for key, split in SPLIT_WORDS if key in word), None)
+        if split is not None:
+            return split
+    return None
+
+
+def _image_roots(path: Path) -> list[Path]:
+    """Where `file_name` is looked up: the standard layout puts `instances_train2017.json` in
+    `annotations/` beside `images/train2017/` (or `train2017/`); Roboflow puts the images beside."""
+    folder = path.parent
+    roots = [folder / "images", folder]
+    if folder.name == "annotations":
+        top = folder.parent
+        subset = path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
+        split = _split_of(path)
+        named = [top / "images" / subset, top / subset]
+        if split is not None:
+            named += [top / "images" / split, top / split]
+        roots = [*named, top / "images", top, *roots]
+    return [r for r in roots if r.is_dir()] or [folder]
 
 
 def read(src: Path) -> ImportPlan:
     files = _json_files(src)
     if not files:
         raise ImportFormatError(
-            f"{src}: no COCO JSON here (expected a .json file, annotations.json or annotations/*.json)"
+            f"{src}: no COCO JSON here (expected a .json file, annotations.json, annotations/*.json "
+            f"or <split>/{ROBOFLOW_FILE})"
         )
-    plan = ImportPlan(format=NAME, root=src if src.is_dir() else src.parent)
+    root = src if src.is_dir() else src.parent
+    plan = ImportPlan(format=NAME, root=root, layout=layout(src))
     for path in files:
-        _read_file(path, plan)
+        _read_file(path, plan, root)
     return plan
 
 
-def _read_file(path: Path, plan: ImportPlan) -> None:
+def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
     data = checks.expect_dict(checks.load_json(path), str(path))
     where = str(path)
     roots = _image_roots(path)
     split = _split_of(path)
+    # Paths must stay inside the imported folder; the standard layout's images/ lies beside
+    # annotations/, so the dataset folder is the one above when a single file is given.
+    limit = root.parent if path.parent.name == "annotations" and root == path.parent else root
 
     categories: dict[int, str] = {}
+    keypoint_names: dict[int, list[Any]] = {}
     for i, raw in enumerate(checks.expect_list(data.get("categories", []), f"{where}: categories")):
         at = f"{where}: categories[{i}]"
         cat = checks.expect_dict(raw, at)
@@ -95,19 +132,26 @@ def _read_file(path: Path, plan: ImportPlan) -> None:
         if cid in categories:
             raise ImportFormatError(f"{at}.id: category id {cid} appears twice")
         categories[cid] = checks.expect_str(cat.get("name"), f"{at}.name").strip()
+        if isinstance(cat.get("keypoints"), list):
+            keypoint_names[cid] = cat["keypoints"]
     plan.labels.extend(n for n in categories.values() if n not in plan.labels)
 
     if "images" not in data:
         raise ImportFormatError(f"{where}: missing key 'images'")
     items: dict[int, ImportItem] = {}
+    refused: dict[int, str] = {}  # image id -> why its file is not read
     for i, raw in enumerate(checks.expect_list(data["images"], f"{where}: images")):
         at = f"{where}: images[{i}]"
         image = checks.expect_dict(raw, at)
         iid = checks.expect_int(image.get("id"), f"{at}.id")
-        if iid in items:
+        if iid in items or iid in refused:
             raise ImportFormatError(f"{at}.id: image id {iid} appears twice")
         name = checks.expect_str(image.get("file_name"), f"{at}.file_name")
-        candidates = [checks.safe_path(root, name, f"{at}.file_name") for root in roots]
+        try:
+            candidates = [checks.safe_path(limit, name, f"{at}.file_name", base=r) for r in roots]
+        except ImportFormatError as exc:
+            refused[iid] = str(exc)
+            continue
         source = next((c for c in candidates if c.is_file()), candidates[0])
         size = None
         if "width" in image or "height" in image:
@@ -116,26 +160,60 @@ def _read_file(path: Path, plan: ImportPlan) -> None:
         items[iid] = item
         plan.items.append(item)
 
-    for i, raw in enumerate(checks.expect_list(data.get("annotations", []), f"{where}: annotations")):
+    lost: dict[int, int] = {}
+    keypoints_on: dict[int, int] = {}  # image id -> labelled keypoints not imported
+    raw_annotations = checks.expect_list(data.get("annotations", []), f"{where}: annotations")
+    for i, raw in enumerate(raw_annotations):
         at = f"{where}: annotations[{i}]"
         ann = checks.expect_dict(raw, at)
+        raw_annotations[i] = None  # let each parsed entry go: a huge file must not be held twice
         iid = checks.expect_int(ann.get("image_id"), f"{at}.image_id")
         cid = checks.expect_int(ann.get("category_id"), f"{at}.category_id")
+        if iid in refused:
+            lost[iid] = lost.get(iid, 0) + 1
+            continue
         if iid not in items:
             raise ImportFormatError(f"{at}.image_id: no image with id {iid}")
         if cid not in categories:
             raise ImportFormatError(f"{at}.category_id: no category with id {cid}")
         item = items[iid]
-        item.annotations.extend(_shapes(ann, categories[cid], item.declared_size, at))
+        item.add(_shape(ann, categories[cid], item.declared_size, at))
+        keypoints = ann.get("keypoints")
+        if isinstance(keypoints, list):
+            labelled = sum(1 for v in keypoints[2::3] if v)
+            if labelled:
+                keypoints_on[iid] = keypoints_on.get(iid, 0) + labelled
+    for iid, why in refused.items():
+        plan.refuse(lost.get(iid, 0), "its image path leads outside the dataset folder (not read)", why)
+    for iid, count in keypoints_on.items():
+        plan.problems.append(
+            f"{shown(items[iid].source.name)}: {count} keypoint(s) not imported "
+            f"(s2ide has no keypoint shapes yet; the objects' boxes and outlines are) ({where})"
+        )
 
 
-def _shapes(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> list[PlannedAnnotation]:
-    checks.expect_int(ann.get("iscrowd", 0), f"{at}.iscrowd", 0, 1)
+def _attributes(ann: dict[str, Any], at: str) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    if checks.expect_int(ann.get("iscrowd", 0), f"{at}.iscrowd", 0, 1):
+        out["iscrowd"] = 1
+    extra = ann.get("attributes")
+    if isinstance(extra, dict):
+        for key, value in extra.items():
+            if key != "rotation" and isinstance(value, (str, int, float, bool)):
+                out[str(key)] = value
+    return out or None
+
+
+def _shape(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
+    """One COCO object is one shape: an RLE mask, a polygon (further rings in `rings`), or a box."""
+    attributes = _attributes(ann, at)
     seg = ann.get("segmentation")
     if isinstance(seg, dict):
-        return [_rle_mask(seg, label, size, f"{at}.segmentation")]
+        mask = rle_mask(seg, label, size, f"{at}.segmentation")
+        mask.attributes = attributes
+        return mask
     if isinstance(seg, list) and seg:
-        out = []
+        rings = []
         for j, ring in enumerate(seg):
             where = f"{at}.segmentation[{j}]"
             coords = checks.expect_list(ring, where)
@@ -144,9 +222,11 @@ def _shapes(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: s
             if len(coords) < 6:
                 raise ImportFormatError(f"{where}: a polygon needs at least 3 points, got {len(coords) // 2}")
             values = [checks.expect_number(v, f"{where}[{k}]") for k, v in enumerate(coords)]
-            points = [[values[k], values[k + 1]] for k in range(0, len(values), 2)]
-            out.append(checks.shape("polygon", label, {"points": points}, where, size))
-        return out
+            rings.append([[values[k], values[k + 1]] for k in range(0, len(values), 2)])
+        geom: dict[str, Any] = {"points": rings[0]}
+        if len(rings) > 1:
+            geom["rings"] = rings[1:]
+        return checks.shape("polygon", label, geom, f"{at}.segmentation", size, attributes=attributes)
     if seg not in (None, []):
         raise ImportFormatError(f"{at}.segmentation: expected polygons or an RLE object, got {checks.type_name(seg)}")
     bbox = checks.expect_list(ann.get("bbox"), f"{at}.bbox")
@@ -154,13 +234,13 @@ def _shapes(ann: dict[str, Any], label: str, size: tuple[int, int] | None, at: s
         raise ImportFormatError(f"{at}.bbox: expected [x, y, width, height], got {len(bbox)} numbers")
     x, y, w, h = (checks.expect_number(v, f"{at}.bbox[{k}]") for k, v in enumerate(bbox))
     angle = 0.0
-    attributes = ann.get("attributes")
-    if isinstance(attributes, dict) and "rotation" in attributes:
-        angle = checks.expect_number(attributes["rotation"], f"{at}.attributes.rotation", -360, 360)
-    return [checks.box(label, x, y, w, h, f"{at}.bbox", size, angle)]
+    extra = ann.get("attributes")
+    if isinstance(extra, dict) and "rotation" in extra:
+        angle = checks.expect_number(extra["rotation"], f"{at}.attributes.rotation", -360, 360)
+    return checks.box(label, x, y, w, h, f"{at}.bbox", size, angle, attributes=attributes)
 
 
-def _rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
+def rle_mask(seg: dict[str, Any], label: str, size: tuple[int, int] | None, at: str) -> PlannedAnnotation:
     dims = checks.expect_list(seg.get("size"), f"{at}.size")
     if len(dims) != 2:
         raise ImportFormatError(f"{at}.size: expected [height, width], got {len(dims)} numbers")
@@ -216,19 +296,22 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
                 "id": len(annotations) + 1,
                 "image_id": image_id,
                 "category_id": category_ids[ann.label],
-                "iscrowd": 0,
+                "iscrowd": int(ann.attr("iscrowd", 0) or 0),
             }
+            extra = {k: v for k, v in (ann.attributes or {}).items() if k not in KEPT_KEYS}
             geom = ann.geometry or {}
             if ann.kind == "box":
                 entry.update(
                     bbox=[geom["x"], geom["y"], geom["w"], geom["h"]], area=geom["w"] * geom["h"], segmentation=[]
                 )
                 if geom.get("angle"):
-                    entry["attributes"] = {"rotation": geom["angle"]}
+                    extra["rotation"] = geom["angle"]
             elif ann.kind == "polygon":
-                flat = [c for point in geom["points"] for c in point]
+                rings = [geom["points"], *geom.get("rings", [])]
+                flat = [[c for point in ring for c in point] for ring in rings]
                 x, y, w, h = geometry.bounds("polygon", geom)
-                entry.update(segmentation=[flat], bbox=[x, y, w, h], area=geometry.polygon_area(geom["points"]))
+                area = sum(geometry.polygon_area(ring) for ring in rings)
+                entry.update(segmentation=flat, bbox=[x, y, w, h], area=area)
             elif ann.kind == "mask" and ann.data is not None:
                 made = _mask_entry(ann.data, sample.width, sample.height)
                 if made is None:
@@ -238,6 +321,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             else:
                 report.unsupported[ann.kind] += 1
                 continue
+            if extra:
+                entry["attributes"] = extra
             annotations.append(entry)
             report.annotations += 1
     state.report(total, total, "saving annotations.json")
@@ -251,3 +336,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     # json.dumps uses the C encoder; json.dump to a file streams through the slow pure-Python one.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     (out / ANNOTATIONS_FILE).write_text(text, encoding="utf-8")
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Every attribute has a place in this format (exporting.py counts those that do not)."""
+    return True

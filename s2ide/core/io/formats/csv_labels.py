@@ -1,20 +1,25 @@
 """CSV of `path,label` (optionally `path,label,split`) rows.
 
-Paths are relative to the CSV's folder or absolute. Rows for images already in the project set
-their labels (source `import`); rows for new images import them too. A header row is optional.
+Paths are relative to the CSV's folder (and must stay inside it: a row whose path leads out,
+`../../etc/passwd`, is refused on its own and never opened) or absolute paths of image files
+(what `export --format csv --images none` writes). Rows for images already in the project set
+their labels (source `import`); rows for new images import them too. A header row is optional;
+quoted fields may hold commas and newlines.
 Export writes `labels.csv` (header path,label,split) for the samples that have a tag.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.csv_safe import SafeWriter, unescape_cell
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, ImportPlan
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, shown
+from s2ide.core.io.images import is_image_name
 from s2ide.core.io.regular_files import read_regular
 from s2ide.core.store.schema import SPLITS
 from s2ide.core.tasks import TaskState
@@ -39,12 +44,16 @@ def read(src: Path) -> ImportPlan:
     except OSError as exc:
         raise ImportFormatError(f"{src}: cannot read it ({exc.strerror})") from exc
     plan = ImportPlan(format=NAME, root=src.parent)
-    rows = list(csv.reader(text.splitlines()))
-    for number, row in enumerate(rows, start=1):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ImportFormatError(f"{src}:{reader.line_num}: not valid CSV ({exc})") from exc
+    for index, (number, row) in enumerate(rows):
         if not row or all(not cell.strip() for cell in row):
             continue
         cells = [unescape_cell(cell.strip()) for cell in row]
-        if number == 1 and cells[0].lower() in {"path", "file", "filename", "image"}:
+        if index == 0 and cells[0].lower() in {"path", "file", "filename", "image"}:
             continue
         if len(cells) < 2 or len(cells) > 3:
             plan.problems.append(f"{src}:{number}: expected path,label[,split], got {len(cells)} field(s)")
@@ -62,8 +71,16 @@ def read(src: Path) -> ImportPlan:
             plan.problems.append(f"{src}:{number}: unknown split {split!r}")
             continue
         path = Path(path_text)
-        if not path.is_absolute():
-            path = src.parent / path
+        if path.is_absolute():
+            if not is_image_name(path):
+                plan.problems.append(f"{src}:{number}: {shown(path_text)!s} is not an image file name (row refused)")
+                continue
+        else:
+            try:
+                path = checks.safe_path(src.parent, path_text, f"{src}:{number}")
+            except ImportFormatError as exc:
+                plan.problems.append(f"{shown(exc)} (row refused, the file is not opened)")
+                continue
         plan.items.append(ImportItem(source=path, tag=label or None, split=split))
     if not plan.items and not plan.problems:
         raise ImportFormatError(f"{src}: no rows")

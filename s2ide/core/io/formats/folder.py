@@ -1,4 +1,8 @@
-"""A folder of images, read recursively; no labels."""
+"""A folder of images, read recursively; no labels.
+
+Folders that hold label maps rather than pictures (VOC's SegmentationClass/, Cityscapes'
+gtFine/, masks/...) are not walked: their PNGs are annotations, never samples.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,19 @@ from s2ide.core.io.images import is_image_name
 from s2ide.core.io.regular_files import regular_file_problem
 
 NAME = "folder"
+LAYOUT = "a folder of images"
+LABEL_FOLDERS = frozenset(
+    {
+        "segmentationclass",
+        "segmentationobject",
+        "segmentationclassaug",
+        "gtfine",
+        "gtcoarse",
+        "masks",
+        "label_2",
+        "instances",
+    }
+)
 
 
 def walk_images(root: Path, problems: list[str]) -> list[Path]:
@@ -26,7 +43,7 @@ def walk_images(root: Path, problems: list[str]) -> list[Path]:
 
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d.lower() not in LABEL_FOLDERS)
         for filename in sorted(filenames):
             path = Path(dirpath) / filename
             if is_image_name(path):

@@ -15,6 +15,27 @@ from s2ide.core.io.formats.folder import walk_images
 from s2ide.core.tasks import TaskState
 
 NAME = "imagefolder"
+LAYOUT = "class per folder (the folder name is the label)"
+# Files or folders that mean an annotated layout, not classes: class-per-folder never claims them.
+OTHER_LAYOUTS = frozenset(
+    {
+        "annotations",
+        "labels",
+        "jpegimages",
+        "segmentationclass",
+        "segmentationobject",
+        "gtfine",
+        "leftimg8bit",
+        "label_2",
+        "image_2",
+        "obj.names",
+        "obj.data",
+        "data.yaml",
+        "annotations.xml",
+        "instances",
+        "gt",
+    }
+)
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
@@ -33,9 +54,15 @@ def detect(src: Path) -> bool:
     if not subdirs:
         return False
     try:
-        loose = any(p.is_file() and p.suffix.lower() in {".jpg", ".jpeg", ".png"} for p in src.iterdir())
+        entries = list(src.iterdir())
+        nested = [e for d in subdirs for e in d.iterdir()]
     except OSError:
         return False
+    loose = any(p.is_file() and p.suffix.lower() in {".jpg", ".jpeg", ".png"} for p in entries)
+    if any(p.name.lower() in OTHER_LAYOUTS for p in entries + nested):
+        return False  # an annotated dataset this reader would misread as classes
+    if any(p.is_file() and p.suffix.lower() in {".json", ".xml", ".txt"} for p in entries + nested):
+        return False  # annotation files beside images: not class folders
     return not loose
 
 

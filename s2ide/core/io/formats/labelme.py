@@ -4,7 +4,11 @@ Shapes: rectangle (2 corners, or X-AnyLabeling's 4), rotation (X-AnyLabeling's o
 4 corners), polygon, point, line, linestrip, circle (read as a 64-point polygon) and mask
 (a base64 PNG of the region between its two points, both inclusive). Image-level `flags`
 that are true become the sample's tag. `imagePath` is relative to the JSON and must stay
-inside the imported folder; `imageData` is ignored (the image file is the truth).
+inside the imported folder (a file whose path leads out is refused on its own, its shapes
+counted); a Windows path (`C:\\data\\a.jpg`) is matched by its file name beside the JSON,
+with a note. `imageData` is used only when no image file is found (the image is then saved
+into the project). `group_id`, `description` and the shape's true `flags` are kept as the
+shape's attributes and written back.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError, InvalidInputError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.io.formats.yolo import box_from_corners
 from s2ide.core.io.regular_files import open_regular, regular_file_problem
 from s2ide.core.tasks import TaskState
@@ -73,28 +77,67 @@ def read(src: Path) -> ImportPlan:
     if not files:
         raise ImportFormatError(f"{src}: no labelme JSON files here")
     root = src if src.is_dir() else src.parent
-    plan = ImportPlan(format=NAME, root=root)
+    plan = ImportPlan(format=NAME, root=root, layout="labelme (one JSON per image)")
     for path in files:
         problem = regular_file_problem(path)  # a FIFO named x.json must not hang the import
         if problem is not None:
             plan.problems.append(problem)
             continue
-        plan.items.append(read_file(path, root, plan))
+        item = read_file(path, root, plan)
+        if item is not None:
+            plan.items.append(item)
     return plan
 
 
-def read_file(path: Path, root: Path, plan: ImportPlan) -> ImportItem:
+def _windows_path(text: str) -> bool:
+    return "\\" in text or (len(text) > 1 and text[1] == ":")
+
+
+def _source(data: dict[str, Any], path: Path, root: Path, plan: ImportPlan) -> Path | None:
+    """The image the file is about, or None when its path leads out of the folder (counted)."""
+    where = str(path)
+    name = checks.expect_str(data["imagePath"], f"{where}: imagePath", empty=True)
+    if not name.strip() and data.get("imageData"):
+        name = path.with_suffix(".png").name  # imageData only: named after the JSON
+    if not name.strip():
+        shapes = data.get("shapes")
+        plan.refuse(
+            len(shapes) if isinstance(shapes, list) else 0, "imagePath is empty and there is no imageData", where
+        )
+        return None
+    if _windows_path(name):
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        found = checks.safe_path(root, base, f"{where}: imagePath", base=path.parent)
+        plan.problems.append(f"{shown(where)}: imagePath {name!r} is a Windows path; matched by its file name {base!r}")
+        return found
+    try:
+        return checks.safe_path(root, name, f"{where}: imagePath", base=path.parent)
+    except ImportFormatError as exc:
+        shapes = data.get("shapes")
+        plan.refuse(len(shapes) if isinstance(shapes, list) else 0, "its image path leads outside the folder", str(exc))
+        return None
+
+
+def read_file(path: Path, root: Path, plan: ImportPlan) -> ImportItem | None:
     where = str(path)
     data = checks.expect_dict(checks.load_json(path), where)
     if "shapes" not in data:
         raise ImportFormatError(f"{where}: missing key 'shapes' (not a labelme file)")
     if "imagePath" not in data:
         raise ImportFormatError(f"{where}: missing key 'imagePath'")
-    source = checks.safe_path(root, data["imagePath"], f"{where}: imagePath", base=path.parent)
+    source = _source(data, path, root, plan)
+    if source is None:
+        return None
     size = None
     if data.get("imageWidth") is not None or data.get("imageHeight") is not None:
         size = checks.expect_size(data.get("imageWidth"), data.get("imageHeight"), f"{where}: image")
     item = ImportItem(source=source, declared_size=size, origin=where)
+    if not source.is_file() and data.get("imageData"):
+        encoded = checks.expect_str(data["imageData"], f"{where}: imageData")
+        try:
+            item.embedded = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ImportFormatError(f"{where}: imageData: not valid base64") from exc
     flags = data.get("flags") or {}
     true_flags = [
         checks.expect_str(name, f"{where}: flags")
@@ -106,8 +149,28 @@ def read_file(path: Path, root: Path, plan: ImportPlan) -> ImportItem:
         if len(true_flags) > 1:
             plan.problems.append(f"{where}: flags: {len(true_flags)} flags set; the tag is {true_flags[0]!r}")
     for i, raw in enumerate(checks.expect_list(data["shapes"], f"{where}: shapes")):
-        item.annotations.append(_shape(checks.expect_dict(raw, f"{where}: shapes[{i}]"), f"{where}: shapes[{i}]", size))
+        at = f"{where}: shapes[{i}]"
+        shape = checks.expect_dict(raw, at)
+        planned = _shape(shape, at, size)
+        planned.attributes = _attributes(shape, at)
+        item.add(planned)
     return item
+
+
+def _attributes(shape: dict[str, Any], at: str) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    group = shape.get("group_id")
+    if group is not None:
+        out["group_id"] = checks.expect_int(group, f"{at}.group_id")
+    description = shape.get("description")
+    if isinstance(description, str) and description.strip():
+        out["description"] = description
+    flags = shape.get("flags")
+    if isinstance(flags, dict):
+        for name, on in flags.items():
+            if on is True:
+                out[str(name)] = True
+    return out or None
 
 
 def _points(raw: Any, where: str) -> list[list[float]]:
@@ -204,7 +267,14 @@ def _mask(
 
 def _export_shape(ann: ExportAnnotation, width: int, height: int) -> dict[str, Any] | None:
     geom = ann.geometry or {}
-    shape: dict[str, Any] = {"label": ann.label, "group_id": None, "description": "", "flags": {}, "mask": None}
+    attrs = dict(ann.attributes or {})
+    shape: dict[str, Any] = {
+        "label": ann.label,
+        "group_id": attrs.pop("group_id", None),
+        "description": attrs.pop("description", ""),
+        "flags": {k: True for k, v in attrs.items() if v is True},
+        "mask": None,
+    }
     if ann.kind == "box":
         if geom.get("angle"):
             corners = geometry.box_corners(geom)
@@ -245,12 +315,20 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             state.report(index, total, "writing labelme")
         job.place_image(sample, out / sample.name)
         shapes = []
+        groups = [a.attr("group_id") for a in sample.annotations if isinstance(a.attr("group_id"), int)]
+        next_group = max(groups, default=0) + 1
         for ann in sample.annotations:
             shape = _export_shape(ann, sample.width, sample.height)
             if shape is None:
                 job.report.unsupported[ann.kind] += 1
                 continue
             shapes.append(shape)
+            rings = (ann.geometry or {}).get("rings") if ann.kind == "polygon" else None
+            if rings:
+                # labelme has no multi-ring polygon: one polygon per ring, grouped by group_id.
+                if shape["group_id"] is None:
+                    shape["group_id"], next_group = next_group, next_group + 1
+                shapes += [{**shape, "points": ring} for ring in rings]
         document = {
             "version": VERSION,
             "flags": {sample.tag: True} if sample.tag else {},
@@ -264,3 +342,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         target.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
         job.report.images += 1
         job.report.annotations += len(shapes) + (1 if sample.tag else 0)
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Attributes written back: group_id and description are shape keys; true flags go into the shape's flags."""
+    return key in ("group_id", "description") or value is True

@@ -57,7 +57,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             if ann.kind == "box":
                 draw.polygon(geometry.box_corners(geom), fill=value)
             elif ann.kind == "polygon":
-                draw.polygon([tuple(p) for p in geom["points"]], fill=value)
+                for ring in [geom["points"], *geom.get("rings", [])]:
+                    draw.polygon([tuple(p) for p in ring], fill=value)
             elif ann.kind == "mask" and ann.data is not None:
                 pixels = np.asarray(canvas).copy()
                 pixels[geometry.decode_mask(ann.data, sample.width, sample.height)] = value

@@ -1,5 +1,11 @@
 """COCO run-length encoding of masks, in numpy (no pycocotools at run time).
 
+Kept instead of pycocotools on purpose (measured): pycocotools 2.0 decodes a hostile or
+truncated compressed string without checking that its runs cover the mask, and hands back
+uninitialised memory (`{"size": [4, 4], "counts": "0"}` decodes to 16 bytes summing to 478
+here); this module refuses such RLE with a message naming the key. pycocotools stays a test
+dependency that cross-checks this encoder and decoder.
+
 COCO counts runs in column-major (Fortran) order, starting with a run of zeros (maybe 0 long).
 "Compressed" counts are pycocotools' string form: each count (after the first two, as the
 difference from the count two before) in 5-bit groups with a continuation bit, offset by 48.

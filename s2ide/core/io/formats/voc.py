@@ -1,14 +1,19 @@
 """Pascal VOC XML: one `Annotations/<stem>.xml` per image with boxes, images in `JPEGImages/`.
 
 XML is parsed with defusedxml, so entity bombs and external entities are refused. `filename`
-is resolved in `JPEGImages/` (or beside the XML) and must stay inside it; `ImageSets/Main/
-{train,val,test}.txt` set splits. Coordinates are written as given (pixel edges, x..x+w);
-rotated boxes are exported as their upright bounds; other shapes have no VOC form.
+is resolved in `JPEGImages/` (or beside the XML) and must stay inside it (a file whose name
+leads out is refused on its own, its objects counted); a Windows path is matched by its file
+name, with a note. `ImageSets/Main/{train,val,test}.txt` set splits. Coordinates are written
+as given (pixel edges, x..x+w); rotated boxes are exported as their upright bounds; other
+shapes have no VOC form. `truncated`, `difficult`, `occluded` and `pose` are kept as the box's
+attributes and written back; `<part>` boxes (VOC person layout) become boxes of their own
+with the object's `group_id` and `part: true`, and are written back inside their object.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 import defusedxml.ElementTree as SafeET
@@ -18,7 +23,7 @@ from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, ImportPlan
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.tasks import TaskState
 
 NAME = "voc"
@@ -43,7 +48,13 @@ def _xml_files(src: Path) -> list[Path]:
 
 def detect(src: Path) -> bool:
     if src.is_file():
-        return src.suffix.lower() == ".xml"
+        if src.suffix.lower() != ".xml":
+            return False
+        try:
+            with src.open("rb") as handle:
+                return b"<annotations" not in handle.read(4096)  # CVAT XML, not VOC
+        except OSError:
+            return False
     return _xml_folder(src) is not None
 
 
@@ -54,9 +65,11 @@ def read(src: Path) -> ImportPlan:
     dataset = src if _xml_folder(src) is not None else files[0].parent
     image_root = dataset / "JPEGImages" if (dataset / "JPEGImages").is_dir() else files[0].parent
     splits = _splits(dataset)
-    plan = ImportPlan(format=NAME, root=dataset)
+    plan = ImportPlan(format=NAME, root=dataset, layout="Pascal VOC (Annotations/*.xml)")
     for path in files:
-        item = read_file(path, image_root)
+        item = read_file(path, image_root, plan)
+        if item is None:
+            continue
         item.split = splits.get(path.stem)
         plan.items.append(item)
     return plan
@@ -81,7 +94,7 @@ def _text(parent: Element, tag: str, where: str) -> str:
     return node.text.strip()
 
 
-def read_file(path: Path, image_root: Path) -> ImportItem:
+def read_file(path: Path, image_root: Path, plan: ImportPlan | None = None) -> ImportItem | None:
     where = str(path)
     text = checks.read_text(path)
     try:
@@ -96,7 +109,18 @@ def read_file(path: Path, image_root: Path) -> ImportItem:
     if root.tag != "annotation":
         raise ImportFormatError(f"{where}: the root element is <{root.tag}>, expected <annotation>")
     filename = _text(root, "filename", where)
-    source = checks.safe_path(image_root, filename, f"{where}: <filename>")
+    if "\\" in filename or (len(filename) > 1 and filename[1] == ":"):
+        base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if plan is not None:
+            plan.problems.append(f"{where}: <filename> {filename!r} is a Windows path; matched by its name {base!r}")
+        filename = base
+    try:
+        source = checks.safe_path(image_root, filename, f"{where}: <filename>")
+    except ImportFormatError as exc:
+        if plan is None:
+            raise
+        plan.refuse(len(root.findall("object")), "its image path leads outside the folder", str(exc))
+        return None
     size = None
     size_node = root.find("size")
     if size_node is not None:
@@ -110,17 +134,49 @@ def read_file(path: Path, image_root: Path) -> ImportItem:
     item = ImportItem(source=source, declared_size=size, origin=where)
     for i, obj in enumerate(root.findall("object")):
         at = f"{where}: <object> {i + 1}"
-        label = _text(obj, "name", at)
-        box = obj.find("bndbox")
-        if box is None:
-            raise ImportFormatError(f"{at}: missing <bndbox>")
-        xmin, ymin, xmax, ymax = (
-            checks.parse_number(_text(box, key, at), f"{at} <{key}>") for key in ("xmin", "ymin", "xmax", "ymax")
-        )
-        if xmax <= xmin or ymax <= ymin:
-            raise ImportFormatError(f"{at}: <bndbox> has a non-positive size ({xmin:g}..{xmax:g}, {ymin:g}..{ymax:g})")
-        item.annotations.append(checks.box(label, xmin, ymin, xmax - xmin, ymax - ymin, at, size))
+        parts = obj.findall("part")
+        attributes = _attributes(obj, at)
+        if parts:
+            attributes = {**(attributes or {}), "group_id": i + 1}
+        item.add(_box(obj, at, size, attributes))
+        for j, part in enumerate(parts):
+            item.add(_box(part, f"{at} <part> {j + 1}", size, {"group_id": i + 1, "part": True}))
     return item
+
+
+ATTRIBUTE_TAGS = ("truncated", "difficult", "occluded")
+
+
+def _attributes(obj: Element, at: str) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    for tag in ATTRIBUTE_TAGS:
+        node = obj.find(tag)
+        if node is not None and node.text and node.text.strip() not in ("", "0"):
+            out[tag] = int(checks.parse_number(node.text.strip(), f"{at} <{tag}>", 0, 1))
+    pose = obj.find("pose")
+    if pose is not None and pose.text and pose.text.strip() not in ("", "Unspecified"):
+        out["pose"] = pose.text.strip()
+    return out or None
+
+
+def _box(obj: Element, at: str, size: tuple[int, int] | None, attributes: dict[str, Any] | None) -> PlannedAnnotation:
+    label = _text(obj, "name", at)
+    box = obj.find("bndbox")
+    if box is None:
+        raise ImportFormatError(f"{at}: missing <bndbox>")
+    xmin, ymin, xmax, ymax = (
+        checks.parse_number(_text(box, key, at), f"{at} <{key}>") for key in ("xmin", "ymin", "xmax", "ymax")
+    )
+    if xmax <= xmin or ymax <= ymin:
+        raise ImportFormatError(f"{at}: <bndbox> has a non-positive size ({xmin:g}..{xmax:g}, {ymin:g}..{ymax:g})")
+    return checks.box(label, xmin, ymin, xmax - xmin, ymax - ymin, at, size, attributes=attributes)
+
+
+def _write_box(parent: Element, geom: dict[str, Any]) -> None:
+    x, y, w, h = geometry.bounds("box", geom)
+    box = SubElement(parent, "bndbox")
+    for key, value in (("xmin", x), ("ymin", y), ("xmax", x + w), ("ymax", y + h)):
+        SubElement(box, key).text = _num(value)
 
 
 def _num(value: float) -> str:
@@ -149,19 +205,31 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         SubElement(root, "segmented").text = "0"
         if sample.tag:
             job.report.unsupported["tag"] += 1
+        objects: dict[int, Element] = {}
+        parts = []
         for ann in sample.annotations:
             if ann.kind != "box" or ann.geometry is None:
                 job.report.unsupported[ann.kind] += 1
                 continue
-            x, y, w, h = geometry.bounds("box", ann.geometry)
+            if ann.attr("part") and isinstance(ann.attr("group_id"), int):
+                parts.append(ann)
+                continue
             obj = SubElement(root, "object")
             SubElement(obj, "name").text = ann.label
-            SubElement(obj, "pose").text = "Unspecified"
-            SubElement(obj, "truncated").text = "0"
-            SubElement(obj, "difficult").text = "0"
-            box = SubElement(obj, "bndbox")
-            for key, value in (("xmin", x), ("ymin", y), ("xmax", x + w), ("ymax", y + h)):
-                SubElement(box, key).text = _num(value)
+            SubElement(obj, "pose").text = str(ann.attr("pose", "Unspecified"))
+            for tag in ATTRIBUTE_TAGS:
+                if tag != "occluded" or ann.attr(tag) is not None:
+                    SubElement(obj, tag).text = str(int(bool(ann.attr(tag, 0))))
+            _write_box(obj, ann.geometry)
+            if isinstance(ann.attr("group_id"), int):
+                objects[ann.attr("group_id")] = obj
+            job.report.annotations += 1
+        for ann in parts:
+            assert ann.geometry is not None
+            owner = objects.get(ann.attr("group_id"))
+            part = SubElement(owner if owner is not None else root, "part" if owner is not None else "object")
+            SubElement(part, "name").text = ann.label
+            _write_box(part, ann.geometry)
             job.report.annotations += 1
         (out / "Annotations" / f"{stem}.xml").write_bytes(tostring(root, encoding="utf-8", xml_declaration=True))
         job.report.images += 1
@@ -170,3 +238,8 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         if stems:
             main.mkdir(parents=True, exist_ok=True)
             (main / f"{split}.txt").write_text("".join(s + "\n" for s in stems), encoding="utf-8")
+
+
+def keeps_attribute(key: str, value: object) -> bool:
+    """Attributes written back: the object's own elements, and the part grouping."""
+    return key in ("truncated", "difficult", "occluded", "pose", "group_id", "part")

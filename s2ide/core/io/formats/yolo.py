@@ -12,17 +12,19 @@ detect), or takes it from the options; shapes are clipped to the image as traine
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from PIL import Image
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode
-from s2ide.core.io.formats import checks, yaml_subset
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.formats import checks
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.io.formats.folder import walk_images
 from s2ide.core.io.images import displayed_size
 from s2ide.core.io.regular_files import open_regular
@@ -31,7 +33,9 @@ from s2ide.core.tasks import TaskState
 NAME = "yolo"
 IMAGE_MODES = (ImagesMode.COPY, ImagesMode.LINK)
 SPLITS = ("train", "val", "test")
-EDGE = 1e-6  # normalised coordinates may overshoot 0..1 by rounding
+SPLIT_KEYS = {"train": "train", "val": "val", "valid": "val", "test": "test"}
+NEAR = 0.01  # normalised coordinates may overshoot 0..1 by this much (clipped when applied)
+DARKNET_FILES = ("obj.data", "obj.names")
 
 
 def _yaml_file(src: Path) -> Path | None:
@@ -43,29 +47,85 @@ def _yaml_file(src: Path) -> Path | None:
     return None
 
 
+def _darknet(src: Path) -> bool:
+    return src.is_dir() and any((src / name).is_file() for name in DARKNET_FILES)
+
+
 def detect(src: Path) -> bool:
-    if _yaml_file(src) is not None:
+    if _yaml_file(src) is not None or _darknet(src):
         return True
     return src.is_dir() and (src / "labels").is_dir() and (src / "images").is_dir()
 
 
+def layout(src: Path) -> str:
+    if _yaml_file(src) is not None:
+        return "YOLO (Ultralytics data.yaml)"
+    if _darknet(src):
+        return "YOLO 1.1 (darknet / CVAT: obj.data, obj.names)"
+    return "YOLO (images/ + labels/)"
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        config = yaml.safe_load(checks.read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark is not None else ""
+        raise ImportFormatError(f"{path}:{at}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from exc
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ImportFormatError(
+            f"{path}: expected a mapping of keys (names, train, val...), got {type(config).__name__}"
+        )
+    return config
+
+
+def _load_darknet(root: Path) -> dict[str, Any]:
+    """obj.data (`classes = 2`, `train = data/train.txt`, `names = data/obj.names`) as a config."""
+    config: dict[str, Any] = {}
+    data = root / "obj.data"
+    if data.is_file():
+        for line in checks.read_text(data).splitlines():
+            if "=" not in line or line.lstrip().startswith("#"):
+                continue
+            key, value = (part.strip() for part in line.split("=", 1))
+            if key in ("train", "valid", "test"):
+                config[SPLIT_KEYS[key]] = value
+            elif key == "classes":
+                config["nc"] = value
+    names_file = root / "obj.names"
+    if names_file.is_file():
+        config["names"] = [line.strip() for line in checks.read_text(names_file).splitlines() if line.strip()]
+    return config
+
+
 def read(src: Path) -> ImportPlan:
+    src = Path(os.path.abspath(src))
     yaml_path = _yaml_file(src)
     root = yaml_path.parent if yaml_path is not None else src
     if not root.is_dir():
         raise ImportFormatError(f"{src}: not a YOLO dataset folder or data.yaml")
     config: dict[str, Any] = {}
     if yaml_path is not None:
-        config = yaml_subset.parse(checks.read_text(yaml_path), str(yaml_path))
+        config = _load_yaml(yaml_path)
+    elif _darknet(root):
+        config = _load_darknet(root)
     where_yaml = str(yaml_path or root)
+    plan = ImportPlan(format=NAME, root=root, layout=layout(src))
     names = _names(config, root, where_yaml)
     task = config.get("task")
-    if task is not None and task not in ("detect", "obb", "segment"):
-        raise ImportFormatError(f"{where_yaml}: task: {task!r} is not detect, obb or segment")
-    plan = ImportPlan(format=NAME, root=root, labels=list(names.values()) if names else [])
+    if task is not None and task not in ("detect", "obb", "segment", "pose"):
+        raise ImportFormatError(f"{where_yaml}: task: {task!r} is not detect, obb, segment or pose")
+    if task == "pose" or "kpt_shape" in config:
+        shape = config.get("kpt_shape")
+        if isinstance(shape, list) and len(shape) == 2 and shape[1] in (2, 3):
+            plan.keypoint_dims = int(shape[1])
+        task = "pose"
+    plan.labels = list(names.values()) if names else []
     seen: set[Path] = set()
-    for split, folder in _image_folders(config, root, where_yaml):
-        for image in walk_images(folder, plan.problems):
+    for split, images in _image_sets(config, root, where_yaml, plan):
+        for image in images:
             resolved = image.resolve()
             if resolved in seen:
                 continue
@@ -79,59 +139,152 @@ def read(src: Path) -> ImportPlan:
 def _names(config: dict[str, Any], root: Path, where: str) -> dict[int, str] | None:
     raw = config.get("names")
     if raw is None:
-        classes = root / "classes.txt"
-        if classes.is_file():
-            lines = [line.strip() for line in checks.read_text(classes).splitlines()]
-            return {i: name for i, name in enumerate(line for line in lines if line)}
+        for name in ("classes.txt", "obj.names"):
+            classes = root / name
+            if classes.is_file():
+                lines = [line.strip() for line in checks.read_text(classes).splitlines()]
+                return {i: name for i, name in enumerate(line for line in lines if line)}
         return None
     if isinstance(raw, list):
-        names = dict(enumerate(raw))
+        names: dict[Any, Any] = dict(enumerate(raw))
     elif isinstance(raw, dict):
         names = raw
     else:
         raise ImportFormatError(f"{where}: names: expected a list or an index: name mapping")
+    out: dict[int, str] = {}
     for index, name in names.items():
-        if index < 0 or not str(name).strip():
+        try:
+            number = int(index)
+        except (TypeError, ValueError) as exc:
+            raise ImportFormatError(f"{where}: names: {index!r} is not a class index") from exc
+        if number < 0 or name is None or not str(name).strip():
             raise ImportFormatError(f"{where}: names: class {index} has no usable name")
+        out[number] = str(name).strip()
     if "nc" in config:
         try:
             nc = int(config["nc"])
         except (TypeError, ValueError) as exc:
             raise ImportFormatError(f"{where}: nc: {config['nc']!r} is not an integer") from exc
-        if nc != len(names):
-            raise ImportFormatError(f"{where}: nc is {nc} but names lists {len(names)} classes")
-    return {int(i): str(n).strip() for i, n in names.items()}
+        if nc != len(out):
+            raise ImportFormatError(f"{where}: nc is {nc} but names lists {len(out)} classes")
+    return out
 
 
-def _image_folders(config: dict[str, Any], root: Path, where: str) -> list[tuple[str | None, Path]]:
-    folders: list[tuple[str | None, Path]] = []
-    for split in SPLITS:
-        value = config.get(split)
+def _inside(root: Path, value: str, where: str, plan: ImportPlan, base: Path | None = None) -> Path | None:
+    """A path named in data.yaml / obj.data, inside the dataset (relative to `base`, the yaml's
+    `path:` when it names a folder inside, else the dataset). Roboflow writes `../train/images`
+    next to the folders it means, darknet `data/train.txt` for `train.txt`: such paths are
+    matched inside the dataset with a note; anything else that leads out is refused."""
+    try:
+        found = checks.safe_path(root, value, where, base=base)
+        if found.exists():
+            return found
+    except ImportFormatError as exc:
+        refused: ImportFormatError | None = exc
+    else:
+        refused = None
+    parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+    while parts and parts[0] == "..":
+        parts = parts[1:]
+    for start in range(len(parts)):
+        candidate = root.joinpath(*parts[start:]) if parts[start:] else root
+        if parts[start:] and candidate.exists():
+            if refused is not None or start:
+                plan.problems.append(f"{where}: {value!r} read as {candidate.relative_to(root).as_posix()!r} in {root}")
+            return candidate
+    if refused is not None:
+        raise refused
+    return None
+
+
+def _list_file(listing: Path, root: Path, where: str, plan: ImportPlan) -> list[Path]:
+    """Images named one per line in a `train.txt` list (relative to the dataset, or darknet's `data/...`)."""
+    images: list[Path] = []
+    for number, line in enumerate(checks.read_text(listing).splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        at = f"{listing}:{number}"
+        try:
+            path = _inside(root, text, at, plan) if not os.path.isabs(text) else _absolute(root, text, at)
+        except ImportFormatError as exc:
+            plan.refuse(0, "refused (the image is not read)", str(exc))
+            continue
+        if path is None or not path.is_file():
+            plan.problems.append(f"{at}: {text!r}: no such image in {root}")
+            continue
+        images.append(path)
+    return images
+
+
+def _absolute(root: Path, text: str, where: str) -> Path:
+    real = os.path.realpath(root)
+    if os.path.normpath(text).startswith(real.rstrip(os.sep) + os.sep):
+        return Path(os.path.normpath(text))
+    raise ImportFormatError(f"{where}: path {text!r} leads outside the dataset folder {root}")
+
+
+def _image_sets(
+    config: dict[str, Any], root: Path, where: str, plan: ImportPlan
+) -> list[tuple[str | None, list[Path]]]:
+    sets: list[tuple[str | None, list[Path]]] = []
+    base = root
+    declared = config.get("path")
+    if isinstance(declared, str) and declared.strip() and not os.path.isabs(declared):
+        try:
+            candidate: Path | None = checks.safe_path(root, declared, f"{where}: path")
+        except ImportFormatError:
+            candidate = None  # Ultralytics' own yamls point at a datasets folder elsewhere
+        if candidate is not None and candidate.is_dir():
+            base = candidate
+        else:
+            plan.problems.append(
+                f"{where}: path: {declared!r} is not a folder inside {root}; the split folders are read from {root}"
+            )
+    for key, split in SPLIT_KEYS.items():
+        value = config.get(key)
         if value is None or value == []:
             continue
-        if not isinstance(value, str):
-            raise ImportFormatError(f"{where}: {split}: expected a folder path")
-        folder = checks.safe_path(root, value, f"{where}: {split}")
-        if folder.is_file():
-            raise ImportFormatError(f"{where}: {split}: image list files are not supported; name a folder")
-        if folder.is_dir():
-            folders.append((split, folder))
-    if folders:
-        return folders
+        values = value if isinstance(value, list) else [value]
+        for entry in values:
+            if not isinstance(entry, str):
+                raise ImportFormatError(f"{where}: {key}: expected a folder or list file path")
+            at = f"{where}: {key}"
+            if os.path.isabs(entry):
+                target: Path | None = _absolute(root, entry, at)
+            else:
+                target = _inside(root, entry, at, plan, base)
+            if target is None:
+                plan.problems.append(f"{at}: {entry!r} does not exist in {root}")
+            elif target.is_file():
+                sets.append((split, _list_file(target, root, at, plan)))
+            elif target.is_dir():
+                sets.append((split, walk_images(target, plan.problems)))
+    if sets:
+        return sets
     images = root / "images"
     split_dirs = [(s, images / s) for s in SPLITS if (images / s).is_dir()]
     if split_dirs:
-        return list(split_dirs)
-    return [(None, images if images.is_dir() else root)]
+        return [(s, walk_images(d, plan.problems)) for s, d in split_dirs]
+    for name in ("obj_train_data", "obj_valid_data", "obj_test_data"):
+        if (root / name).is_dir():
+            sets.append((SPLIT_KEYS[name.split("_")[1]], walk_images(root / name, plan.problems)))
+    if sets:
+        return sets
+    return [(None, walk_images(images if images.is_dir() else root, plan.problems))]
 
 
 def _label_path(image: Path, root: Path) -> Path:
-    parts = list(image.relative_to(root).parts)
+    """labels/ mirrors images/ (Ultralytics); without an images/ level the .txt is beside the image (darknet)."""
+    try:
+        parts = list(image.relative_to(root).parts)
+    except ValueError:
+        return image.with_suffix(".txt")
     for i in range(len(parts) - 2, -1, -1):
         if parts[i] == "images":
             parts[i] = "labels"
-            break
-    return root.joinpath(*parts).with_suffix(".txt")
+            return root.joinpath(*parts).with_suffix(".txt")
+    return image.with_suffix(".txt")
 
 
 def _item(
@@ -150,12 +303,28 @@ def _item(
     item.declared_size = size
     item.origin = str(label_path)
     text = checks.read_text(label_path)
+    keypoints = 0
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        item.annotations.append(_parse_line(line, f"{label_path}:{number}", size, names, task))
+        item.add(_parse_line(line, f"{label_path}:{number}", size, names, task))
+        if task == "pose":
+            keypoints += _keypoints(line.split()[5:], plan)
+    if keypoints:
+        plan.problems.append(
+            f"{shown(image.name)}: {keypoints} keypoint(s) not imported (s2ide has no keypoint shapes yet; "
+            f"the objects' boxes are) ({label_path})"
+        )
     return item
+
+
+def _keypoints(values: list[str], plan: ImportPlan) -> int:
+    """Labelled keypoints on a pose line: `kpt_shape` [k, 3] counts those with visibility > 0."""
+    dims = plan.keypoint_dims or (3 if len(values) % 3 == 0 and len(values) % 2 else 2)
+    if dims == 3:
+        return sum(1 for v in values[2::3] if v not in ("0", "0.0", "0.000000"))
+    return len(values) // 2
 
 
 def _parse_line(
@@ -163,6 +332,10 @@ def _parse_line(
 ) -> PlannedAnnotation:
     fields = line.split()
     n = len(fields)
+    if task == "pose":
+        if n < 5:
+            raise ImportFormatError(f"{where}: a pose line needs class cx cy w h before its keypoints, got {n} fields")
+        fields, n = fields[:5], 5  # the keypoints after the box: not imported (the plan says so)
     if n != 5 and (n < 7 or n % 2 == 0):
         raise ImportFormatError(
             f"{where}: expected 5 fields (class cx cy w h), 9 (class and 4 corners) "
@@ -181,7 +354,7 @@ def _parse_line(
             raise ImportFormatError(f"{where}: class {class_id} is out of range")
         label = str(class_id)
     values = [
-        checks.parse_number(text, f"{where}: field {k + 2}", -EDGE, 1 + EDGE) for k, text in enumerate(fields[1:])
+        checks.parse_number(text, f"{where}: field {k + 2}", -NEAR, 1 + NEAR) for k, text in enumerate(fields[1:])
     ]
     width, height = size
     if n == 5:
@@ -284,6 +457,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     task = _task(job)
     class_ids = {name: i for i, name in enumerate(job.label_names)}
     used_splits: set[str] = set()
+    split_rings = 0
     total = len(job.samples)
     for index, sample in enumerate(job.samples):
         if index % 64 == 0:
@@ -293,6 +467,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         used_splits.add(split)
         job.place_image(sample, out / "images" / split / sample.name)
         lines = []
+        sample_rings = split_rings
         if sample.tag:
             job.report.unsupported["tag"] += 1
         for ann in sample.annotations:
@@ -301,11 +476,20 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
                 job.report.unsupported[ann.kind] += 1
                 continue
             lines.append(" ".join([str(class_ids[ann.label]), *(_fmt(c) for c in coords)]))
+            rings = (ann.geometry or {}).get("rings") if ann.kind == "polygon" and task == "segment" else None
+            for ring in rings or []:
+                # YOLO has one polygon per line: the instance's further rings become lines of their own.
+                flat = [c for x, y in ring for c in (x / sample.width, y / sample.height)]
+                lines.append(" ".join([str(class_ids[ann.label]), *(_fmt(c) for c in flat)]))
+                split_rings += 1
+        sample_rings = split_rings - sample_rings
         label_file = out / "labels" / split / (Path(sample.name).stem + ".txt")
         label_file.parent.mkdir(parents=True, exist_ok=True)
         label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         job.report.images += 1
-        job.report.annotations += len(lines)
+        job.report.annotations += len(lines) - sample_rings
+    if split_rings:
+        job.report.skipped.append(f"{split_rings} further ring(s) of multi-ring polygons written as lines of their own")
     text = [f"# {job.project_name}, exported by s2ide", f"task: {task}"]
     for split in SPLITS:
         if split in used_splits:
@@ -313,4 +497,5 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     if "val" not in used_splits and "train" in used_splits:
         text.append("val: images/train  # no validation split in the project")
     text.append(f"nc: {len(job.label_names)}")
-    (out / "data.yaml").write_text("\n".join(text) + "\n" + yaml_subset.dump_names(job.label_names), encoding="utf-8")
+    names = yaml.safe_dump({"names": dict(enumerate(job.label_names))}, allow_unicode=True, sort_keys=False)
+    (out / "data.yaml").write_text("\n".join(text) + "\n" + names, encoding="utf-8")

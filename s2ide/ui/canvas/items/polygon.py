@@ -1,4 +1,8 @@
-"""PolygonItem and LineItem: vertices are the handles; a line is an open polygon."""
+"""PolygonItem and LineItem: vertices are the handles; a line is an open polygon.
+
+A polygon imported as one instance of several rings (COCO) draws every ring and keeps them
+through edits; the handles are the first ring's vertices.
+"""
 
 from __future__ import annotations
 
@@ -22,18 +26,27 @@ class PolygonItem(ShapeItem):
         points = self.points()
         if points:
             path.addPolygon(QPolygonF(points + ([points[0]] if self.closed else [])))
+        for ring in self.geometry.get("rings", []):
+            ring_points = [QPointF(x, y) for x, y in ring]
+            path.addPolygon(QPolygonF([*ring_points, ring_points[0]]))
         return path
+
+    def _with_points(self, points: list[list[float]], rings: list[Any] | None = None) -> dict[str, Any]:
+        """New geometry with these first-ring points; the further rings stay (moved when given)."""
+        kept = rings if rings is not None else self.geometry.get("rings")
+        return {"points": points, "rings": kept} if kept else {"points": points}
 
     def handles(self) -> list[QPointF]:
         return self.points()
 
     def moved(self, dx: float, dy: float) -> dict[str, Any]:
-        return {"points": [[x + dx, y + dy] for x, y in self.geometry["points"]]}
+        rings = [[[x + dx, y + dy] for x, y in ring] for ring in self.geometry.get("rings", [])]
+        return self._with_points([[x + dx, y + dy] for x, y in self.geometry["points"]], rings)
 
     def with_handle(self, index: int, pos: QPointF) -> dict[str, Any]:
         points = [list(p) for p in self.geometry["points"]]
         points[index] = [pos.x(), pos.y()]
-        return {"points": points}
+        return self._with_points(points)
 
     min_points = 3
 
@@ -54,14 +67,14 @@ class PolygonItem(ShapeItem):
             return None
         new_points = [list(p) for p in points]
         new_points.insert(best + 1, [pos.x(), pos.y()])
-        return {"points": new_points}
+        return self._with_points(new_points)
 
     def without_vertex(self, index: int) -> dict[str, Any] | None:
         """The shape without vertex `index`, unless that would leave too few points."""
         points = self.geometry["points"]
         if len(points) <= self.min_points:
             return None
-        return {"points": [list(p) for i, p in enumerate(points) if i != index]}
+        return self._with_points([list(p) for i, p in enumerate(points) if i != index])
 
 
 class LineItem(PolygonItem):

@@ -70,7 +70,7 @@ def test_skip_leaves_images_with_annotations_alone(labeled) -> None:
     before = shapes(project)
     report = _import(project, src, on_existing="skip")
     assert shapes(project) == before
-    assert any("not applied" in reason for reason in report.skipped)
+    assert any("not added: the image has" in reason for reason in report.skipped)
 
 
 def test_unknown_labels_created_or_skipped(labeled) -> None:
@@ -79,7 +79,8 @@ def test_unknown_labels_created_or_skipped(labeled) -> None:
     report = _import(project, src, unknown_labels="skip")
     assert project.store.labels.by_name("zebra") is None
     assert shapes(project)["b.png"] == []
-    assert "unknown label 'zebra': 1 annotation(s) skipped" in report.skipped
+    assert "unknown label 'zebra': 1 annotation(s) not added (unknown labels are skipped)" in report.skipped
+    assert report.annotations_not_added["unknown label (unknown labels are skipped)"] == 1
     report = _import(project, src)
     assert report.created_labels == ["zebra"] and shapes(project)["b.png"][0][:2] == ("point", "zebra")
     assert project.store.samples.get(2).status == "labeled"
@@ -101,41 +102,47 @@ def test_an_error_on_one_image_changes_nothing(labeled, tmp_path: Path) -> None:
     assert after == before and len(project.store.audit.list()) == audit_before
 
 
-def test_box_outside_the_real_image_is_refused_at_apply_time(labeled) -> None:
+def test_box_outside_the_real_image_is_counted_and_the_rest_imports(labeled) -> None:
     project, src = labeled
     doc = {
-        "shapes": [{"label": "cat", "shape_type": "rectangle", "points": [[100, 100], [120, 120]]}],
+        "shapes": [
+            {"label": "cat", "shape_type": "rectangle", "points": [[100, 100], [120, 120]]},
+            {"label": "cat", "shape_type": "rectangle", "points": [[1, 1], [5, 5]]},
+        ],
         "imagePath": "b.png",
     }
     (src / "b.json").write_text(json.dumps(doc))
-    before = shapes(project)
-    with pytest.raises(ImportFormatError, match=r"b\.json: shapes\[0\]: box lies outside the 64x48 image"):
-        _import(project, src)
-    assert shapes(project) == before
+    report = _import(project, src)
+    assert [s[:2] for s in shapes(project)["b.png"]] == [("box", "cat")]
+    assert report.annotations_not_added["wholly outside the 64x48 image"] == 1
+    assert any(
+        line.endswith("b.png: 1 annotation not added: wholly outside the 64x48 image") for line in report.skipped
+    )
 
 
-def test_masks_of_one_label_are_united_and_merged_into_an_existing_mask(tmp_path: Path) -> None:
-    import numpy as np
-
+def test_masks_of_one_label_stay_separate_instances(tmp_path: Path) -> None:
     from s2ide.core import geometry
     from s2ide.core.io.formats import rle
     from tests.core.io.formats.helpers import rect_mask
 
     project = make_project(tmp_path / "p", [("a.png", (16, 8))])
-    add(project, "a.png", "mask", "cat", mask=rect_mask((16, 8), (0, 0, 2, 2)))  # a human's mask
+    human = rect_mask((16, 8), (0, 0, 2, 2))
+    add(project, "a.png", "mask", "cat", mask=human)  # a human's mask
     one, two = rect_mask((16, 8), (4, 4, 2, 2)), rect_mask((16, 8), (10, 1, 3, 3))
     doc = {
         "images": [{"id": 1, "file_name": "a.png", "width": 16, "height": 8}],
         "categories": [{"id": 1, "name": "cat"}],
         "annotations": [
             {"id": i, "image_id": 1, "category_id": 1, "iscrowd": 1, "segmentation": rle.to_coco(m)}
-            for i, m in ((1, one), (2, two))
+            for i, m in ((1, one), (2, two), (3, human))
         ],
     }
     (tmp_path / "p-images" / "annotations.json").write_text(json.dumps(doc))
     report = run_import(project, read_plan(tmp_path / "p-images", "coco"), ImportOptions(), TaskState())
     masks = [a for a in project.store.annotations.for_sample(1) if a.kind == "mask"]
-    assert len(masks) == 1 and report.annotations_added == 1
-    merged = geometry.decode_mask(masks[0].data, 16, 8)
-    assert (merged == (rect_mask((16, 8), (0, 0, 2, 2)) | one | two)).all() and np.count_nonzero(merged) == 4 + 4 + 9
+    assert len(masks) == 3 and report.annotations_added == 2
+    assert report.annotations_not_added == {"the same shape is in the project already": 1}
+    pixels = [geometry.decode_mask(m.data, 16, 8) for m in masks]
+    assert all((p == q).all() for p, q in zip(pixels, [human, one, two]))
+    assert [m.attributes for m in masks] == [None, {"iscrowd": 1}, {"iscrowd": 1}]
     project.close()
