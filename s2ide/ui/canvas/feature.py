@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.document import SampleDocument
 from s2ide.core.labeling.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
-from s2ide.ui.canvas.images import CanvasImages
+from s2ide.ui.canvas.images import CanvasImages, decoded_array
 from s2ide.ui.canvas.layers import Layers, LayersPanel
 from s2ide.ui.canvas.minimap import Minimap
 from s2ide.ui.canvas.prefetch import Loaded, Prefetcher
@@ -52,6 +52,7 @@ class CanvasFeature(QObject):
         self.layers = Layers(self)
         self.images = CanvasImages(self.context, view, self.layers, self)
         self.canvas = AnnotationCanvas(self.context, view, self.layers, self)
+        self.canvas.image_provider = self._image_pixels
         self.prefetcher = Prefetcher(self.context, self.images.loader, self)
         self.minimap = Minimap(view)
         self.shortcuts = Shortcuts(self.context.settings, self)
@@ -89,6 +90,11 @@ class CanvasFeature(QObject):
         self.skip_action.setEnabled(wanted is not None)
         if wanted is not None:
             self._prefetch_timer.start()
+
+    def _image_pixels(self):
+        if self.images.sample_id is None or self.images.sample_id != self.canvas.sample_id:
+            return None
+        return decoded_array(self.images.decoded)
 
     def _slow_to_load(self, sample_id: int) -> bool:
         try:
@@ -194,6 +200,21 @@ class CanvasFeature(QObject):
         self.brush_spin.setValue(canvas.brush_size)
         self.brush_spin.valueChanged.connect(canvas.set_brush_size)
         view_bar.addWidget(self.brush_spin)
+        view_bar.addWidget(QLabel(" Tolerance "))
+        self.tolerance_spin = QDoubleSpinBox()
+        self.tolerance_spin.setRange(0, 255)
+        self.tolerance_spin.setDecimals(0)
+        self.tolerance_spin.setToolTip(
+            "Magic wand: how far a colour may differ from the clicked one (0-255); Fill: how strong an edge stops it"
+        )
+        self.tolerance_spin.setValue(canvas.wand_tolerance)
+        self.tolerance_spin.valueChanged.connect(lambda value: setattr(canvas, "wand_tolerance", float(value)))
+        view_bar.addWidget(self.tolerance_spin)
+        self.contiguous_box = QCheckBox("Contiguous")
+        self.contiguous_box.setToolTip("Magic wand: only the connected region under the click (off: the whole image)")
+        self.contiguous_box.setChecked(canvas.wand_contiguous)
+        self.contiguous_box.toggled.connect(lambda on: setattr(canvas, "wand_contiguous", bool(on)))
+        view_bar.addWidget(self.contiguous_box)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, view_bar)
         tool_bar.setOrientation(Qt.Orientation.Vertical)
         window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop
@@ -246,7 +267,7 @@ class CanvasFeature(QObject):
 
     def shutdown(self) -> None:
         self._prefetch_timer.stop()
-        self.canvas.tool.cancel()
+        self.canvas.shutdown()
         self.images.shutdown()
         self.prefetcher.shutdown()
 

@@ -1,0 +1,147 @@
+"""Live pixel classifier (the ilastik idea): paint a few strokes with the current label and
+Alt-drag strokes over background; after each stroke a small classifier on multi-scale filter
+features retrains (in a worker) and predicts every pixel. The current label's predicted pixels
+show as the pending selection: Enter keeps them in its mask, Shift+Enter as polygons.
+
+Strokes painted on the images opened before in this session train it too, so it improves as
+the labeler moves through the project.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QMouseEvent
+
+from s2ide.core.labeling.selection import pixel_classifier as pc
+from s2ide.core.labeling.selection.regions import Combine
+from s2ide.ui.canvas.tools.base import ToolKind, left, left_held
+from s2ide.ui.canvas.tools.selection import SelectionTool
+from s2ide.ui.canvas.tools.strokes import Scribbles
+
+BACKGROUND = -1
+MAX_EARLIER_IMAGES = 8
+
+
+class ClassifierTool(SelectionTool):
+    kind = ToolKind.CLASSIFIER
+    title = "Pixel classifier"
+    hotkey = "I"
+    tip = "Paint strokes with the label, Alt-drag over background; every pixel is predicted; Enter keeps it"
+
+    def __init__(self, canvas) -> None:
+        super().__init__(canvas)
+        self.scribbles = Scribbles(canvas)
+        self.stroke_class: int | None = None
+        self.last: QPointF | None = None
+        self.feats: np.ndarray | None = None
+        self._feats_sample: int | None = None
+        self.prediction: np.ndarray | None = None
+        self.earlier: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # sample id -> (X, y)
+        self._strokes_sample: int | None = None
+        self.running = False
+
+    @property
+    def busy(self) -> bool:
+        return self.selection is not None or self.stroke_class is not None
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._remember()
+        self.scribbles.clear()
+        self.stroke_class = None
+        self.prediction = None
+        self.running = False
+
+    def _remember(self) -> None:
+        """Keep this image's strokes as training pixels for the next images."""
+        if self.scribbles and self.feats is not None and self._strokes_sample is not None:
+            x, y = pc.training_samples(self.feats, dict(self.scribbles.layers))
+            self.earlier[self._strokes_sample] = (x, y)
+            while len(self.earlier) > MAX_EARLIER_IMAGES:
+                self.earlier.pop(next(iter(self.earlier)))
+
+    def press(self, pos: QPointF, event: QMouseEvent) -> bool:
+        if not left(event):
+            return False
+        canvas = self.canvas
+        if not canvas.can_draw("mask") or self.image() is None:
+            return True
+        assert canvas.label_id is not None
+        if self._strokes_sample != canvas.sample_id:
+            self.scribbles.clear()
+            self._strokes_sample = canvas.sample_id
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        self.stroke_class = BACKGROUND if alt else canvas.label_id
+        self.last = pos
+        self._paint(pos)
+        return True
+
+    def _paint(self, pos: QPointF) -> None:
+        assert self.stroke_class is not None and self.last is not None
+        cls = self.stroke_class
+        color = QColor("#808080") if cls == BACKGROUND else self.canvas.color_for(cls)
+        self.scribbles.paint(cls, self.last, pos, color)
+        self.last = pos
+
+    def move(self, pos: QPointF, event: QMouseEvent) -> bool:
+        if self.stroke_class is None or not left_held(event):
+            return False
+        self._paint(pos)
+        return True
+
+    def release(self, pos: QPointF, event: QMouseEvent) -> bool:
+        if self.stroke_class is None or not left(event):
+            return False
+        self.stroke_class = None
+        self.retrain()
+        return True
+
+    def retrain(self) -> None:
+        canvas = self.canvas
+        image = canvas.image_array()
+        if image is None or canvas.doc is None:
+            return
+        sample_id = canvas.sample_id
+        strokes = {cls: layer.copy() for cls, layer in self.scribbles.layers.items()}
+        extra = [xy for sid, xy in self.earlier.items() if sid != sample_id]
+        classes = set(strokes) | {int(c) for _x, y in extra for c in np.unique(y)}
+        if len(classes) < 2:
+            canvas.message("Pixel classifier: paint background too (Alt-drag), then it predicts", 0)
+            return
+        feats = self.feats if self._feats_sample == sample_id else None
+        size = (canvas.doc.width, canvas.doc.height)
+
+        def job(state):
+            nonlocal feats
+            if feats is None:
+                feats = pc.features(image)
+            state.check()
+            predicted = pc.run(pc.ClassifierInputs(feats, strokes, size, extra), state)
+            return feats, predicted
+
+        def done(result) -> None:
+            self.running = False
+            if canvas.sample_id != sample_id:
+                return
+            self.feats, self._feats_sample = result[0], sample_id
+            self.prediction = result[1]
+            self.show_prediction()
+
+        def failed(_text: str) -> None:
+            self.running = False
+
+        self.running = True
+        canvas.message("Pixel classifier: training…", 0)
+        self.run_job(job, done, "pixel classifier", failed)
+
+    def show_prediction(self) -> None:
+        if self.prediction is None or self.canvas.label_id is None:
+            return
+        self.apply_selection(self.prediction == self.canvas.label_id, Combine.REPLACE)
+
+    def keep(self, as_polygons: bool) -> bool:
+        kept = super().keep(as_polygons)
+        if kept:
+            self.cancel()
+        return kept
