@@ -26,6 +26,7 @@ from s2ide.ui.canvas.prefetch import Loaded, Prefetcher
 from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
 from s2ide.ui.canvas.shortcuts import Shortcuts
 from s2ide.ui.canvas.tools.base import ToolKind
+from s2ide.ui.canvas.tools.refine import refine_target
 from s2ide.ui.shell.context import AppContext
 
 if TYPE_CHECKING:
@@ -167,6 +168,13 @@ class CanvasFeature(QObject):
         hotkeys.triggered.connect(self.edit_hotkeys)
         edit_menu.addAction(hotkeys)
 
+        refine_menu = window.menu("&Label").addMenu("Refine")
+        self.refine_actions = {}
+        for how in ("grow", "shrink", "smooth", "fill_holes", "remove_specks", "simplify"):
+            action = make(f"refine.{how}", window, self._refine_slot(how))
+            refine_menu.addAction(action)
+            self.refine_actions[how] = action
+
         self.skip_action = make("skip", window, self.skip)
         self.skip_action.setEnabled(False)
         window.menu("&Label").addAction(self.skip_action)
@@ -229,6 +237,12 @@ class CanvasFeature(QObject):
             self.canvas.set_tool(kind)
 
         return choose
+
+    def _refine_slot(self, how: str) -> Callable[[], None]:
+        def refine() -> None:
+            self.canvas.message(refine_target(self.canvas, how), 4000)
+
+        return refine
 
     def edit_hotkeys(self) -> None:
         CanvasSettingsDialog(self.shortcuts, self.window).exec()

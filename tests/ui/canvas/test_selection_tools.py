@@ -189,3 +189,34 @@ def test_selection_tools_are_in_the_toolbar_with_keys_and_tips(disc):
         action = feature.tool_actions[kind]
         assert action.shortcut().toString() == key_text
         assert key_text in action.toolTip() and len(action.toolTip()) > 10
+
+
+def test_refine_grows_the_selected_polygon_and_the_mask_one_step_each(qtbot, disc):
+    window, sample_id, truth = disc
+    canvas = canvas_of(window)
+    canvas.set_tool("polygon")
+    for point in [(20, 20), (60, 20), (60, 50), (20, 50)]:
+        click(window.view, point)
+    key(window, Qt.Key.Key_Return)
+    (polygon,) = polygons(window, sample_id)
+    canvas.set_tool("select")
+    canvas.set_selection({polygon.id})
+    feature = window.canvas_feature
+    feature.refine_actions["grow"].trigger()
+    (grown,) = polygons(window, sample_id)
+    xs = [p[0] for p in grown.geometry["points"]]
+    assert min(xs) < 19 and max(xs) > 61
+    feature.refine_actions["simplify"].trigger()
+    assert len(polygons(window, sample_id)[0].geometry["points"]) <= len(grown.geometry["points"])
+    canvas.set_selection(set())
+    canvas.set_tool("wand")
+    click(window.view, (120, 80))
+    key(window, Qt.Key.Key_Return)
+    before = saved_mask(window, sample_id)
+    count = canvas.undo.group.activeStack().count()
+    feature.refine_actions["shrink"].trigger()
+    after = saved_mask(window, sample_id)
+    assert after.sum() < before.sum() and canvas.undo.group.activeStack().count() == count + 1
+    canvas.undo.group.undo()
+    assert np.array_equal(saved_mask(window, sample_id), before)
+    assert feature.refine_actions["grow"].shortcut().toString() == "Ctrl+Alt+="
