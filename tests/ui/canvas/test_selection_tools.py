@@ -220,3 +220,18 @@ def test_refine_grows_the_selected_polygon_and_the_mask_one_step_each(qtbot, dis
     canvas.undo.group.undo()
     assert np.array_equal(saved_mask(window, sample_id), before)
     assert feature.refine_actions["grow"].shortcut().toString() == "Ctrl+Alt+="
+
+
+def test_magnetic_lasso_clicks_while_the_map_is_built_still_follow_edges(qtbot, disc):
+    window, sample_id, _truth = disc
+    canvas = canvas_of(window)
+    canvas.set_tool("scissors")
+    tool = canvas.tool
+    for point in [(75, 80), (120, 35), (165, 80), (120, 125)]:
+        click(window.view, point)  # no waiting: the later clicks queue behind the edge maps
+    qtbot.waitUntil(lambda: not tool.queued and tool._ready, timeout=10000)
+    key(window, Qt.Key.Key_Return)
+    (polygon,) = polygons(window, sample_id)
+    points = np.asarray(polygon.geometry["points"])
+    radii = np.hypot(points[:, 0] - 120, points[:, 1] - 80)
+    assert np.abs(radii[:-3] - 45).max() < 6  # all but the closing segment follow the disc

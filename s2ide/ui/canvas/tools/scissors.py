@@ -34,6 +34,7 @@ class ScissorsTool(SelectionTool):
         self.points: list[tuple[float, float]] = []  # the fixed path so far
         self.anchors: list[int] = []  # indices into points where the labeler clicked
         self.live: list[tuple[float, float]] = []  # anchor -> cursor, snapped
+        self.queued: list[tuple[float, float]] = []  # clicks waiting for the last anchor's map
         self.wire: LiveWire | None = None
         self._wire_sample: int | None = None
         self._ready = False  # the map for the last anchor is built
@@ -46,7 +47,7 @@ class ScissorsTool(SelectionTool):
 
     def cancel(self) -> None:
         super().cancel()
-        self.points, self.anchors, self.live = [], [], []
+        self.points, self.anchors, self.live, self.queued = [], [], [], []
         self._ready = False
         if self.preview is not None:
             self.canvas.scene.removeItem(self.preview)
@@ -85,8 +86,27 @@ class ScissorsTool(SelectionTool):
 
         def done(_result: LiveWire) -> None:
             self._ready = True
+            if self.queued:  # clicks that came while the map was being built: follow edges to them
+                self._add_point(*self.queued.pop(0))
 
         self.run_job(build, done, "edge map")
+
+    def _add_point(self, x: float, y: float) -> None:
+        """Extend the outline to (x, y), along edges when the map is ready, and anchor there."""
+        if self.points and not self._ready:
+            self.queued.append((x, y))
+            self.live = [self.points[-1], *self.queued]
+            self._redraw()
+            return
+        if self.points and self.wire is not None:
+            path = self.wire.path_to(x, y)
+            self.points.extend(path[1:] if len(path) > 1 else [(x, y)])
+        else:
+            self.points.append((x, y))
+        self.anchors.append(len(self.points) - 1)
+        last = self.points[-1]
+        self._anchor(last[0], last[1])
+        self._redraw()
 
     def press(self, pos: QPointF, event: QMouseEvent) -> bool:
         if not left(event):
@@ -102,21 +122,10 @@ class ScissorsTool(SelectionTool):
                 self.wire = LiveWire(image)
                 self._wire_sample = canvas.sample_id
         pos = canvas.clamp(pos)
-        if self._near_first(pos):
+        if self._near_first(pos) and not self.queued:
             self.finish()
             return True
-        if self._runner is not None and self._runner.running:
-            self._runner.cancel(wait=True)  # the map of the last anchor is no longer wanted
-        if self.live and self._ready:
-            self.points.extend(self.live[1:])
-        elif self.points:
-            self.points.append((pos.x(), pos.y()))
-        else:
-            self.points.append((pos.x(), pos.y()))
-        self.anchors.append(len(self.points) - 1)
-        last = self.points[-1]
-        self._anchor(last[0], last[1])
-        self._redraw()
+        self._add_point(pos.x(), pos.y())
         return True
 
     def move(self, pos: QPointF, event: QMouseEvent) -> bool:
@@ -124,7 +133,9 @@ class ScissorsTool(SelectionTool):
             return False
         started = time.perf_counter()
         pos = self.canvas.clamp(pos)
-        if self._ready and self.wire is not None:
+        if self.queued:
+            self.live = [self.points[-1], *self.queued, (pos.x(), pos.y())]
+        elif self._ready and self.wire is not None:
             self.live = self.wire.path_to(pos.x(), pos.y())
         else:
             self.live = [self.points[-1], (pos.x(), pos.y())]
@@ -149,6 +160,9 @@ class ScissorsTool(SelectionTool):
         elif key == Qt.Key.Key_Escape:
             self.cancel()
         elif key == Qt.Key.Key_Backspace:
+            if self.queued:
+                self.queued.pop()
+                return True
             self.anchors.pop()
             if not self.anchors:
                 self.cancel()
@@ -162,6 +176,8 @@ class ScissorsTool(SelectionTool):
         return True
 
     def finish(self) -> None:
+        if self.queued and self.wire is not None:
+            self.points.extend(self.queued)  # not waiting for edges: straight to the last clicks
         points: list[tuple[float, float]] = []
         for point in self.points:
             if not points or abs(point[0] - points[-1][0]) + abs(point[1] - points[-1][1]) > 1e-6:
