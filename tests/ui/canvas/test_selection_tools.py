@@ -192,7 +192,7 @@ def test_selection_tools_are_in_the_toolbar_with_keys_and_tips(disc):
 
 
 def test_refine_grows_the_selected_polygon_and_the_mask_one_step_each(qtbot, disc):
-    window, sample_id, truth = disc
+    window, sample_id, _truth = disc
     canvas = canvas_of(window)
     canvas.set_tool("polygon")
     for point in [(20, 20), (60, 20), (60, 50), (20, 50)]:
