@@ -9,6 +9,7 @@ from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
+from s2ide.core.store.external_models import ExternalModelRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
@@ -52,6 +53,7 @@ class Store:
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
+        self.external_models = ExternalModelRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

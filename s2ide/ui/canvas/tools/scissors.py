@@ -187,6 +187,6 @@ class ScissorsTool(SelectionTool):
         if len(points) < 3:
             self.canvas.message("A polygon needs at least 3 points")
             return
-        simple = simplify_polygon([[x, y] for x, y in points], 0.5)
+        simple = simplify_polygon([[x, y] for x, y in points], 1.0)
         canvas = self.canvas
         canvas.commit(AddShape(canvas.sample_id_or_fail(), "polygon", canvas.label_id, {"points": simple}))
