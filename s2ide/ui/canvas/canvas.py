@@ -32,6 +32,7 @@ from s2ide.ui.canvas.tools.grabcut import GrabCutTool
 from s2ide.ui.canvas.tools.point import PointTool
 from s2ide.ui.canvas.tools.polygon import LineTool, PolygonTool
 from s2ide.ui.canvas.tools.quick_select import QuickSelectTool
+from s2ide.ui.canvas.tools.sam import SamTool
 from s2ide.ui.canvas.tools.scissors import ScissorsTool
 from s2ide.ui.canvas.tools.select import SelectTool
 from s2ide.ui.canvas.tools.selection import SelectionTool
@@ -42,7 +43,7 @@ from s2ide.ui.shell.context import AppContext
 
 TOOL_CLASSES: list[type[Tool]] = [
     SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool,
-    WandTool, QuickSelectTool, ScissorsTool, GrabCutTool, ClassifierTool,
+    WandTool, QuickSelectTool, ScissorsTool, GrabCutTool, ClassifierTool, SamTool,
 ]  # fmt: skip
 DEFAULT_BRUSH = 20.0
 DEFAULT_TOLERANCE = 32.0

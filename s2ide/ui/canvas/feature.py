@@ -97,6 +97,40 @@ class CanvasFeature(QObject):
             return None
         return decoded_array(self.images.decoded)
 
+    def prelabel_with(self, model) -> str:
+        """Run an external YOLO model on the open image (in a worker); its boxes or masks show as
+        pre-labels in the Segment anything tool: Enter keeps them, Esc drops them."""
+        from s2ide.ui.canvas.tools.sam import SamTool
+
+        canvas = self.canvas
+        image = canvas.image_array()
+        if image is None:
+            return "Open an image first (and wait for it to load at full resolution)"
+        canvas.set_tool(ToolKind.SAM)
+        tool = canvas.tool
+        assert isinstance(tool, SamTool)
+        labels = {label.name: label.id for label in self.context.labels()}
+        as_masks = model.kind == "yolo-segment"
+        sample_id = canvas.sample_id
+
+        def job(_state):
+            from s2ide.ml.external.registry import load, prelabels
+
+            return prelabels(load(model).predict(image), labels, as_masks)
+
+        def done(result) -> None:
+            if canvas.sample_id != sample_id:
+                return
+            tool.show_prelabels(result.shapes, result.scores)
+            skipped = ", ".join(f"{n} × {name}" for name, n in result.unmatched.items())
+            note = f"; skipped (no label of that name): {skipped}" if skipped else ""
+            canvas.message(
+                f"{model.name}: {len(result.shapes)} pre-label(s): Enter keeps them, Esc drops them{note}", 0
+            )
+
+        tool.run_job(job, done, f"pre-label with {model.name}")
+        return f"Running {model.name} on the open image…"
+
     def _slow_to_load(self, sample_id: int) -> bool:
         try:
             return SampleDocument.mask_pixels(self.context.store, sample_id) > DECODE_IN_WORKER_PIXELS

@@ -42,6 +42,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "tool.classifier", "Pixel classifier", ("I",), "Paint a few strokes per class; every pixel is predicted"
     ),
+    ActionSpec("tool.sam", "Segment anything", ("S",), "Click an object: your SAM model outlines it (Model ▸ Models…)"),
     ActionSpec("refine.grow", "Grow", ("Ctrl+Alt+=",), "Grow the selected polygons or the label's mask"),
     ActionSpec("refine.shrink", "Shrink", ("Ctrl+Alt+-",), "Shrink the selected polygons or the label's mask"),
     ActionSpec("refine.smooth", "Smooth", ("Ctrl+Alt+S",), "Smooth the selected polygons or the label's mask"),

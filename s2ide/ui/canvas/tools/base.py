@@ -31,6 +31,7 @@ class ToolKind(StrEnum):
     SCISSORS = "scissors"
     GRABCUT = "grabcut"
     CLASSIFIER = "classifier"
+    SAM = "sam"
 
 
 class Tool:
