@@ -21,10 +21,10 @@ from s2ide.core.tasks import TaskState
 WORK_SIDE = 640
 SIGMAS = (1.0, 2.0, 4.0)
 HIDDEN = 32
-STEPS = 150
-LEARNING_RATE = 0.05
+STEPS = 80
+LEARNING_RATE = 0.08
 NOISE = 0.6  # standard deviations of noise added to the features while training
-MAX_SAMPLES_PER_CLASS = 4000
+MAX_SAMPLES_PER_CLASS = 2000
 
 
 def features(image: np.ndarray, work_side: int = WORK_SIDE) -> np.ndarray:
