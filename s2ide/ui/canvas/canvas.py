@@ -80,6 +80,7 @@ class AnnotationCanvas(QObject):
         self.brush_size = DEFAULT_BRUSH
         self.wand_tolerance = DEFAULT_TOLERANCE  # 0-255, also the fill's edge strength
         self.wand_contiguous = True
+        self.wand_on_view = False  # the wand compares colours after the view's brightness/contrast
         # the open image's full-resolution pixels as a numpy array (set by the feature), or None
         self.image_provider: Callable[[], np.ndarray | None] = lambda: None
         self._image_cache: tuple[int | None, np.ndarray] | None = None

@@ -257,6 +257,10 @@ class CanvasFeature(QObject):
         self.contiguous_box.setChecked(canvas.wand_contiguous)
         self.contiguous_box.toggled.connect(lambda on: setattr(canvas, "wand_contiguous", bool(on)))
         view_bar.addWidget(self.contiguous_box)
+        self.on_view_box = QCheckBox("On view")
+        self.on_view_box.setToolTip("Magic wand: compare colours as shown (Layers' brightness, contrast, gamma)")
+        self.on_view_box.toggled.connect(lambda on: setattr(canvas, "wand_on_view", bool(on)))
+        view_bar.addWidget(self.on_view_box)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, view_bar)
         tool_bar.setOrientation(Qt.Orientation.Vertical)
         window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop

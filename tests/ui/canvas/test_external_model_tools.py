@@ -92,3 +92,19 @@ def test_models_dialog_lists_and_chooses(qtbot, window, built, models_dir):
     dialog.add_yolo_file("det", det)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=15000)
     dialog.close()
+
+
+def test_sam_tool_drag_is_a_box_prompt(qtbot, disc, built, models_dir):  # noqa: F811
+    from tests.ui.canvas.conftest import drag_path
+
+    window, _sample_id, _truth = disc
+    encoder, decoder, _det = built
+    registry.add_sam(window.context.store, "tiny", encoder, decoder, "lara")
+    canvas = canvas_of(window)
+    canvas.set_tool("sam")
+    tool = canvas.tool
+    drag_path(window.view, [(70, 30), (120, 80), (170, 130)])
+    assert tool.box == pytest.approx((70, 30, 170, 130), abs=1) and tool.points == []
+    qtbot.waitUntil(lambda: tool.embedding is not None, timeout=15000)
+    key(window, Qt.Key.Key_Escape)
+    assert tool.box is None and tool.selection is None

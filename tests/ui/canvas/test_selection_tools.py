@@ -236,3 +236,18 @@ def test_magnetic_lasso_clicks_while_the_map_is_built_still_follow_edges(qtbot, 
     points = np.asarray(polygon.geometry["points"])
     radii = np.hypot(points[:, 0] - 120, points[:, 1] - 80)
     assert np.abs(radii[:-3] - 45).max() < 6  # all but the closing segment follow the disc
+
+
+def test_wand_on_view_compares_colours_as_shown(qtbot, disc):
+    window, _sample_id, truth = disc
+    canvas = canvas_of(window)
+    canvas.set_tool("wand")
+    canvas.wand_tolerance = 12
+    layers = canvas.layers
+    layers.brightness, layers.contrast = 0.0, 0.05  # a flat view: disc and background look alike
+    click(window.view, (120, 80))
+    on_image = canvas.tool.selection.copy()
+    assert iou(on_image, truth) > 0.9
+    window.canvas_feature.on_view_box.setChecked(True)
+    click(window.view, (120, 80))
+    assert canvas.tool.selection.sum() > on_image.sum() * 2

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QMouseEvent
 
 from s2ide.core.labeling.selection.wand import magic_wand
+from s2ide.ui.canvas.adjust import make_lut
 from s2ide.ui.canvas.tools.base import ToolKind, left
 from s2ide.ui.canvas.tools.selection import SelectionTool, combine_mode
 
@@ -34,6 +35,12 @@ class WandTool(SelectionTool):
         if image is None:
             return True
         started = time.perf_counter()
+        if canvas.wand_on_view:  # judge colours as the labeler sees them (brightness, contrast, gamma)
+            lut = make_lut(canvas.layers.brightness, canvas.layers.contrast, canvas.layers.gamma)
+            if lut is not None:
+                import cv2
+
+                image = cv2.LUT(image, lut)
         region = magic_wand(image, int(pos.x()), int(pos.y()), canvas.wand_tolerance, canvas.wand_contiguous)
         self.apply_selection(region, combine_mode(event))
         self.last_ms = (time.perf_counter() - started) * 1000
