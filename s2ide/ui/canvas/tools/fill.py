@@ -1,6 +1,6 @@
 """Fill tool: fill the region under the click in the current label's mask, bounded by the
 edges of the shapes drawn on the image, by painted pixels and, where no shape encloses the
-click, by strong image edges (the Tolerance in the top tool bar sets how strong). Shift-click
+click, by strong image edges (the Tolerance under the tools sets how strong). Shift-click
 clears a painted region instead."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Magic wand: click selects the connected region of similar colour (the tolerance and
-Contiguous sit in the top tool bar); Shift-click adds, Alt-click subtracts. Enter keeps the
+Contiguous sit under the tools); Shift-click adds, Alt-click subtracts. Enter keeps the
 selection in the current label's mask, Shift+Enter as polygons."""
 
 from __future__ import annotations
