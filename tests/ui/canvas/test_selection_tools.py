@@ -171,6 +171,11 @@ def test_pixel_classifier_strokes_predict_and_enter_keeps(qtbot, disc):
     drag_path(window.view, [(10, 10), (230, 10), (230, 150)], modifiers=ALT)
     qtbot.waitUntil(lambda: tool.selection is not None and not tool.running, timeout=10000)
     assert iou(tool.selection, truth) > 0.8
+    first, other = (label.id for label in window.context.labels()[:2])
+    canvas.set_label(other)  # no strokes of that label: nothing predicted for it
+    assert tool.selection is None
+    canvas.set_label(first)
+    assert tool.selection is not None and iou(tool.selection, truth) > 0.8
     key(window, Qt.Key.Key_Return)
     mask = saved_mask(window, sample_id)
     assert mask is not None and iou(mask, truth) > 0.8

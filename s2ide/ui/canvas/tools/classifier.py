@@ -40,6 +40,12 @@ class ClassifierTool(SelectionTool):
         self.earlier: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # sample id -> (X, y)
         self._strokes_sample: int | None = None
         self.running = False
+        canvas.labelChanged.connect(self._on_label)
+
+    def _on_label(self, _label_id: object) -> None:
+        """Choosing another label shows that label's predicted pixels (no retraining needed)."""
+        if self.canvas.tool is self and self.prediction is not None:
+            self.show_prediction()
 
     @property
     def busy(self) -> bool:
