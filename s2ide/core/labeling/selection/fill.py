@@ -8,7 +8,6 @@ ignoring the polygon drawn around the flower. Now the polygon's edge stops it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -110,11 +109,3 @@ def bounded_fill(
             region = region | (cv2.dilate(region.astype(np.uint8), cross).astype(bool) & same & ~barriers)
     # one more pixel, 4-connected: the shape's own outline pixels, never past a diagonal edge
     return region | (cv2.dilate(region.astype(np.uint8), cross).astype(bool) & same)
-
-
-def region_area(selection: np.ndarray) -> int:
-    return int(np.count_nonzero(selection))
-
-
-def fraction(selection: np.ndarray) -> float:
-    return region_area(selection) / max(1, math.prod(selection.shape))

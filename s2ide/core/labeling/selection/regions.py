@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from s2ide.core.labeling.tiles import Box, TileDelta, deltas_to, occupied_box, union
+from s2ide.core.labeling.tiles import Box, TileDelta, deltas_to, occupied_box
 
 
 class Combine(StrEnum):
@@ -67,10 +67,3 @@ def rasterize_polygon(points: list[list[float]], width: int, height: int) -> np.
     shifted = np.round((np.asarray(points, np.float64) - 0.5) * 16).astype(np.int32)
     cv2.fillPoly(out, [shifted], 1, lineType=cv2.LINE_8, shift=4)
     return out.astype(bool)
-
-
-def box_of(selection: np.ndarray) -> Box | None:
-    return occupied_box(selection)
-
-
-__all__ = ["Combine", "box_of", "combine", "mask_deltas", "polygons", "rasterize_polygon", "union"]
