@@ -256,3 +256,26 @@ def test_wand_on_view_compares_colours_as_shown(qtbot, disc):
     window.canvas_feature.on_view_box.setChecked(True)
     click(window.view, (120, 80))
     assert canvas.tool.selection.sum() > on_image.sum() * 2
+
+
+def test_pixel_classifier_learns_from_the_projects_painted_masks(qtbot, disc, tmp_path):
+    """Painted on one image, one stroke on the next is enough: the painted mask taught it."""
+    window, sample_id, truth = disc
+    canvas = canvas_of(window)
+    canvas.set_tool("wand")
+    click(window.view, (120, 80))
+    key(window, Qt.Key.Key_Return)
+    assert saved_mask(window, sample_id) is not None
+    image, truth2 = disc_image(width=240, height=160, centre=(90, 70), radius=40, noise=4, seed=3)
+    folder = tmp_path / "second"
+    folder.mkdir()
+    Image.fromarray(image).save(folder / "second.png")
+    (second,) = add_samples(window.context.project, [folder / "second.png"])
+    window.context.open_sample(second)
+    qtbot.waitUntil(lambda: canvas.sample_id == second and canvas.image_array() is not None, timeout=10000)
+    canvas.set_brush_size(8)
+    canvas.set_tool("classifier")
+    tool = canvas.tool
+    drag_path(window.view, [(80, 70), (100, 70)])  # one stroke of the label, no background stroke
+    qtbot.waitUntil(lambda: tool.selection is not None and not tool.running, timeout=20000)
+    assert tool.from_project and iou(tool.selection, truth2) > 0.8

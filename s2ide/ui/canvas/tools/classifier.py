@@ -3,8 +3,9 @@ Alt-drag strokes over background; after each stroke a small classifier on multi-
 features retrains (in a worker) and predicts every pixel. The current label's predicted pixels
 show as the pending selection: Enter keeps them in its mask, Shift+Enter as polygons.
 
-Strokes painted on the images opened before in this session train it too, so it improves as
-the labeler moves through the project.
+Strokes painted on the images opened before in this session train it too, and so do the masks
+already painted on the project's most recently edited images (read once, in the worker), so it
+improves as the labeler moves through the project.
 """
 
 from __future__ import annotations
@@ -21,6 +22,44 @@ from s2ide.ui.canvas.tools.strokes import Scribbles
 
 BACKGROUND = -1
 MAX_EARLIER_IMAGES = 8
+PROJECT_IMAGES = 3  # painted images of the project that train it too
+
+
+def project_examples(project_path, exclude: int | None, limit: int = PROJECT_IMAGES) -> tuple[list, int]:
+    """(X, y) training pixels from the masks of the project's most recently painted images (each
+    label's mask is that class, unpainted pixels background), and how many images could not be
+    read. Runs in the worker on its own connection."""
+    from PIL import ImageOps
+
+    from s2ide.core.errors import S2Error
+    from s2ide.core.io.images import open_image, read_bytes
+    from s2ide.core.labeling.document import SampleDocument
+    from s2ide.core.project import Project
+
+    project = Project.open(project_path)
+    out, failed = [], 0
+    try:
+        store = project.store
+        for sample_id in store.annotations.samples_with_kind("mask", limit, exclude):
+            try:
+                doc = SampleDocument.load(store, sample_id)
+                path = project.image_path(store.samples.get(sample_id).path)
+                image = ImageOps.exif_transpose(open_image(path, read_bytes(path))).convert("RGB")
+            except (S2Error, OSError):
+                failed += 1
+                continue
+            pixels = np.asarray(image)
+            masks = {label_id: layer.array for label_id, layer in doc.masks.items() if layer.array.any()}
+            if not masks or pixels.shape[:2] != next(iter(masks.values())).shape:
+                continue
+            painted = np.zeros(pixels.shape[:2], bool)
+            for array in masks.values():
+                painted |= array
+            strokes = {**masks, BACKGROUND: ~painted}
+            out.append(pc.training_samples(pc.features(pixels), strokes, seed=sample_id))
+    finally:
+        project.close()
+    return out, failed
 
 
 class ClassifierTool(SelectionTool):
@@ -40,6 +79,8 @@ class ClassifierTool(SelectionTool):
         self.earlier: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # sample id -> (X, y)
         self._strokes_sample: int | None = None
         self.running = False
+        self.from_project: list | None = None  # (X, y) from the project's painted images, read once
+        self._project_for: object = None
         canvas.labelChanged.connect(self._on_label)
 
     def _on_label(self, _label_id: object) -> None:
@@ -111,23 +152,38 @@ class ClassifierTool(SelectionTool):
         sample_id = canvas.sample_id
         strokes = {cls: layer.copy() for cls, layer in self.scribbles.layers.items()}
         extra = [xy for sid, xy in self.earlier.items() if sid != sample_id]
-        classes = set(strokes) | {int(c) for _x, y in extra for c in np.unique(y)}
-        if len(classes) < 2:
+        project = canvas.context.project
+        if self._project_for != (project.path if project else None):
+            self.from_project, self._project_for = None, (project.path if project else None)
+        known = self.from_project
+        if known is not None:
+            extra += known
+        if len(set(strokes) | {int(c) for _x, y in extra for c in np.unique(y)}) < 2 and project is None:
             canvas.message("Pixel classifier: paint background too (Alt-drag), then it predicts", 0)
             return
         feats = self.feats if self._feats_sample == sample_id else None
         size = (canvas.doc.width, canvas.doc.height)
+        project_path = project.path if project is not None else None
 
         def job(state):
             nonlocal feats
+            found: list = []
+            failed = 0
+            if known is None and project_path is not None:  # once per project: its painted images
+                found, failed = project_examples(project_path, sample_id)
+            state.check()
             if feats is None:
                 feats = pc.features(image)
             state.check()
-            predicted = pc.run(pc.ClassifierInputs(feats, strokes, size, extra), state)
-            return feats, predicted
+            predicted = pc.run(pc.ClassifierInputs(feats, strokes, size, extra + found), state)
+            return feats, predicted, found if known is None else known, failed
 
         def done(result) -> None:
             self.running = False
+            if self.from_project is None and self._project_for == project_path:
+                self.from_project = result[2]
+                if result[3]:
+                    canvas.message(f"Pixel classifier: {result[3]} painted image(s) could not be read for training", 0)
             if canvas.sample_id != sample_id:
                 return
             self.feats, self._feats_sample = result[0], sample_id
