@@ -260,7 +260,7 @@ def test_wand_on_view_compares_colours_as_shown(qtbot, disc):
 
 def test_pixel_classifier_learns_from_the_projects_painted_masks(qtbot, disc, tmp_path):
     """Painted on one image, one stroke on the next is enough: the painted mask taught it."""
-    window, sample_id, truth = disc
+    window, sample_id, _truth = disc
     canvas = canvas_of(window)
     canvas.set_tool("wand")
     click(window.view, (120, 80))
