@@ -10,6 +10,7 @@ from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
+from s2ide.core.store.external_models import ExternalModelRepository
 from s2ide.core.store.leases import LeaseRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
@@ -66,6 +67,7 @@ class Store:
         self.export_reads = ExportReadRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
         self.team = TeamActivityRepository(self.conn)
+        self.external_models = ExternalModelRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s2ide.core.errors import S2Error
+from s2ide.core.store.external_models import create_external_models
 from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
@@ -29,6 +30,7 @@ def _add_leases(conn: sqlite3.Connection) -> None:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _add_leases,
     3: add_annotation_attributes,
+    4: create_external_models,  # bring-your-own ONNX models (issue 19)
 }
 
 

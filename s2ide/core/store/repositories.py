@@ -334,6 +334,15 @@ class AnnotationRepository:
         )
         return [Annotation.from_row(row) for row in _dicts(cur)]
 
+    def samples_with_kind(self, kind: str, limit: int, exclude: int | None = None) -> list[int]:
+        """Up to `limit` sample ids holding an annotation of `kind`, most recently edited first."""
+        cur = self._conn.execute(
+            "SELECT sample_id FROM annotations WHERE kind = ? AND sample_id <> ? "
+            "GROUP BY sample_id ORDER BY MAX(updated_at) DESC LIMIT ?",
+            (kind, -1 if exclude is None else exclude, limit),
+        )
+        return [row[0] for row in cur]
+
     def tag_of(self, sample_id: int) -> Annotation | None:
         cur = self._conn.execute(
             f"SELECT {self._COLUMNS} FROM annotations WHERE sample_id = ? AND kind = 'tag'", (sample_id,)

@@ -8,6 +8,9 @@ gesture through the UndoManager: saved at once, one undo step, `notify_annotatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
@@ -23,18 +26,27 @@ from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
 from s2ide.ui.canvas.tools.base import Tool, ToolKind
 from s2ide.ui.canvas.tools.box import BoxTool
 from s2ide.ui.canvas.tools.brush import BrushTool, EraserTool
+from s2ide.ui.canvas.tools.classifier import ClassifierTool
 from s2ide.ui.canvas.tools.fill import FillTool
+from s2ide.ui.canvas.tools.grabcut import GrabCutTool
 from s2ide.ui.canvas.tools.point import PointTool
 from s2ide.ui.canvas.tools.polygon import LineTool, PolygonTool
+from s2ide.ui.canvas.tools.quick_select import QuickSelectTool
+from s2ide.ui.canvas.tools.sam import SamTool
+from s2ide.ui.canvas.tools.scissors import ScissorsTool
 from s2ide.ui.canvas.tools.select import SelectTool
+from s2ide.ui.canvas.tools.selection import SelectionTool
+from s2ide.ui.canvas.tools.wand import WandTool
 from s2ide.ui.canvas.undo import UndoManager
 from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.shell.context import AppContext
 
 TOOL_CLASSES: list[type[Tool]] = [
-    SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool
+    SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool,
+    WandTool, QuickSelectTool, ScissorsTool, GrabCutTool, ClassifierTool, SamTool,
 ]  # fmt: skip
 DEFAULT_BRUSH = 20.0
+DEFAULT_TOLERANCE = 32.0
 _MOUSE_EVENTS = {
     QEvent.Type.MouseButtonPress,
     QEvent.Type.MouseMove,
@@ -66,6 +78,12 @@ class AnnotationCanvas(QObject):
         self.clipboard: list[tuple[str, int | None, dict]] = []
         self.label_id: int | None = None
         self.brush_size = DEFAULT_BRUSH
+        self.wand_tolerance = DEFAULT_TOLERANCE  # 0-255, also the fill's edge strength
+        self.wand_contiguous = True
+        self.wand_on_view = False  # the wand compares colours after the view's brightness/contrast
+        # the open image's full-resolution pixels as a numpy array (set by the feature), or None
+        self.image_provider: Callable[[], np.ndarray | None] = lambda: None
+        self._image_cache: tuple[int | None, np.ndarray] | None = None
         self._session: Session | None = None
         self.undo = UndoManager(self.session, self._after_edit, parent=self)
         self.tools: dict[ToolKind, Tool] = {cls.kind: cls(self) for cls in TOOL_CLASSES}
@@ -159,6 +177,37 @@ class AnnotationCanvas(QObject):
             return None
         hits.sort(key=lambda item: (item.selected, item.zValue(), item.annotation_id or 0), reverse=True)
         return hits[0]
+
+    def image_array(self) -> np.ndarray | None:
+        """The open sample's image as HxWx3 uint8 RGB at full resolution (None until decoded);
+        made once per sample for the selection tools."""
+        if self.doc is None:
+            return None
+        cached = self._image_cache
+        if cached is not None and cached[0] == self.doc.sample_id:
+            return cached[1]
+        image = self.image_provider()
+        if image is None or image.shape[:2] != (self.doc.height, self.doc.width):
+            return None
+        self._image_cache = (self.doc.sample_id, image)
+        return image
+
+    def shapes_for_outlines(self) -> list[tuple[str, dict]]:
+        """(kind, geometry) of the open sample's visible shapes: what bounds a fill."""
+        if self.doc is None:
+            return []
+        return [
+            (a.kind, a.geometry)
+            for a in self.doc.shapes.values()
+            if a.geometry is not None and a.id in self.items and self.items[a.id].isVisible()
+        ]
+
+    def shutdown(self) -> None:
+        """Cancel the tools' workers and wait for them (the window is closing)."""
+        self.tool.cancel()
+        for tool in self.tools.values():
+            if isinstance(tool, SelectionTool):
+                tool.shutdown()
 
     def commit(self, edit: Edit) -> bool:
         return self.undo.commit(edit)
@@ -304,6 +353,7 @@ class AnnotationCanvas(QObject):
         """Show the annotations of `sample_id` (a prefetched document if given, else from the
         store); `tiles` are its mask layers' tiles colored ahead, by label id."""
         self.tool.cancel()
+        self._image_cache = None
         self.waiting_for = None
         if self.doc is not None:
             self.doc.unsubscribe(self._on_doc)

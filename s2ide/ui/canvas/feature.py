@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.document import SampleDocument
 from s2ide.core.labeling.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
-from s2ide.ui.canvas.images import CanvasImages
+from s2ide.ui.canvas.images import CanvasImages, decoded_array
 from s2ide.ui.canvas.layers import Layers, LayersPanel
 from s2ide.ui.canvas.minimap import Minimap
 from s2ide.ui.canvas.prefetch import Loaded, Prefetcher
 from s2ide.ui.canvas.settings_dialog import CanvasSettingsDialog
 from s2ide.ui.canvas.shortcuts import Shortcuts
 from s2ide.ui.canvas.tools.base import ToolKind
+from s2ide.ui.canvas.tools.refine import refine_target
 from s2ide.ui.shell.context import AppContext
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class CanvasFeature(QObject):
         self.layers = Layers(self)
         self.images = CanvasImages(self.context, view, self.layers, self)
         self.canvas = AnnotationCanvas(self.context, view, self.layers, self)
+        self.canvas.image_provider = self._image_pixels
         self.prefetcher = Prefetcher(self.context, self.images.loader, self)
         self.minimap = Minimap(view)
         self.shortcuts = Shortcuts(self.context.settings, self)
@@ -89,6 +91,45 @@ class CanvasFeature(QObject):
         self.skip_action.setEnabled(wanted is not None)
         if wanted is not None:
             self._prefetch_timer.start()
+
+    def _image_pixels(self):
+        if self.images.sample_id is None or self.images.sample_id != self.canvas.sample_id:
+            return None
+        return decoded_array(self.images.decoded)
+
+    def prelabel_with(self, model) -> str:
+        """Run an external YOLO model on the open image (in a worker); its boxes or masks show as
+        pre-labels in the Segment anything tool: Enter keeps them, Esc drops them."""
+        from s2ide.ui.canvas.tools.sam import SamTool
+
+        canvas = self.canvas
+        image = canvas.image_array()
+        if image is None:
+            return "Open an image first (and wait for it to load at full resolution)"
+        canvas.set_tool(ToolKind.SAM)
+        tool = canvas.tool
+        assert isinstance(tool, SamTool)
+        labels = {label.name: label.id for label in self.context.labels()}
+        as_masks = model.kind == "yolo-segment"
+        sample_id = canvas.sample_id
+
+        def job(_state):
+            from s2ide.ml.external.registry import load, prelabels
+
+            return prelabels(load(model).predict(image), labels, as_masks)
+
+        def done(result) -> None:
+            if canvas.sample_id != sample_id:
+                return
+            tool.show_prelabels(result.shapes, result.scores)
+            skipped = ", ".join(f"{n} × {name}" for name, n in result.unmatched.items())
+            note = f"; skipped (no label of that name): {skipped}" if skipped else ""
+            canvas.message(
+                f"{model.name}: {len(result.shapes)} pre-label(s): Enter keeps them, Esc drops them{note}", 0
+            )
+
+        tool.run_job(job, done, f"pre-label with {model.name}")
+        return f"Running {model.name} on the open image…"
 
     def _slow_to_load(self, sample_id: int) -> bool:
         try:
@@ -161,6 +202,13 @@ class CanvasFeature(QObject):
         hotkeys.triggered.connect(self.edit_hotkeys)
         edit_menu.addAction(hotkeys)
 
+        refine_menu = window.menu("&Label").addMenu("Refine")
+        self.refine_actions = {}
+        for how in ("grow", "shrink", "smooth", "fill_holes", "remove_specks", "simplify"):
+            action = make(f"refine.{how}", window, self._refine_slot(how))
+            refine_menu.addAction(action)
+            self.refine_actions[how] = action
+
         self.skip_action = make("skip", window, self.skip)
         self.skip_action.setEnabled(False)
         window.menu("&Label").addAction(self.skip_action)
@@ -196,6 +244,26 @@ class CanvasFeature(QObject):
         view_bar.addWidget(self.brush_spin)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, view_bar)
         tool_bar.setOrientation(Qt.Orientation.Vertical)
+        tool_bar.addSeparator()  # the selection tools' options sit under the tools
+        tool_bar.addWidget(QLabel("Tolerance"))
+        self.tolerance_spin = QDoubleSpinBox()
+        self.tolerance_spin.setRange(0, 255)
+        self.tolerance_spin.setDecimals(0)
+        self.tolerance_spin.setToolTip(
+            "Magic wand: how far a colour may differ from the clicked one (0-255); Fill: how strong an edge stops it"
+        )
+        self.tolerance_spin.setValue(canvas.wand_tolerance)
+        self.tolerance_spin.valueChanged.connect(lambda value: setattr(canvas, "wand_tolerance", float(value)))
+        tool_bar.addWidget(self.tolerance_spin)
+        self.contiguous_box = QCheckBox("Contiguous")
+        self.contiguous_box.setToolTip("Magic wand: only the connected region under the click (off: the whole image)")
+        self.contiguous_box.setChecked(canvas.wand_contiguous)
+        self.contiguous_box.toggled.connect(lambda on: setattr(canvas, "wand_contiguous", bool(on)))
+        tool_bar.addWidget(self.contiguous_box)
+        self.on_view_box = QCheckBox("On view")
+        self.on_view_box.setToolTip("Magic wand: compare colours as shown (Layers' brightness, contrast, gamma)")
+        self.on_view_box.toggled.connect(lambda on: setattr(canvas, "wand_on_view", bool(on)))
+        tool_bar.addWidget(self.on_view_box)
         window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop
         for index, digit in enumerate("1234567890"):
             choose = QAction(f"Draw with label {index + 1}", window)
@@ -208,6 +276,12 @@ class CanvasFeature(QObject):
             self.canvas.set_tool(kind)
 
         return choose
+
+    def _refine_slot(self, how: str) -> Callable[[], None]:
+        def refine() -> None:
+            self.canvas.message(refine_target(self.canvas, how), 4000)
+
+        return refine
 
     def edit_hotkeys(self) -> None:
         CanvasSettingsDialog(self.shortcuts, self.window).exec()
@@ -246,7 +320,7 @@ class CanvasFeature(QObject):
 
     def shutdown(self) -> None:
         self._prefetch_timer.stop()
-        self.canvas.tool.cancel()
+        self.canvas.shutdown()
         self.images.shutdown()
         self.prefetcher.shutdown()
 

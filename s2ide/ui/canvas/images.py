@@ -7,7 +7,9 @@ Brightness, contrast and gamma are applied to the displayed copy only.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
 
 from s2ide.core.errors import S2Error
 from s2ide.ui.canvas.adjust import apply_lut, make_lut
@@ -133,3 +135,20 @@ class CanvasImages(QObject):
         self.loader.shutdown()
         self._adjust_pool.clear()
         self._adjust_pool.waitForDone()
+
+
+def decoded_array(decoded: Decoded | None) -> np.ndarray | None:
+    """The full-resolution tiles of a decoded image as one HxWx3 uint8 RGB array (None while only
+    the preview is there): the pixels the selection tools work on."""
+    if decoded is None or not decoded.tiles:
+        return None
+    size = decoded.size
+    out = np.empty((size.height(), size.width(), 3), np.uint8)
+    for rect, image in decoded.tiles:
+        if image.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32_Premultiplied):
+            image = image.convertToFormat(QImage.Format.Format_RGB32)
+        width, height, stride = image.width(), image.height(), image.bytesPerLine()
+        raw = np.frombuffer(image.constBits(), np.uint8, count=stride * height).reshape(height, stride)  # type: ignore[call-overload]
+        bgra = raw[:, : width * 4].reshape(height, width, 4)
+        out[rect.y() : rect.y() + height, rect.x() : rect.x() + width] = bgra[:, :, 2::-1]
+    return out

@@ -95,8 +95,18 @@ class MLFeature:
         menu.addAction("&Train now", self.jobs.start_training)
         menu.addAction("&Predict with the active model", self.jobs.start_prediction)
         menu.addAction("&Cancel model job", self.jobs.cancel)
+        menu.addAction("&Models… (bring your own ONNX)", self.show_external_models)
         menu.addSeparator()
         menu.addAction("Accept the &suggestion", self.banner.accept)
+
+    def show_external_models(self) -> None:
+        from s2ide.ui.training.external_models import QtExternalModelsDialog
+
+        context = self.window.context
+        if context.project is None:
+            context.message("Open a project first")
+            return
+        QtExternalModelsDialog(context, self.window, self.window).exec()
 
 
 def attach(window: MainWindow) -> None:

@@ -26,6 +26,12 @@ class ToolKind(StrEnum):
     BRUSH = "brush"
     ERASER = "eraser"
     FILL = "fill"
+    WAND = "wand"
+    QUICK_SELECT = "quick_select"
+    SCISSORS = "scissors"
+    GRABCUT = "grabcut"
+    CLASSIFIER = "classifier"
+    SAM = "sam"
 
 
 class Tool:
