@@ -41,6 +41,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("copy", "Copy shapes", ("Ctrl+C",), "Copy the selected shapes"),
     ActionSpec("paste", "Paste shapes", ("Ctrl+V",), "Paste copied shapes at the same place (e.g. on the next frame)"),
     ActionSpec("skip", "Skip image", ("Ctrl+K",), "Mark this sample skipped and go to the next"),
+    ActionSpec("done", "Done", ("Return", "Enter"), "Detect/segment: every object is drawn; open the next sample"),
+    ActionSpec("no_objects", "No objects", ("N",), "Detect/segment: this image has no objects (done, empty)"),
     ActionSpec("fit", "Fit", ("F",), "Fit the image in the window"),
     ActionSpec("actual", "1:1", ("=",), "Show actual pixels"),
     ActionSpec("zoom_in", "Zoom in", ("Ctrl++", "+"), "Zoom in"),
