@@ -85,7 +85,7 @@ def decode(
     """Per image (boxes (m, 4) x1y1x2y2 in input pixels, scores (m,), classes (m,))."""
     heat = torch.sigmoid(heat_logits.float())
     peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat).float()
-    n, k, h, w = peaks.shape
+    n, _, h, w = peaks.shape
     out = []
     for index in range(n):
         flat = peaks[index].reshape(-1)
