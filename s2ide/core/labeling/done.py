@@ -11,6 +11,7 @@ sample was marked empty.
 from __future__ import annotations
 
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.labeling.prelabel_outcomes import decide_outcomes
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 
@@ -32,9 +33,11 @@ def shape_count(store: Store, sample_id: int) -> int:
     return sum(store.annotations.count_for_sample(sample_id, kind) for kind in SHAPE_KINDS)
 
 
-def mark_done(store: Store, sample_id: int, user: str, *, empty: bool = False) -> str:
+def mark_done(store: Store, sample_id: int, user: str, *, empty: bool = False, threshold: float = 0.5) -> str:
     """Mark the sample done (or done with no objects) in one commit with an audit row; returns
-    its previous status. `empty` on a sample that has shapes is refused (they would contradict it)."""
+    its previous status. `empty` on a sample that has shapes is refused (they would contradict it).
+    The fate of each pre-label shown (score >= `threshold`, the project's pre-label threshold) is
+    recorded in the same commit (core/labeling/prelabel_outcomes.py)."""
     require(store, user, Action.LABEL)
     task = project_task(store)
     if not is_shape_task(task):
@@ -52,6 +55,8 @@ def mark_done(store: Store, sample_id: int, user: str, *, empty: bool = False) -
             raise InvalidInputError(f"sample {sample_id} is escalated: its escalation decides it")
         if sample.status != "reviewed":
             store.samples.set_status(sample_id, DONE_STATUS)
+        outcomes = decide_outcomes(store, sample_id, threshold)
+        store.prelabel_outcomes.replace_for_sample(sample_id, [dict(row, labeler=user) for row in outcomes])
         store.audit.record(
             user,
             "done",

@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s2ide.core.errors import S2Error
+from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
 # version reached -> step that brings version-1 to it. Add entries; never edit a shipped one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: create_prelabel_outcomes,  # issue 18: what became of each pre-label
+}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

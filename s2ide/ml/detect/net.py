@@ -68,7 +68,7 @@ class CenterNet(nn.Module):
         self.merge8 = UpMerge(w8, head)
         self.merge4 = UpMerge(w4, head)
         heat_out = nn.Conv2d(head, num_classes, 1)
-        nn.init.constant_(heat_out.bias, -4.6)  # start at p=0.01: the focal loss's usual prior
+        nn.init.constant_(heat_out.bias, -4.6)  # type: ignore[arg-type]  # start at p=0.01: the focal loss's usual prior
         self.heat = nn.Sequential(_conv(head, head), heat_out)
         self.sides = nn.Sequential(_conv(head, head), nn.Conv2d(head, 4, 1))
         self.num_classes = num_classes

@@ -66,3 +66,37 @@ def test_classification_projects_and_unknown_users_are_refused(tmp_path, project
     with pytest.raises(InvalidInputError, match="unknown user"):
         mark_done(detect.store, detect.store.samples.ids()[0], "nobody")
     detect.close()
+
+
+def test_done_records_what_became_of_each_prelabel(tmp_path):
+    import json
+
+    from s2ide.core.store.models import NewModel
+
+    project = _detect_project(tmp_path)
+    store = project.store
+    first = store.samples.ids()[0]
+    car, tree = store.labels.by_name("car"), store.labels.by_name("tree")
+    suggestions = [
+        {"kind": "box", "label_id": car.id, "score": 0.9, "x": 1, "y": 1, "w": 10, "h": 10, "angle": 0},
+        {"kind": "box", "label_id": car.id, "score": 0.8, "x": 15, "y": 2, "w": 8, "h": 8, "angle": 0},
+        {"kind": "box", "label_id": tree.id, "score": 0.7, "x": 2, "y": 14, "w": 6, "h": 6, "angle": 0},
+        {"kind": "box", "label_id": tree.id, "score": 0.2, "x": 20, "y": 15, "w": 5, "h": 5, "angle": 0},
+    ]
+    with store.transaction():
+        model = store.models.add(NewModel(task="detect", architecture="x", label_map=[], state="ready"))
+        store.models.set_active(model.version)
+        store.predictions.put_many(model.version, [{"sample_id": first, "label_id": car.id, "score": 0.9}])
+        store.predictions.put_geometry(model.version, [(first, json.dumps(suggestions))])
+        # taken unchanged, then one moved a little; the tree suggestion is ignored
+        store.annotations.add(first, "box", car.id, "ann", geometry={"x": 1, "y": 1, "w": 10, "h": 10, "angle": 0})
+        store.annotations.add(first, "box", car.id, "ann", geometry={"x": 16, "y": 2, "w": 8, "h": 8, "angle": 0})
+    mark_done(store, first, "ann", threshold=0.5)
+    outcomes = [(row["outcome"], row["iou"]) for row in store.prelabel_outcomes.for_sample(first)]
+    assert outcomes[0] == ("accepted", 1.0)
+    assert outcomes[1][0] == "edited" and 0.7 < outcomes[1][1] < 0.8
+    assert outcomes[2] == ("rejected", None)
+    assert len(outcomes) == 3  # the 0.2 suggestion was below the threshold: never shown
+    (rate,) = store.prelabel_outcomes.rates()
+    assert rate["labeler"] == "ann" and rate["acceptance_rate"] == pytest.approx(1 / 3)
+    project.close()

@@ -9,11 +9,13 @@ import pytest
 from s2ide.core.errors import S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import migrations
-from s2ide.core.store.schema import SCHEMA_VERSION
+from s2ide.core.store.schema import SCHEMA_V1
+
+LATEST = migrations.latest_version()  # the steps of this branch included
 
 
 def test_new_project_has_current_version(project):
-    assert project.store.meta.get("schema_version") == str(SCHEMA_VERSION)
+    assert project.store.meta.get("schema_version") == str(LATEST)
 
 
 def test_migration_backs_up_then_runs(tmp_path, monkeypatch):
@@ -25,16 +27,16 @@ def test_migration_backs_up_then_runs(tmp_path, monkeypatch):
         ran.append(1)
         conn.execute("CREATE TABLE extra (x INTEGER)")
 
-    monkeypatch.setitem(migrations.MIGRATIONS, SCHEMA_VERSION + 1, step)
+    monkeypatch.setitem(migrations.MIGRATIONS, LATEST + 1, step)
     opened = Project.open(tmp_path / "p")
-    backups = list((tmp_path / "p").glob("project.db.v1-*.bak"))
+    backups = list((tmp_path / "p").glob(f"project.db.v{LATEST}-*.bak"))
     assert ran == [1]
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(LATEST)
     assert old.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None
     old.close()
-    assert opened.store.meta.get("schema_version") == str(SCHEMA_VERSION + 1)
+    assert opened.store.meta.get("schema_version") == str(LATEST + 1)
     opened.close()
     # Opening again: nothing to do, no second backup.
     Project.open(tmp_path / "p").close()
@@ -49,11 +51,11 @@ def test_failed_migration_leaves_file_at_old_version(tmp_path, monkeypatch):
         conn.execute("CREATE TABLE half (x INTEGER)")
         raise RuntimeError("step failed")
 
-    monkeypatch.setitem(migrations.MIGRATIONS, SCHEMA_VERSION + 1, broken)
+    monkeypatch.setitem(migrations.MIGRATIONS, LATEST + 1, broken)
     with pytest.raises(RuntimeError):
         Project.open(tmp_path / "p")
     conn = sqlite3.connect(tmp_path / "p" / "project.db")
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(LATEST)
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
     conn.close()
 
@@ -66,3 +68,18 @@ def test_newer_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(S2Error, match="newer s2ide"):
         Project.open(tmp_path / "p")
+
+
+def test_a_version_1_database_gains_the_prelabel_outcomes_table(tmp_path):
+    path = tmp_path / "old"
+    path.mkdir()
+    conn = sqlite3.connect(path / "project.db")
+    conn.executescript(SCHEMA_V1)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('task', 'detect')")
+    conn.commit()
+    conn.close()
+    opened = Project.open(path)
+    assert opened.store.prelabel_outcomes.rates() == []
+    assert opened.store.meta.get("schema_version") == str(LATEST)
+    opened.close()
