@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds, decode_mask
 from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
 from s2ide.core.store import Store
@@ -85,7 +86,7 @@ def decide_outcomes(store: Store, sample_id: int, threshold: float) -> list[dict
         else:
             try:
                 mine = bounds(shape.kind, shape.geometry)
-            except Exception:  # noqa: BLE001  (a hint that does not parse is skipped, not fatal)
+            except (S2Error, KeyError, TypeError, ValueError):  # a hint that does not parse is skipped
                 continue
             for annotation in finals:
                 if annotation.id in used or annotation.kind != shape.kind:

@@ -63,8 +63,8 @@ class PrelabelOutcomeRepository:
             for row in rows
         ]
         self._conn.executemany(
-            "INSERT INTO prelabel_outcomes (sample_id, model_version, labeler, label_id, kind, score, outcome, iou, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO prelabel_outcomes (sample_id, model_version, labeler, label_id, kind, score, outcome, "
+            "iou, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params,
         )
         return len(params)
