@@ -214,6 +214,7 @@ class CanvasFeature(QObject):
         self.done_action = make("done", window, self.mark_done)
         self.no_objects_action = make("no_objects", window, lambda: self.mark_done(empty=True))
         window.menu("&Label").addAction(self.done_action)
+        window.menu("&Label").addAction(make("accept_all", window, self.canvas.prelabels.take_all))
         window.menu("&Label").addAction(self.no_objects_action)
         self._on_task()
 

@@ -43,6 +43,12 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("skip", "Skip image", ("Ctrl+K",), "Mark this sample skipped and go to the next"),
     ActionSpec("done", "Done", ("Return", "Enter"), "Detect/segment: every object is drawn; open the next sample"),
     ActionSpec("no_objects", "No objects", ("N",), "Detect/segment: this image has no objects (done, empty)"),
+    ActionSpec(
+        "accept_all",
+        "Accept suggestions",
+        ("Shift+Return", "Shift+Enter"),
+        "Take every suggested shape above the threshold",
+    ),
     ActionSpec("fit", "Fit", ("F",), "Fit the image in the window"),
     ActionSpec("actual", "1:1", ("=",), "Show actual pixels"),
     ActionSpec("zoom_in", "Zoom in", ("Ctrl++", "+"), "Zoom in"),

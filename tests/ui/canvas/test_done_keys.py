@@ -76,3 +76,51 @@ def test_digit_chooses_the_drawing_class_and_relabels_the_selection(qtbot, detec
     assert store.annotations.tag_of(ids[0]) is None  # the image is never tagged
     assert store.samples.get(ids[0]).status == "unlabeled"
     assert win.context.current_sample_id == ids[0]  # and it does not move on
+
+
+def _suggest(store, sample_id, shapes, trained_on=1000):
+    import json
+
+    from s2ide.core.store.models import NewModel
+
+    with store.transaction():
+        model = store.models.add(
+            NewModel(task="detect", architecture="x", label_map=[{"id": 1, "name": "car"}], state="ready",
+                     trained_on=trained_on)
+        )  # fmt: skip
+        store.models.set_active(model.version)
+        store.predictions.put_many(model.version, [{"sample_id": sample_id, "label_id": shapes[0]["label_id"]}])
+        store.predictions.put_geometry(model.version, [(sample_id, json.dumps(shapes))])
+
+
+def test_click_takes_a_suggestion_shift_enter_takes_the_rest_and_done_records_outcomes(qtbot, detect_window):
+    from tests.ui.canvas.conftest import click
+
+    win, ids = detect_window
+    store = win.context.store
+    canvas = win.canvas_feature.canvas
+    car = store.labels.by_name("car")
+    shapes = [
+        {"kind": "box", "label_id": car.id, "score": 0.9, "x": 10, "y": 10, "w": 40, "h": 30, "angle": 0},
+        {"kind": "box", "label_id": car.id, "score": 0.8, "x": 100, "y": 40, "w": 30, "h": 30, "angle": 0},
+        {"kind": "box", "label_id": car.id, "score": 0.3, "x": 150, "y": 10, "w": 20, "h": 20, "angle": 0},
+    ]
+    _suggest(store, ids[0], shapes)
+    win.context.predictionsChanged.emit()
+    assert len(canvas.prelabels.shown) == 3
+    weak = canvas.prelabels.shown[2][1]
+    assert weak.isVisible() and weak.opacity() < canvas.prelabels.shown[0][1].opacity()  # dimmed, not hidden
+    win.view.actual_size()
+    win.view.centerOn(100, 50)
+    click(win.view, (10, 25))  # on the first box's left edge
+    taken = [a for a in store.annotations.for_sample(ids[0]) if a.kind == "box"]
+    assert len(taken) == 1 and taken[0].source == "model-accepted"
+    assert not canvas.prelabels.shown[0][1].isVisible()  # taken: no longer shown as a suggestion
+    assert canvas.selection == {taken[0].id}
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert len([a for a in store.annotations.for_sample(ids[0]) if a.kind == "box"]) == 2  # the 0.3 one stays
+    qtbot.keyClick(win.view, Qt.Key.Key_Return)
+    outcomes = sorted(row["outcome"] for row in store.prelabel_outcomes.for_sample(ids[0]))
+    assert outcomes == ["accepted", "accepted"]
+    assert win.context.current_sample_id == ids[1]
