@@ -88,7 +88,7 @@ def test_detector_and_segmenter_show_their_stored_reports(qtbot, tmp_path, task)
                 architecture="x",
                 state="ready",
                 metrics={**report, "evaluated_on": "test", "test": report, "validation": None},
-            )  # fmt: skip
+            )
         )
         project.store.models.set_active(model.version)
     context = AppContext()
