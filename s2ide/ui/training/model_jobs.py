@@ -82,6 +82,8 @@ class ModelJobs(QObject):
             model = result.training.model
             text = f"{model.version}: {metric_headline(model.metrics)} on {model.trained_on} labels"
             text += f"; {result.training.reason}"
+            for note in model.metrics.get("notes") or []:  # detectors/segmenters: downscaling, tiny boxes
+                text += f"; {note}"
             if result.prediction is not None and result.prediction.skipped:
                 text += f" ({len(result.prediction.skipped)} unreadable images skipped)"
             return text
