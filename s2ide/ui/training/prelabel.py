@@ -123,7 +123,17 @@ class QtPrelabelBanner(QWidget):
             self._show("no active model yet (Model ▸ Train now)", None)
             return
         prediction = store.predictions.active_for_sample(sample_id)
-        if prediction is None or prediction.label_id is None or prediction.score is None:
+        if prediction is None:
+            self._show(f"{model.version} has not seen this sample yet", None)
+            return
+        if is_shape_task(ctx.project.task):  # suggestions are shapes on the canvas, never an image tag
+            self._show(
+                f"{model.version}'s suggested shapes are on the canvas: click one to take it, "
+                "Shift+Enter takes all above the threshold",
+                None,
+            )
+            return
+        if prediction.label_id is None or prediction.score is None:
             self._show(f"{model.version} has not seen this sample yet", None)
             return
         label = ctx.label_by_id(prediction.label_id)
