@@ -124,3 +124,6 @@ def test_click_takes_a_suggestion_shift_enter_takes_the_rest_and_done_records_ou
     outcomes = sorted(row["outcome"] for row in store.prelabel_outcomes.for_sample(ids[0]))
     assert outcomes == ["accepted", "accepted"]
     assert win.context.current_sample_id == ids[1]
+    from s2ide.ui.training.training_panel import acceptance_text
+
+    assert acceptance_text(store) == "Pre-labels taken unchanged: lara 100% of 2 (v1)"
