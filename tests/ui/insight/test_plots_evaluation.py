@@ -106,3 +106,29 @@ def test_detector_and_segmenter_show_their_stored_reports(qtbot, tmp_path, task)
     finally:
         view.close()
         project.close()
+
+
+def test_detector_mispredictions_rank_by_objects_wrong(tmp_path) -> None:
+    from PIL import Image
+
+    from s2ide.core.project import Project
+    from s2ide.core.store.models import NewModel
+    from s2ide.ui.insight.mispredictions_view import _mistakes
+
+    project = Project.create(tmp_path / "p", ["car"], task="detect")
+    store = project.store
+    with store.transaction():
+        ids = []
+        for index in range(3):
+            path = tmp_path / f"{index}.png"
+            Image.new("RGB", (8, 8)).save(path)
+            ids.append(store.samples.add(str(path), f"{index:064d}", 8, 8))
+        model = store.models.add(NewModel(task="detect", architecture="x", state="ready"))
+        store.models.set_active(model.version)
+        store.predictions.put_many(
+            model.version, [{"sample_id": i, "loss": loss} for i, loss in zip(ids, [1.0, 0.0, 3.0])]
+        )
+    version, rows = _mistakes(store)
+    assert version == model.version and [row.sample_id for row in rows] == [ids[2], ids[0]]
+    assert rows[0].loss == 3.0 and rows[0].label_id is None
+    project.close()
