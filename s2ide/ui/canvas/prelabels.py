@@ -5,7 +5,8 @@ The canvas draws the model's suggestions in the predictions layer (dashed). Here
   (source model-accepted, one undo step) and stays selected, so a drag in the same gesture moves
   it or its handles (then it counts as edited) and Delete throws it away (rejected);
 - Shift+Enter takes every suggestion at or above the pre-label threshold at once;
-- a suggestion already taken is hidden, and those under the threshold are drawn dimmed;
+- a suggestion already taken is hidden, those under the threshold are drawn dimmed, and those
+  under half of it are not drawn (a detector proposes many faint boxes);
 - a young model's suggestions (fewer than YOUNG_PER_CLASS images per class) are all dimmed,
   not hidden.
 What became of each suggestion is decided when the sample is marked done
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 YOUNG_PER_CLASS = 10
 DIM = 0.35
+SHOW_FRACTION = 0.5  # suggestions under half the threshold are clutter (a detector proposes many)
 TAKEN_IOU = 0.98
 VECTOR = ("box", "polygon", "line", "point")
 
@@ -82,12 +84,13 @@ class Prelabels:
         for shape, item in self.shown:
             mine = bounds(shape.kind, shape.geometry)
             taken = any(kind == shape.kind and _iou(mine, other) >= TAKEN_IOU for kind, other in finals)
-            item.setVisible(layer.visible and not taken)
+            faint = shape.score is not None and shape.score < self.threshold * SHOW_FRACTION
+            item.setVisible(layer.visible and not taken and not faint)
             weak = shape.score is not None and shape.score < self.threshold
             item.setOpacity(layer.opacity * (DIM if weak or self.young else 1.0))
 
     def at(self, pos: QPointF) -> PredictedShape | None:
-        """The visible suggestion under `pos` (the smallest one when they overlap)."""
+        """The visible suggestion under `pos`: the most confident when they overlap (then the smallest)."""
         hits = [
             (shape, item)
             for shape, item in self.shown
@@ -95,7 +98,12 @@ class Prelabels:
         ]
         if not hits:
             return None
-        return min(hits, key=lambda pair: pair[1].boundingRect().width() * pair[1].boundingRect().height())[0]
+
+        def rank(pair: tuple[PredictedShape, ShapeItem]) -> tuple[float, float]:
+            rect = pair[1].boundingRect()
+            return (-(pair[0].score or 0.0), rect.width() * rect.height())
+
+        return min(hits, key=rank)[0]
 
     def take(self, shapes: list[PredictedShape]) -> bool:
         """Turn suggestions into the labeler's shapes (one undo step), selected."""

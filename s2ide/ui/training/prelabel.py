@@ -127,11 +127,7 @@ class QtPrelabelBanner(QWidget):
             self._show(f"{model.version} has not seen this sample yet", None)
             return
         if is_shape_task(ctx.project.task):  # suggestions are shapes on the canvas, never an image tag
-            self._show(
-                f"{model.version}'s suggested shapes are on the canvas: click one to take it, "
-                "Shift+Enter takes all above the threshold",
-                None,
-            )
+            self._show(f"{model.version}: shapes on the canvas (click takes one, Shift+Enter all)", None)
             return
         if prediction.label_id is None or prediction.score is None:
             self._show(f"{model.version} has not seen this sample yet", None)
