@@ -113,7 +113,9 @@ def run_loop(
     threshold = LoopSettings().confidence_threshold
     config = TrainConfig(epochs=args.epochs, threads=args.threads, activation="always", translate=0.1, scale=0.15)
     curve: list[tuple[int, float]] = []
-    labeled = 0
+    labeled = sum(
+        1 for r in store.samples.rows() if r["split"] != "test" and r["status"] == "labeled"
+    )  # the seed batch
     reached = None
     share = None
     while labeled < args.max_labels:
