@@ -20,6 +20,7 @@ from s2ide.core.io.formats.base import ImportItem, ImportPlan
 from s2ide.core.io.images import ImageInfo, probe
 from s2ide.core.io.import_options import ImportOptions, ImportReport
 from s2ide.core.io.import_shapes import LabelResolver, apply_shapes
+from s2ide.core.labeling.done import DONE_STATUS, is_shape_task
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -122,8 +123,16 @@ def run_import(project: Project, plan: ImportPlan, options: ImportOptions, state
         # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
         resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
         resolver.declare(plan.labels)
+        shape_project = is_shape_task(project.task)
         for item, sample_id in targets:
+            before = store.samples.get(sample_id).status if shape_project else ""
             apply_shapes(store, sample_id, item, resolver, options, report)
+            if shape_project and before != DONE_STATUS and store.samples.get(sample_id).status == DONE_STATUS:
+                # a file's shapes count as finished labels (done) unless the import says otherwise
+                if options.mark_done:
+                    report.marked_done += 1
+                else:
+                    store.samples.set_status(sample_id, before)
             if item.split and item.split != store.samples.get(sample_id).split:
                 store.samples.set_split([sample_id], item.split)
             if not item.tag:

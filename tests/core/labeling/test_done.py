@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -99,4 +101,35 @@ def test_done_records_what_became_of_each_prelabel(tmp_path):
     assert len(outcomes) == 3  # the 0.2 suggestion was below the threshold: never shown
     (rate,) = store.prelabel_outcomes.rates()
     assert rate["labeler"] == "ann" and rate["acceptance_rate"] == pytest.approx(1 / 3)
+    project.close()
+
+
+@pytest.mark.parametrize("mark", [True, False])
+def test_importing_boxes_marks_those_images_done(tmp_path, mark):
+    import json
+
+    from s2ide.core.io.formats import read_plan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
+    from s2ide.core.tasks import TaskState
+
+    project = Project.create(tmp_path / "p", ["car"], task="detect")
+    folder = tmp_path / "coco"
+    folder.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (40, 30)).save(folder / name)
+    coco = {
+        "images": [{"id": 1, "file_name": "a.png", "width": 40, "height": 30},
+                   {"id": 2, "file_name": "b.png", "width": 40, "height": 30}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [2, 2, 10, 8], "area": 80, "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "car"}],
+    }  # fmt: skip
+    (folder / "annotations.json").write_text(json.dumps(coco))
+    report = run_import(
+        project, read_plan(folder / "annotations.json", "coco"), ImportOptions(mark_done=mark), TaskState()
+    )
+    statuses = {Path(r["path"]).name: r["status"] for r in project.store.samples.rows()}
+    assert statuses["a.png"] == ("labeled" if mark else "unlabeled")
+    assert statuses.get("b.png", "unlabeled") == "unlabeled"  # no shapes: not done
+    assert report.marked_done == int(mark)
     project.close()
