@@ -136,11 +136,15 @@ class CanvasFeature(QObject):
     def _on_task(self) -> None:
         """Done and No objects exist only in detect/segment projects (Enter accepts a tag
         suggestion in classification projects)."""
-        enabled = self._shape_project() and self.context.current_sample_id is not None
-        self.done_action.setVisible(self._shape_project())
-        self.no_objects_action.setVisible(self._shape_project())
-        self.done_action.setEnabled(enabled)
-        self.no_objects_action.setEnabled(enabled)
+        shapes = self._shape_project()
+        enabled = shapes and self.context.current_sample_id is not None
+        for spec_id, action in (("done", self.done_action), ("no_objects", self.no_objects_action)):
+            action.setVisible(shapes)
+            action.setEnabled(enabled)
+            # the keys exist only where the action does: Enter accepts a tag suggestion elsewhere
+            keys = [QKeySequence(k) for k in self.shortcuts.keys(spec_id) if k] if shapes else []
+            if [k.toString() for k in action.shortcuts()] != [k.toString() for k in keys]:
+                action.setShortcuts(keys)
 
     def mark_done(self, empty: bool = False) -> bool:
         """Enter / N: the open sample is done (or has no objects); saved at once, then Next."""
