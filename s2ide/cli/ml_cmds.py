@@ -109,6 +109,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             _say(f"skipped: {line}")
     if args.json:
         print_json(model.summary())
+    elif model.task in ("detect", "segment"):
+        from s2ide.cli.shape_outputs import train_line
+
+        print(train_line(model))
     else:
         accuracy = model.metrics.get("accuracy")
         where = model.metrics.get("evaluated_on")
@@ -123,6 +127,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
     result = predict(project, args.model, TaskState(), threads=max(1, os.cpu_count() or 1))
     for line in result.skipped[:5]:
         _say(f"skipped: {line}")
+    model = project.store.models.get(result.version)
+    if model.task in ("detect", "segment"):
+        from s2ide.cli.shape_outputs import predictions_json
+
+        shaped = predictions_json(project, model)
+        if args.json:
+            print_json(shaped)
+        else:
+            key = "boxes" if model.task == "detect" else "masks"
+            rows = [
+                {"id": e["id"], "path": e["path"], key: len(e[key]), "uncertainty": e["uncertainty"]} for e in shaped
+            ]
+            print_table(rows, ["id", "path", key, "uncertainty"])
+            _say(f"{result.version} predicted {result.count} samples")
+        return 0
     names = _label_names(project)
     out = [
         {
@@ -172,6 +191,15 @@ def cmd_mistakes(args: argparse.Namespace) -> int:
     _positive(args.limit, "--limit")
     project = open_project(args.project)
     model = _active(project)
+    if model.task in ("detect", "segment"):
+        from s2ide.cli.shape_outputs import mistakes_json
+
+        shaped = mistakes_json(project, model, args.limit)
+        if args.json:
+            print_json(shaped)
+        else:
+            print_table(shaped, ["id", "path", "predicted", "score", "errors"])
+        return 0
     names = _label_names(project)
     store = project.store
     out = []
@@ -208,11 +236,18 @@ def cmd_models(args: argparse.Namespace) -> int:
                 "created_at": m["created_at"][:19],
                 "trained_on": m["trained_on"],
                 "accuracy": m["metrics"]["accuracy"],
+                "ap50": m["metrics"].get("ap50"),
+                "miou": m["metrics"].get("miou"),
                 "on": m["metrics"]["evaluated_on"],
             }
             for m in out
         ]
-        print_table(rows, ["version", "state", "created_at", "trained_on", "accuracy", "on"])
+        columns = ["version", "state", "created_at", "trained_on", "accuracy", "on"]
+        if project.task == "detect":
+            columns[4] = "ap50"
+        elif project.task == "segment":
+            columns[4] = "miou"
+        print_table(rows, columns)
     return 0
 
 

@@ -66,6 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="images that already have annotations: merge (default), replace or skip",
     )
     p.add_argument("--user", default="import", help="who the audit log names")
+    p.add_argument(
+        "--no-mark-done",
+        dest="mark_done",
+        action="store_false",
+        help="detect/segment projects: leave images that receive shapes unlabeled (default: mark them done)",
+    )
     add_json_arg(p)
     p.set_defaults(run=cmd_import)
 
@@ -138,7 +144,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     plan = read_plan(args.src, args.format)
     bar = ProgressBar("import")
     options = ImportOptions(
-        user=args.user, split=args.split, unknown_labels=args.unknown_labels, on_existing=args.existing
+        user=args.user,
+        split=args.split,
+        unknown_labels=args.unknown_labels,
+        on_existing=args.existing,
+        mark_done=args.mark_done,
     )
     try:
         report = run_import(project, plan, options, bar.state())

@@ -1,4 +1,5 @@
-"""The background retrain the app and `s2ide train` share: train, then (if the new version
+"""The background retrain the app and `s2ide train` share: train (the classifier, the
+detector or the segmenter, by the project's task), then (if the new version
 went active) let it predict every sample, so pre-labels and the queue follow the new model."""
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ def retrain(
     user: str = "s2ide",
 ) -> RetrainResult:
     state = state or TaskState()
-    trained = train(project, config, state, on_epoch=on_epoch, user=user)
+    task = project.task
+    if task == "detect":
+        from s2ide.ml.detect.train import train_detector
+
+        trained = train_detector(project, config, state, on_epoch=on_epoch, user=user)
+    elif task == "segment":
+        from s2ide.ml.segment.train import train_segmenter
+
+        trained = train_segmenter(project, config, state, on_epoch=on_epoch, user=user)
+    else:
+        trained = train(project, config, state, on_epoch=on_epoch, user=user)
     predicted = None
     if trained.activated:
         threads = config.threads if config is not None else None

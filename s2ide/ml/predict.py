@@ -57,6 +57,14 @@ def predict(
 def _predict(
     project: Project, store: Store, model: ModelVersion, state: TaskState, batch_size: int, device: torch.device
 ) -> PredictResult:
+    if model.task == "detect":
+        from s2ide.ml.detect.predict import predict_detector
+
+        return predict_detector(project, store, model, state, batch_size, device)
+    if model.task == "segment":
+        from s2ide.ml.segment.predict import predict_segmenter
+
+        return predict_segmenter(project, store, model, state, batch_size, device)
     network = load_network(project, model, device)
     hyper = model.hyperparameters
     views = int(hyper.get("config", {}).get("predict_views", 1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
@@ -26,6 +27,19 @@ from s2ide.ml.nets import Classifier, build
 
 TRAIN_IDS_KEY = "s2ide.train_ids"
 _MAX_HEADER = 100 * 1024 * 1024
+
+
+def build_any(architecture: str, hyper: dict[str, Any]) -> torch.nn.Module:
+    """The untrained network a registry entry describes, whatever its task."""
+    from s2ide.ml.detect.net import DETECTOR, build_detector
+    from s2ide.ml.segment.net import SEGMENTER, build_segmenter
+
+    if architecture == DETECTOR:
+        return build_detector(architecture, hyper)
+    if architecture == SEGMENTER:
+        return build_segmenter(architecture, hyper)
+    network: Classifier = build(architecture, hyper)
+    return network
 
 
 class ModelFileError(S2Error):
@@ -99,10 +113,11 @@ def read_train_ids(path: Path) -> list[int]:
         return []
 
 
-def load_network(project: Project, model: ModelVersion, device: str | torch.device = "cpu") -> Classifier:
-    """The network of a registry entry with its weights, validated before loading."""
+def load_network(project: Project, model: ModelVersion, device: str | torch.device = "cpu") -> Any:
+    """The network of a registry entry with its weights, validated before loading (a
+    classifier, or the detector or segmenter of a detect or segment project)."""
     path = weights_path(project, model)
-    network = build(model.architecture, model.hyperparameters)
+    network = build_any(model.architecture, model.hyperparameters)
     load_validated(path, network)
     return network.to(device).eval()
 

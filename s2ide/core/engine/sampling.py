@@ -290,6 +290,12 @@ def build_queue(
     if model is not None and arrays is not None and predicted:
         index = np.array([position[r["id"]] for r in predicted], dtype=np.int64)
         probs = arrays.probabilities[index]
+        if model.task in ("detect", "segment"):
+            # a detector's or segmenter's doubt about the image as a whole (its least confident
+            # box, or pixel entropy over the predicted foreground) as a two-way probability row,
+            # so every uncertainty strategy ranks by it
+            doubt = np.nan_to_num(arrays.least_confidence[index].astype(np.float64))
+            probs = np.stack([1.0 - doubt, doubt], axis=1)
         if strategy is Strategy.DIVERSITY and arrays.embeddings is not None:
             want = min(limit or 20, len(predicted))
             labeled_ids = {r["id"] for r in rows if r["label_id"] is not None}

@@ -17,6 +17,7 @@ class ImportOptions:
     unknown_labels: str = "create"  # or "skip"
     on_existing: str = "merge"  # or "replace" or "skip": labels for images already labeled
     processes: int | None = None
+    mark_done: bool = True  # detect/segment projects: an image that receives shapes is marked done
 
     def validate(self) -> None:
         if self.split is not None and self.split not in SPLITS:
@@ -34,6 +35,7 @@ class ImportReport:
     labels_set: int = 0
     annotations_added: int = 0
     annotations_removed: int = 0
+    marked_done: int = 0  # detect/segment images marked done because the import gave them shapes
     created_labels: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     # The accounting of shapes: every shape of the source is added, or counted by reason.
@@ -83,6 +85,8 @@ class ImportReport:
             parts.append(f"{self.annotations_clipped} clipped to the image")
         if self.annotations_removed:
             parts.append(f"{self.annotations_removed} replaced annotations removed")
+        if self.marked_done:
+            parts.append(f"{self.marked_done} images marked done")
         if self.created_labels:
             parts.append(f"new labels: {', '.join(self.created_labels)}")
         return ", ".join(parts)

@@ -147,13 +147,14 @@ class ShapeBatch:
     # (sample_id, first row, end row, shapes removed first, mark the sample labeled)
     samples: list[tuple[int, int, int, list[dict[str, Any]], bool]] = field(default_factory=list)
 
-    def flush(self, store: Store, options: ImportOptions) -> None:
+    def flush(self, store: Store, options: ImportOptions, mark_labeled: bool = True) -> int:
+        """Write the shapes; returns how many samples were marked labeled (done) by them."""
         ids = store.annotations.add_many(self.rows, options.user, source="import")
         labeled: list[int] = []
         audit: list[tuple[Any, Any, Any]] = []
         for sample_id, start, end, before, mark in self.samples:
             added = ids[start:end]
-            if mark and added:
+            if mark and added and mark_labeled:
                 labeled.append(sample_id)
             if not added and not before:
                 continue
@@ -163,6 +164,7 @@ class ShapeBatch:
         store.audit.record_many(options.user, "import annotations", "sample", audit)
         self.rows.clear()
         self.samples.clear()
+        return len(labeled)
 
 
 def apply_shapes(

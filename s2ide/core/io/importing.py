@@ -22,6 +22,7 @@ from s2ide.core.io.formats.base import ImportItem, ImportPlan, shown
 from s2ide.core.io.images import ImageInfo, probe
 from s2ide.core.io.import_options import ImportOptions, ImportReport
 from s2ide.core.io.import_shapes import LabelResolver, ShapeBatch, apply_shapes
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -246,7 +247,12 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
                 continue
             set_tag(store, sample_id, label_id, options.user, source="import")
             report.labels_set += 1
-        batch.flush(store, options)
+        # In detect/segment projects a file's shapes count as finished labels (done) unless the
+        # import says otherwise; in classification projects shapes mark a sample labeled as before.
+        shape_project = is_shape_task(project.task)
+        marked = batch.flush(store, options, mark_labeled=options.mark_done or not shape_project)
+        if shape_project:
+            report.marked_done += marked
         report.skipped.extend(resolver.messages())
         store.audit.record(
             options.user,

@@ -132,11 +132,14 @@ class AddShape(Edit):
 class AddShapes(Edit):
     """Several new shapes as one step (a paste). Redo puts them back with the same ids."""
 
-    def __init__(self, sample_id: int, shapes: Sequence[tuple[str, int | None, dict[str, Any]]]) -> None:
+    def __init__(
+        self, sample_id: int, shapes: Sequence[tuple[str, int | None, dict[str, Any]]], source: str = "human"
+    ) -> None:
         super().__init__(sample_id)
         self.shapes = [(kind, label_id, validate(kind, geometry)) for kind, label_id, geometry in shapes]
         self.annotations: list[Annotation] = []
-        self.text = f"paste {len(self.shapes)} shape(s)"
+        self.source = source  # model-accepted when pre-labels are taken
+        self.text = f"paste {len(self.shapes)} shape(s)" if source == "human" else f"accept {len(self.shapes)} shape(s)"
 
     def apply(self, session: Session) -> None:
         session.authorize()
@@ -144,7 +147,9 @@ class AddShapes(Edit):
         with store.transaction():
             if not self.annotations:
                 for kind, label_id, geometry in self.shapes:
-                    new_id = store.annotations.add(self.sample_id, kind, label_id, session.user, geometry=geometry)
+                    new_id = store.annotations.add(
+                        self.sample_id, kind, label_id, session.user, geometry=geometry, source=self.source
+                    )
                     self.annotations.append(_fresh(store, new_id))
             else:
                 for annotation in self.annotations:

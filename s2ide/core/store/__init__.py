@@ -15,6 +15,7 @@ from s2ide.core.store.leases import LeaseRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
+from s2ide.core.store.prelabels import PrelabelOutcomeRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -68,6 +69,7 @@ class Store:
         self.leases = LeaseRepository(self.conn)
         self.team = TeamActivityRepository(self.conn)
         self.external_models = ExternalModelRepository(self.conn)
+        self.prelabel_outcomes = PrelabelOutcomeRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -15,6 +15,7 @@ from s2ide.core.errors import S2Error
 from s2ide.core.store.external_models import create_external_models
 from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
+from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
 
@@ -31,6 +32,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _add_leases,
     3: add_annotation_attributes,
     4: create_external_models,  # bring-your-own ONNX models (issue 19)
+    5: create_prelabel_outcomes,  # issue 18: what became of each pre-label
 }
 
 

@@ -66,6 +66,12 @@ class ModelVersion:
                 "validation_accuracy": self.val_score,
                 "ece": ((m.get("calibration") or {}).get("ece")),
                 "error": m.get("error"),
+                # detectors and segmenters (accuracy and the confusion matrix stay empty for them)
+                "map": m.get("map"),
+                "ap50": m.get("ap50"),
+                "ap75": m.get("ap75"),
+                "miou": m.get("miou"),
+                "dice": m.get("dice"),
             },
         }
 

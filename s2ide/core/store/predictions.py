@@ -116,6 +116,22 @@ class PredictionRepository:
         )
         return len(params)
 
+    def put_geometry(self, model_version: str, rows: Iterable[tuple[int, str | None]]) -> None:
+        """Set the predicted shapes (JSON, core/labeling/prediction_shapes.py) of rows written by
+        `put_many`: a detector's boxes, a segmenter's masks."""
+        self._conn.executemany(
+            "UPDATE predictions SET geometry = ? WHERE model_version = ? AND sample_id = ?",
+            [(text, model_version, int(sample_id)) for sample_id, text in rows],
+        )
+
+    def geometry_of(self, model_version: str) -> dict[int, str]:
+        """sample id -> the predicted shapes' JSON, for the rows that have shapes."""
+        cur = self._conn.execute(
+            "SELECT sample_id, geometry FROM predictions WHERE model_version = ? AND geometry IS NOT NULL",
+            (model_version,),
+        )
+        return {int(row[0]): str(row[1]) for row in cur}
+
     def delete_for_model(self, model_version: str) -> None:
         self._conn.execute("DELETE FROM predictions WHERE model_version = ?", (model_version,))
 

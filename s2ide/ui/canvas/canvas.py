@@ -23,6 +23,7 @@ from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
+from s2ide.ui.canvas.prelabels import Prelabels
 from s2ide.ui.canvas.tools.base import Tool, ToolKind
 from s2ide.ui.canvas.tools.box import BoxTool
 from s2ide.ui.canvas.tools.brush import BrushTool, EraserTool
@@ -74,6 +75,7 @@ class AnnotationCanvas(QObject):
         self.items: dict[int, ShapeItem] = {}
         self.mask_items: dict[int, MaskItem] = {}
         self.prediction_items: list[QGraphicsItem] = []
+        self.prelabels = Prelabels(self)
         self.selection: set[int] = set()
         self.clipboard: list[tuple[str, int | None, dict]] = []
         self.label_id: int | None = None
@@ -481,6 +483,7 @@ class AnnotationCanvas(QObject):
         self.edited.emit(edit.sample_id)
         if self.doc is not None and edit.sample_id == self.doc.sample_id:
             self._seen = self._signature(edit.sample_id)
+            self.prelabels.refresh()
         self._notifying = True
         try:
             self.context.notify_annotations(edit.sample_id)
@@ -511,6 +514,7 @@ class AnnotationCanvas(QObject):
         for old in self.prediction_items:
             self.scene.removeItem(old)
         self.prediction_items.clear()
+        self.prelabels.reset()
         if self.doc is None or self.context.project is None:
             return
         doc = self.doc
@@ -531,11 +535,15 @@ class AnnotationCanvas(QObject):
                 shape_item.set_pixel_size(self.pixel_size)
                 shape_item.setZValue(-5)
                 if shape.score is not None:
-                    shape_item.setToolTip(f"{self._label_name(shape.label_id)} {shape.score:.2f}")
+                    shape_item.setToolTip(
+                        f"{self._label_name(shape.label_id)} {shape.score:.2f}: click to take it, Shift+Enter takes all"
+                    )
                 item = shape_item
+                self.prelabels.add(shape, shape_item)
             self._style(item, Layer.PREDICTIONS)
             self.scene.addItem(item)
             self.prediction_items.append(item)
+        self.prelabels.refresh()
 
     def _label_name(self, label_id: int | None) -> str:
         label = self.context.label_by_id(label_id)
@@ -639,6 +647,14 @@ class AnnotationCanvas(QObject):
         pos = view.viewportTransform().inverted()[0].map(event.position())  # sub-pixel precise
         if kind == QEvent.Type.MouseButtonPress:
             view.setFocus(Qt.FocusReason.MouseFocusReason)
+            if (
+                self.tool.kind == ToolKind.SELECT
+                and event.button() == Qt.MouseButton.LeftButton
+                and self.item_at(pos) is None
+            ):
+                suggestion = self.prelabels.at(pos)
+                if suggestion is not None and self.prelabels.take([suggestion]):
+                    self.message("Suggestion taken: drag to adjust, Delete to drop it, Ctrl+Z to undo")
             return self.tool.press(pos, event)
         if kind == QEvent.Type.MouseMove:
             return self.tool.move(pos, event)

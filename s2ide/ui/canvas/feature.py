@@ -15,8 +15,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
+from s2ide.core.engine.ml_settings import load_loop_settings
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.document import SampleDocument
+from s2ide.core.labeling.done import is_shape_task, mark_done
 from s2ide.core.labeling.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
 from s2ide.ui.canvas.images import CanvasImages, decoded_array
@@ -66,6 +68,8 @@ class CanvasFeature(QObject):
         self.prefetcher.documentFailed.connect(self._on_document_failed)
         self.context.labelsChanged.connect(self._fill_labels)
         self.context.projectChanged.connect(self._fill_labels)
+        self.context.projectChanged.connect(self._on_task)
+        self.context.drawLabelRequested.connect(self._draw_with)
         self._build_actions()
         self.layers_dock = window.add_dock(LayersPanel(self.layers), "Layers", Qt.DockWidgetArea.RightDockWidgetArea)
         self.canvas.toolChanged.connect(self._on_tool)
@@ -89,6 +93,7 @@ class CanvasFeature(QObject):
             else:
                 self.canvas.load(wanted, loaded.doc, loaded.tiles)
         self.skip_action.setEnabled(wanted is not None)
+        self._on_task()
         if wanted is not None:
             self._prefetch_timer.start()
 
@@ -166,6 +171,52 @@ class CanvasFeature(QObject):
         if self.context.next_sample() is None:
             self.context.message(f"Skipped sample {sample_id}; nothing comes next")
 
+    def _shape_project(self) -> bool:
+        return self.context.project is not None and is_shape_task(self.context.project.task)
+
+    def _on_task(self) -> None:
+        """Done and No objects exist only in detect/segment projects (Enter accepts a tag
+        suggestion in classification projects)."""
+        shapes = self._shape_project()
+        enabled = shapes and self.context.current_sample_id is not None
+        for spec_id, action in (("done", self.done_action), ("no_objects", self.no_objects_action)):
+            action.setVisible(shapes)
+            action.setEnabled(enabled)
+            # the keys exist only where the action does: Enter accepts a tag suggestion elsewhere
+            keys = [QKeySequence(k) for k in self.shortcuts.keys(spec_id) if k] if shapes else []
+            if [k.toString() for k in action.shortcuts()] != [k.toString() for k in keys]:
+                action.setShortcuts(keys)
+
+    def mark_done(self, empty: bool = False) -> bool:
+        """Enter / N: the open sample is done (or has no objects); saved at once, then Next."""
+        sample_id = self.context.current_sample_id
+        if sample_id is None or not self._shape_project():
+            return False
+        if self.canvas.tool.busy:  # Enter belongs to the gesture (closing a polygon)
+            return False
+        try:
+            threshold = load_loop_settings(self.context.store).confidence_threshold
+            mark_done(self.context.store, sample_id, self.context.user_name, empty=empty, threshold=threshold)
+        except S2Error as exc:
+            self.context.message(f"Cannot mark sample {sample_id} done: {exc}", 0)
+            return False
+        self.context.notify_annotations(sample_id)
+        what = "no objects" if empty else "done"
+        self.context.message(f"Sample {sample_id}: {what}")
+        if self.context.next_sample() is None:
+            self.context.message(f"Sample {sample_id}: {what}; nothing left to label")
+        return True
+
+    def _draw_with(self, label_id: int) -> None:
+        """A label key in a detect/segment project: draw with that class, relabel the selection."""
+        label = self.context.label_by_id(label_id)
+        if label is None:
+            return
+        relabel = len(self.canvas.selection)
+        self.canvas.set_label(label_id)
+        note = f"; {relabel} selected shape(s) relabeled" if relabel else ""
+        self.context.message(f"Drawing with {label.name}{note}")
+
     # -- actions and tool bars -------------------------------------------------------------
     def _build_actions(self) -> None:
         window, view, canvas, make = self.window, self.window.view, self.canvas, self.shortcuts.make
@@ -212,6 +263,12 @@ class CanvasFeature(QObject):
         self.skip_action = make("skip", window, self.skip)
         self.skip_action.setEnabled(False)
         window.menu("&Label").addAction(self.skip_action)
+        self.done_action = make("done", window, self.mark_done)
+        self.no_objects_action = make("no_objects", window, lambda: self.mark_done(empty=True))
+        window.menu("&Label").addAction(self.done_action)
+        window.menu("&Label").addAction(make("accept_all", window, self.canvas.prelabels.take_all))
+        window.menu("&Label").addAction(self.no_objects_action)
+        self._on_task()
 
         tool_bar = QToolBar("Tools", window)
         tool_bar.setObjectName("toolbar_tools")

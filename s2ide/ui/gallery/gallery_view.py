@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.review.agreement import hidden_tags
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS, STATUSES
@@ -280,7 +281,15 @@ class QtGallery(QWidget):
         self._shown_ids = None
         self.chip.hide()
         self._fill_label_filter()
+        self._name_done_status()
         self.reload()
+
+    def _name_done_status(self) -> None:
+        """Detect/segment projects call the labeled status 'done' (the labeler said so)."""
+        shapes = self.context.project is not None and is_shape_task(self.context.project.task)
+        index = self.status_filter.findData("labeled")
+        if index >= 0:
+            self.status_filter.setItemText(index, "done" if shapes else "labeled")
 
     def _on_annotations_changed(self, sample_id: int) -> None:
         if self.context.project is not None:

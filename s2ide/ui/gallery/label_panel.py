@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.review.agreement import is_blind
 from s2ide.core.review.users import Action, can, require
@@ -31,7 +32,13 @@ from s2ide.ui.shell.context import AppContext
 
 def tag_current(context: AppContext, label_id: int | None, advance: bool = True) -> bool:
     """Tag the open sample with a label (None clears its tag), then open the next one unless
-    `advance` is False; False (with a message) if not possible."""
+    `advance` is False; False (with a message) if not possible. In a detect or segment project
+    a label key never tags the image: it chooses the class to draw with (and relabels the
+    selected shapes) through `drawLabelRequested`."""
+    if context.project is not None and is_shape_task(context.project.task):
+        if label_id is not None:
+            context.drawLabelRequested.emit(label_id)
+        return False
     sample_id = context.current_sample_id
     if context.project is None or sample_id is None:
         context.message("Open a sample first, then press its label's key.")

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, compare, evaluate
+from s2ide.core.errors import S2Error
 from s2ide.core.store import Store
 from s2ide.ui.insight.common import Refresher
+from s2ide.ui.insight.shape_evaluation import is_shape_model, show_shape_metrics
 from s2ide.ui.shell.context import AppContext
 
 SPLIT_CHOICES = ("test", "val", "train", ALL_SPLITS)
@@ -237,6 +239,14 @@ class EvaluationView(QWidget):
         if not version or self.context.project is None:
             self.accuracy.setText("no trained model yet: train one (Model menu or `s2ide train`)")
             return
+        try:
+            model = self.context.store.models.get(version)
+        except S2Error:
+            return
+        if is_shape_model(model):  # detectors and segmenters: their stored COCO-style / mIoU report
+            show_shape_metrics(model, self.split_combo.currentText(), self.table, self.accuracy)
+            return
+        self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "support"])
         other = self.other_combo.currentText()
         other_version = None if other in ("", NO_COMPARISON) or other == version else other
         self.refresher.query = functools.partial(_query, version, self.split_combo.currentText(), other_version)

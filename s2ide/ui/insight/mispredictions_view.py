@@ -63,6 +63,7 @@ class SampleReviewTable(QWidget):
         super().__init__(parent)
         self.context = context
         self.rows: list[ReviewRow] = []
+        self.shapes = False  # True: rows of a detector or segmenter (no relabel button)
         self.note_for: Callable[[ReviewRow], str] = lambda row: ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -96,10 +97,11 @@ class SampleReviewTable(QWidget):
                 cell = QTableWidgetItem("" if value is None else f"{value:.3f}")
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(index, col, cell)
-            fix = QPushButton(f"Use {self._name(row.suggested_id)!r}")
-            fix.setToolTip("relabel with the model's label (recorded under your name)")
-            fix.clicked.connect(lambda _=False, r=row: self.relabel(r))
-            self.table.setCellWidget(index, 5, fix)
+            if not self.shapes:  # a detector's or segmenter's errors are fixed on the canvas, not by a tag
+                fix = QPushButton(f"Use {self._name(row.suggested_id)!r}")
+                fix.setToolTip("relabel with the model's label (recorded under your name)")
+                fix.clicked.connect(lambda _=False, r=row: self.relabel(r))
+                self.table.setCellWidget(index, 5, fix)
             escalate = QPushButton("Escalate")
             escalate.setToolTip("send to the lead as a possible label error")
             escalate.setEnabled(escalate_function() is not None)
@@ -154,6 +156,14 @@ def _mistakes(store: Store) -> tuple[str | None, list[ReviewRow]]:
     if model is None:
         return None, []
     rows = []
+    if model.task in ("detect", "segment"):  # loss: objects missed plus false, on images marked done
+        wrong = [r for r in store.predictions.rows(model.version) if r["loss"] is not None and r["loss"] > 0]
+        wrong.sort(key=lambda r: (-float(r["loss"]), r["id"]))
+        for row in wrong[:ROW_LIMIT]:
+            sample = store.samples.get(row["id"])
+            rows.append(ReviewRow(row["id"], row["path"], sample.sha256, None, row["predicted_id"], row["score"],
+                                  row["loss"]))  # fmt: skip
+        return model.version, rows
     for row in store.predictions.mistakes(model.version, ROW_LIMIT):
         sample = store.samples.get(row["id"])
         rows.append(
@@ -202,13 +212,14 @@ class MispredictionsView(QWidget):
     def apply(self, result: tuple[str | None, list[ReviewRow]]) -> None:
         self.loaded = True
         self.version, rows = result
+        project = self.context.project
+        self.table.shapes = project is not None and project.task in ("detect", "segment")
         if self.version is None:
             self.title.setText("no active model yet: train one to see what it gets wrong")
         else:
             more = " (the worst shown)" if len(rows) >= ROW_LIMIT else ""
-            self.title.setText(
-                f"{len(rows):,} labeled samples model {self.version} gets wrong{more}, highest loss first"
-            )
+            how = "most objects missed or invented first" if self.table.shapes else "highest loss first"
+            self.title.setText(f"{len(rows):,} labeled samples model {self.version} gets wrong{more}, {how}")
         self.table.set_rows(rows)
 
     def shutdown(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -33,6 +34,7 @@ from s2ide.core.io.formats import IMPORTERS, read_plan
 from s2ide.core.io.formats.base import ImportPlan
 from s2ide.core.io.import_options import ImportOptions
 from s2ide.core.io.import_preview import ImportPreview, preview_import
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ui.shell.context import AppContext
@@ -134,6 +136,11 @@ class ImportPreviewDialog(QDialog):
         self._existing_buttons = QButtonGroup(self)
         for button in (self.merge, self.replace, self.skip):
             self._existing_buttons.addButton(button)
+        self.mark_done = QCheckBox("Mark images that receive shapes done (they train the model)")
+        self.mark_done.setChecked(True)
+        shapes = self.context.project is not None and is_shape_task(self.context.project.task)
+        self.mark_done.setVisible(shapes)  # detect/segment projects: done is the labeler's word
+        box.addWidget(self.mark_done)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -228,4 +235,5 @@ class ImportPreviewDialog(QDialog):
             user=self.context.user_name,
             unknown_labels="skip" if self.unknown_skip.isChecked() else "create",
             on_existing=existing,
+            mark_done=self.mark_done.isChecked(),
         )

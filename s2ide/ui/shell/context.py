@@ -31,6 +31,7 @@ class AppContext(QObject):
     modelsChanged = Signal()
     showSamplesRequested = Signal(object, str)  # ids (list[int]) or None for all, a title
     statusMessage = Signal(str, int)  # text, timeout in ms (0: until replaced)
+    drawLabelRequested = Signal(int)  # detect/segment projects: a label key chose the class to draw
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from s2ide.core.engine.headline import metric_headline
 from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config
 from s2ide.core.errors import S2Error
 from s2ide.core.tasks import TaskState
@@ -79,10 +80,10 @@ class ModelJobs(QObject):
 
                 result = retrain(project, config, state, on_epoch=emit_epoch, user=user)
             model = result.training.model
-            accuracy = model.metrics.get("accuracy")
-            where = model.metrics.get("evaluated_on", "")
-            text = f"{model.version}: {where} accuracy {accuracy:.3f} on {model.trained_on} labels"
+            text = f"{model.version}: {metric_headline(model.metrics)} on {model.trained_on} labels"
             text += f"; {result.training.reason}"
+            for note in model.metrics.get("notes") or []:  # detectors/segmenters: downscaling, tiny boxes
+                text += f"; {note}"
             if result.prediction is not None and result.prediction.skipped:
                 text += f" ({len(result.prediction.skipped)} unreadable images skipped)"
             return text

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
 from s2ide.core.errors import S2Error
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.review.users import Action, require
 from s2ide.ui.shell.context import AppContext
@@ -67,7 +68,16 @@ class QtPrelabelBanner(QWidget):
         context.predictionsChanged.connect(self.refresh)
         context.modelsChanged.connect(self.refresh)
         context.projectChanged.connect(self._load_threshold)
+        context.projectChanged.connect(self._on_task)
         self._load_threshold()
+        self._on_task()
+
+    def _on_task(self) -> None:
+        """In detect/segment projects Enter marks the sample done (canvas feature), so the
+        tag suggestion gives up its Enter shortcut there."""
+        shapes = self.context.project is not None and is_shape_task(self.context.project.task)
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(not shapes)
 
     # -- state -----------------------------------------------------------------------------
     def _load_threshold(self) -> None:
@@ -113,7 +123,13 @@ class QtPrelabelBanner(QWidget):
             self._show("no active model yet (Model ▸ Train now)", None)
             return
         prediction = store.predictions.active_for_sample(sample_id)
-        if prediction is None or prediction.label_id is None or prediction.score is None:
+        if prediction is None:
+            self._show(f"{model.version} has not seen this sample yet", None)
+            return
+        if is_shape_task(ctx.project.task):  # suggestions are shapes on the canvas, never an image tag
+            self._show(f"{model.version}: shapes on the canvas (click takes one, Shift+Enter all)", None)
+            return
+        if prediction.label_id is None or prediction.score is None:
             self._show(f"{model.version} has not seen this sample yet", None)
             return
         label = ctx.label_by_id(prediction.label_id)

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.engine.headline import metric_headline
 from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config, save_loop_settings, save_train_config
 from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, get_strategy, set_strategy
 from s2ide.core.errors import S2Error
 from s2ide.core.review.users import Action, can
+from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import Progress
 from s2ide.ui.shell.context import AppContext
@@ -68,6 +70,25 @@ MEMBERS_HELP = (
     "Networks trained from different seeds whose predictions are averaged (an ensemble):\n"
     "steadier uncertainty for the queue, at the cost of training time"
 )
+
+
+def acceptance_text(store: Store) -> str:
+    """'Pre-labels taken unchanged: ada 72% of 118 (v3), ...' for the newest version each labeler saw."""
+
+    def number(version: str) -> int:
+        return int(version[1:]) if version[1:].isdigit() else -1
+
+    latest: dict[str, dict[str, Any]] = {}
+    for row in store.prelabel_outcomes.rates():
+        seen = latest.get(row["labeler"])
+        if row["shown"] and (seen is None or number(row["model_version"]) > number(seen["model_version"])):
+            latest[row["labeler"]] = row
+    parts = [
+        f"{name} {row['acceptance_rate']:.0%} of {row['shown']} ({row['model_version']})"
+        for name, row in sorted(latest.items())
+        if row["acceptance_rate"] is not None
+    ]
+    return "Pre-labels taken unchanged: " + ", ".join(parts) if parts else ""
 
 
 class ModelsTableModel(QAbstractTableModel):
@@ -106,6 +127,8 @@ class ModelsTableModel(QAbstractTableModel):
                 return model.state
             if column == "labels":
                 return str(model.trained_on)
+            if column == "accuracy" and model.task in ("detect", "segment"):
+                return metric_headline(metrics) if model.state != "failed" else "–"
             if column == "accuracy":
                 where = {"test": "test", "validation": "val", "train": "train"}.get(metrics.get("evaluated_on", ""), "")
                 return f"{_pct(metrics.get('accuracy'))} {where}".strip() if model.state != "failed" else "–"
@@ -200,6 +223,12 @@ class QtTrainingPanel(QWidget):
         layout.addWidget(plot_holder, 2)
         layout.addWidget(QLabel("Model versions"))
         layout.addWidget(self.table, 2)
+        self.prelabel_rates = QLabel()
+        self.prelabel_rates.setWordWrap(True)
+        self.prelabel_rates.setToolTip(
+            "Share of shown pre-labels the labeler took unchanged (recorded when an image is marked done)"
+        )
+        layout.addWidget(self.prelabel_rates)
         layout.addLayout(buttons)
         layout.addLayout(form)
 
@@ -237,6 +266,7 @@ class QtTrainingPanel(QWidget):
             return
         store = ctx.store
         self.table_model.set_models(store.models.list())
+        self.prelabel_rates.setText(acceptance_text(store))
         for row, model in enumerate(self.table_model.models):
             if model.version == selected:
                 self.table.selectRow(row)

@@ -9,6 +9,7 @@ import pytest
 from s2ide.core.errors import S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import migrations
+from s2ide.core.store.schema import SCHEMA_V1
 
 SCHEMA_VERSION = migrations.latest_version()  # the newest step (migrations add to the base schema)
 
@@ -67,3 +68,18 @@ def test_newer_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(S2Error, match="newer s2ide"):
         Project.open(tmp_path / "p")
+
+
+def test_a_version_1_database_gains_the_prelabel_outcomes_table(tmp_path):
+    path = tmp_path / "old"
+    path.mkdir()
+    conn = sqlite3.connect(path / "project.db")
+    conn.executescript(SCHEMA_V1)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('task', 'detect')")
+    conn.commit()
+    conn.close()
+    opened = Project.open(path)
+    assert opened.store.prelabel_outcomes.rates() == []
+    assert opened.store.meta.get("schema_version") == str(SCHEMA_VERSION)
+    opened.close()

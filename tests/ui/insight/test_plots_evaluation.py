@@ -65,3 +65,70 @@ def test_no_model_yet(qtbot, project) -> None:
     qtbot.addWidget(view)
     assert "no trained model" in view.accuracy.text()
     view.shutdown()
+
+
+@pytest.mark.parametrize("task", ["detect", "segment"])
+def test_detector_and_segmenter_show_their_stored_reports(qtbot, tmp_path, task) -> None:
+    from s2ide.core.project import Project
+    from s2ide.core.store.models import NewModel
+
+    project = Project.create(tmp_path / "p", ["car", "tree"], task=task)
+    if task == "detect":
+        report = {"map": 0.61, "ap50": 0.93, "ap75": 0.7, "images": 40,
+                  "per_class": {"car": {"ap": 0.6, "ap50": 0.9, "ap75": 0.7, "support": 31},
+                                "tree": {"ap": None, "ap50": None, "ap75": None, "support": 0}}}  # fmt: skip
+    else:
+        report = {"miou": 0.81, "dice": 0.88, "images": 40,
+                  "per_class": {"car": {"iou": 0.8, "dice": 0.88, "pixels": 900},
+                                "tree": {"iou": 0.82, "dice": 0.9, "pixels": 400}}}  # fmt: skip
+    with project.store.transaction():
+        model = project.store.models.add(
+            NewModel(
+                task=task,
+                architecture="x",
+                state="ready",
+                metrics={**report, "evaluated_on": "test", "test": report, "validation": None},
+            )
+        )
+        project.store.models.set_active(model.version)
+    context = AppContext()
+    context.project = project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        view.select(model.version, "test")
+        text = view.accuracy.text()
+        assert ("AP50 0.930" in text) if task == "detect" else ("mIoU 0.810" in text)
+        assert view.table.rowCount() == 2 and view.table.item(0, 0).text() == "car"
+        view.select(model.version, "val")
+        assert "not measured on validation" in view.accuracy.text()
+    finally:
+        view.close()
+        project.close()
+
+
+def test_detector_mispredictions_rank_by_objects_wrong(tmp_path) -> None:
+    from PIL import Image
+
+    from s2ide.core.project import Project
+    from s2ide.core.store.models import NewModel
+    from s2ide.ui.insight.mispredictions_view import _mistakes
+
+    project = Project.create(tmp_path / "p", ["car"], task="detect")
+    store = project.store
+    with store.transaction():
+        ids = []
+        for index in range(3):
+            path = tmp_path / f"{index}.png"
+            Image.new("RGB", (8, 8)).save(path)
+            ids.append(store.samples.add(str(path), f"{index:064d}", 8, 8))
+        model = store.models.add(NewModel(task="detect", architecture="x", state="ready"))
+        store.models.set_active(model.version)
+        store.predictions.put_many(
+            model.version, [{"sample_id": i, "loss": loss} for i, loss in zip(ids, [1.0, 0.0, 3.0])]
+        )
+    version, rows = _mistakes(store)
+    assert version == model.version and [row.sample_id for row in rows] == [ids[2], ids[0]]
+    assert rows[0].loss == 3.0 and rows[0].label_id is None
+    project.close()

@@ -1,0 +1,1 @@
+"""The project's own segmenter: a small U-Net for masks and polygons."""
