@@ -1,9 +1,9 @@
-"""The project store: one SQLite connection and the repositories over it."""
+"""The project store: one connection (SQLite locally, PostgreSQL for teams) and the repositories over it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_connection
@@ -35,9 +35,12 @@ class Store:
     ``with store.transaction():`` groups writes into one commit; nesting uses savepoints.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path | str, conn: Any = None) -> None:
+        """`db_path`: a local project's database file; or, with `conn` (a `PgConnection`), the
+        team project's URL without password (for messages)."""
         self.path = db_path
-        self.conn = open_connection(db_path)
+        self.conn: Any = conn if conn is not None else open_connection(db_path)
+        self.dialect: str = getattr(self.conn, "dialect", "sqlite")
         self.transaction = Transactions(self.conn)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)

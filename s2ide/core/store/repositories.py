@@ -33,7 +33,10 @@ class MetaRepository:
         return row[0] if row else default
 
     def set(self, key: str, value: str) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def get_json(self, key: str, default: Any = None) -> Any:
         raw = self.get(key)
@@ -414,11 +417,15 @@ class UserRepository:
             raise InvalidInputError("a user needs a name")
         if role not in ROLES:
             raise InvalidInputError(f"unknown role {role!r} (use one of {', '.join(ROLES)})")
-        self._conn.execute(
-            "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
-            (name, role, now_iso()),
-        )
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            # A team project's users are database roles: the server grants the group and checks who asks.
+            self._conn.execute("SELECT s2ide_set_user_role(?, ?, ?)", (name, role, now_iso()))
+        else:
+            self._conn.execute(
+                "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+                (name, role, now_iso()),
+            )
         user = self.get(name)
         assert user is not None
         return user
