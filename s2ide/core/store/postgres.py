@@ -294,9 +294,10 @@ def connect(url: str, password: str | None = None, connect_timeout: int = 10) ->
 
 
 def _connect_reason(exc: BaseException) -> str:
-    """libpq's message, shortened to its last informative line."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.lower().startswith(("fatal:", "could not", "connection to server")):
-            return line.split("FATAL:", 1)[-1].strip()
+    """libpq's message on one line: the server's FATAL reason with its detail, else the last line."""
+    text = str(exc)
+    if "FATAL:" in text:
+        reason = text.rsplit("FATAL:", 1)[1]
+        return " ".join(reason.replace("DETAIL:", "(").split()) + (")" if "DETAIL:" in reason else "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else type(exc).__name__
