@@ -128,7 +128,8 @@ def test_annotations_belong_to_their_author(world) -> None:
         changed = conn.execute("UPDATE annotations SET label_id = 2 WHERE sample_id = %s", (sid,)).rowcount
         assert changed == 0  # leo's tag is not hers to change
         conn.execute(
-            "INSERT INTO annotations (sample_id, kind, author, created_at, updated_at) VALUES (%s, 'box', 'lara', 'x', 'x')",
+            "INSERT INTO annotations (sample_id, kind, author, created_at, updated_at) "
+            "VALUES (%s, 'box', 'lara', 'x', 'x')",
             (sid,),
         )
 
