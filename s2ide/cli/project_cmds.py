@@ -23,7 +23,7 @@ from s2ide.core.io.formats.base import ImportPlan
 from s2ide.core.io.import_options import ImportOptions
 from s2ide.core.io.importing import run_import
 from s2ide.core.labeling.tags import label_sample
-from s2ide.core.project import TASKS, Project, os_user
+from s2ide.core.project import TASKS, Project, TeamProject, os_user
 from s2ide.core.review.users import Action, add_user, can, require, require_user
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
@@ -151,6 +151,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     plan = read_plan(args.src, args.format)
     user = _import_user(project, args, plan)
+    if isinstance(project, TeamProject):
+        project.media_root()  # a missing mapping is one clear line before any work starts
     bar = ProgressBar("import")
     options = ImportOptions(user=user, split=args.split, unknown_labels=args.unknown_labels, on_existing=args.existing)
     try:

@@ -1,0 +1,76 @@
+"""Every command takes a postgresql:// URL; the signed-in database user is the user."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from s2ide.cli import main
+
+
+def _run(capsys, *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _as(url: str, name: str) -> str:
+    user = url.split("//", 1)[1].split("@", 1)[0]
+    return url.replace(f"//{user}@", f"//{name}@", 1)
+
+
+def test_team_project_from_the_command_line(
+    capsys, team_url: str, tmp_path: Path, image_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = team_url.split("//", 1)[1].split("@", 1)[0]
+    code, out, _ = _run(capsys, "init", team_url, "--labels", "cat,dog")
+    assert code == 0 and "created" in out and "owner-pw" not in out
+    assert _run(capsys, "init", team_url, "--labels", "a")[2].count("\n") == 1  # exists already: one line
+
+    monkeypatch.setenv("S2IDE_MEDIA_ROOT", str(image_tree.parent))
+    code, out, err = _run(capsys, "import", team_url, image_tree, "--json")
+    assert code == 0, err
+    assert json.loads(out)["imported"] == 5
+
+    secret = tmp_path / "pw"
+    secret.write_text("lara-team-pw\n")
+    code, out, err = _run(capsys, "users", team_url, "add", "lara_t", "--role", "labeler", "--password-file", secret)
+    assert code == 0, err
+    code, out, _ = _run(capsys, "users", team_url, "--json")
+    assert {"name": "lara_t", "role": "labeler"} in json.loads(out)
+    assert {"name": owner, "role": "engineer"} in json.loads(out)
+
+    monkeypatch.setenv("PGPASSWORD", "lara-team-pw")
+    lara = _as(team_url, "lara_t")
+    sample = json.loads(_run(capsys, "samples", lara, "--json")[1])[0]
+    code, out, err = _run(capsys, "label", lara, sample["id"], "dog", "--json")
+    assert code == 0, err
+    code, _out, err = _run(capsys, "label", lara, sample["id"], "cat", "--user", owner)
+    assert code == 1 and "refused" in err and err.count("\n") == 1
+    code, _out, err = _run(capsys, "escalate", lara, sample["id"], "--reason", "ambiguous class")
+    assert code == 0, err
+    escalation = json.loads(_run(capsys, "escalations", lara, "--json")[1])[0]
+    assert escalation["raised_by"] == "lara_t"
+    code, _out, err = _run(capsys, "resolve", lara, escalation["id"], "--label", "cat")
+    assert code == 1 and "may not resolve" in err
+    code, _out, err = _run(capsys, "users", lara, "add", "lara_t", "--role", "engineer")
+    assert code == 1 and err.count("\n") == 1
+
+    monkeypatch.setenv("PGPASSWORD", "owner-pw")
+    code, _out, err = _run(capsys, "resolve", team_url, escalation["id"], "--label", "cat")
+    assert code == 0, err
+    stats = json.loads(_run(capsys, "stats", team_url, "--json")[1])
+    assert stats["samples"] == 5 and stats["escalations"] == {"resolved": 1}
+
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    code, _out, err = _run(capsys, "stats", team_url)
+    assert code == 1 and "password authentication failed" in err and err.count("\n") == 1 and "wrong" not in err
+
+
+def test_a_missing_media_root_is_named(capsys, team_url: str, image_tree: Path, monkeypatch) -> None:
+    monkeypatch.delenv("S2IDE_MEDIA_ROOT", raising=False)
+    assert _run(capsys, "init", team_url, "--labels", "cat")[0] == 0
+    code, _out, err = _run(capsys, "import", team_url, image_tree)
+    assert code == 1 and "media root" in err and err.count("\n") == 1
