@@ -62,7 +62,8 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stdout.strip()[-400:]}")
 
-    def start(self) -> None:
+    def start(self, durable: bool = False) -> None:
+        """durable: fsync on, as a real server (benchmarks); tests skip it for speed."""
         pwfile = self.root / "pw"
         pwfile.write_text(ADMIN_PASSWORD + "\n")
         if self.as_root:
@@ -73,7 +74,9 @@ class Cluster:
             "-A", "scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C",
         )  # fmt: skip
         pwfile.unlink()
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
         )

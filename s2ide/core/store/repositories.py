@@ -173,6 +173,12 @@ class SampleRepository:
         )
         return int(cur.lastrowid or 0)
 
+    def lock(self, sample_id: int) -> None:
+        """Serialise writers of one sample inside the current transaction. SQLite's BEGIN IMMEDIATE
+        already holds the whole database; PostgreSQL locks the sample's row."""
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            self._conn.execute("SELECT id FROM samples WHERE id = ? FOR UPDATE", (sample_id,))
+
     def set_status(self, sample_id: int, status: str) -> None:
         if status not in STATUSES:
             raise InvalidInputError(f"unknown status {status!r}")
@@ -365,10 +371,20 @@ class AnnotationRepository:
             fields["agreed_with_prediction"] = int(fields["agreed_with_prediction"])
         fields["updated_at"] = now_iso()
         sets = ", ".join(f"{key} = ?" for key in fields)
-        self._conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", (*fields.values(), annotation_id))
+        cur = self._conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", (*fields.values(), annotation_id))
+        self._check_changed(cur, annotation_id, "change")
 
     def delete(self, annotation_id: int) -> None:
-        self._conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+        cur = self._conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+        self._check_changed(cur, annotation_id, "delete")
+
+    def _check_changed(self, cur: Any, annotation_id: int, verb: str) -> None:
+        """On a team project row-level security hides rows the user may not touch: an edit that changed
+        nothing must fail, never be shown as saved."""
+        if cur.rowcount == 0 and getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            from s2ide.core.errors import PermissionDenied
+
+            raise PermissionDenied(f"the database refused: annotation #{annotation_id} is not yours to {verb}")
 
     def restore(self, annotation: Annotation) -> None:
         """Put back a deleted annotation with its original id (undo of a delete)."""

@@ -173,3 +173,18 @@ def test_open_refuses_bad_input_with_one_line(team_project: TeamProject, pg_clus
         team_project.store.meta.set("schema_version", "999")
     with pytest.raises(S2Error, match="newer s2ide"):
         Project.open(team_project.url)
+
+
+def test_an_edit_the_server_hides_is_refused_not_shown_as_saved(world) -> None:
+    project, sid, _eid = world
+    leo = TeamProject.open(_url_for(project, "leo"), password=TEAM_PASSWORDS["leo"])
+    write_tag(leo.store, sid, 1, "leo")
+    leo.close()
+    lara = TeamProject.open(_url_for(project, "lara"), password=TEAM_PASSWORDS["lara"])
+    try:
+        with pytest.raises(PermissionDenied, match="not yours"):
+            write_tag(lara.store, sid, 2, "lara")
+        assert lara.store.annotations.tag_of(sid).label_id == 1
+        assert not any(e.after and e.after.get("label_id") == 2 for e in project.store.audit.list(sample_id=sid))
+    finally:
+        lara.close()
