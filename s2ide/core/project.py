@@ -319,6 +319,15 @@ class TeamProject(Project):
         return Store(self.display, conn=self._connect_raw())
 
     @property
+    def store(self) -> Store:
+        """This thread's connection; one the server dropped is replaced on the next use (the edit that
+        failed was never committed and said so; the retry starts clean)."""
+        store = getattr(self._local, "store", None)
+        if store is not None and store.conn.closed:
+            self._local.store = None
+        return super().store
+
+    @property
     def signed_in_user(self) -> str | None:
         if self._user is None:
             self._user = str(self.store.conn.scalar("SELECT current_user"))

@@ -18,6 +18,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
     "s2ide.ui.interchange.feature",
+    "s2ide.ui.shell.team_dialog",  # File > Open team project…, Team settings…
 ]
 
 
