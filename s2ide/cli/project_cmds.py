@@ -26,6 +26,7 @@ from s2ide.core.labeling.tags import label_sample
 from s2ide.core.project import TASKS, Project, TeamProject, os_user
 from s2ide.core.review.users import Action, add_user, can, require, require_user
 from s2ide.core.store import SampleFilter
+from s2ide.core.store.postgres import is_url
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
 
@@ -77,6 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_json_arg(p)
     p.set_defaults(run=cmd_users)
+
+    p = sub.add_parser("push", help="copy a local project onto a PostgreSQL server (one transaction)")
+    p.add_argument("local", type=Path, help="the local project folder (only read)")
+    p.add_argument("url", help="postgresql://HOST:PORT/DB: an empty database; you become the project's owner")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_push)
 
     p = sub.add_parser("stats", help="counts by label, split, status, source; escalations by state")
     add_project_arg(p)
@@ -198,6 +205,35 @@ def cmd_users(args: argparse.Namespace) -> int:
         print_json(users)
     elif args.users_command != "add":
         print_table(users, ["name", "role"])
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    if not is_url(args.url):
+        raise InvalidInputError(f"{args.url}: push copies onto a team project; give a postgresql:// URL")
+    local = open_project(args.local)
+    if local.is_team:
+        raise InvalidInputError(f"{args.local}: push copies a local project folder")
+    team, report = TeamProject.push(local, args.url)
+    if args.json:
+        print_json(
+            {
+                "url": team.location,
+                "rows": report.rows,
+                "users_granted": report.users_granted,
+                "users_without_login": report.users_without_login,
+            }
+        )
+        return 0
+    print(f"{report.summary()} to {team.location}")
+    if report.users_granted:
+        print(f"  users with a database login, granted their role: {', '.join(report.users_granted)}")
+    if report.users_without_login:
+        print(
+            "  users with no database login yet (their names stay on their work): "
+            f"{', '.join(report.users_without_login)}; add each with `s2ide users URL add NAME --role ROLE`"
+        )
+    print("  model weights stay in the local models/ folder: retrain on the team project, or copy them by hand")
     return 0
 
 

@@ -227,48 +227,78 @@ class TeamProject(Project):
     ) -> TeamProject:
         """Create the schema, the group roles, grants, policies and functions in one transaction;
         the creating database user becomes the owner, an engineer."""
-        from s2ide.core.store.pg_schema import ensure_groups, install_roles, role_prefix
-
         if task not in TASKS:
             raise InvalidInputError(f"unknown task {task!r} (use one of {', '.join(TASKS)})")
         names = _label_names(labels)
         project = cls(url)
         conn = project._connect_raw()
         try:
-            if conn.scalar("SELECT to_regclass('public.meta')") is not None:
-                raise InvalidInputError(f"{project.display}: a project exists here already")
-            others = conn.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-            if others:
-                raise InvalidInputError(
-                    f"{project.display}: the database has {others} other table(s); create a team project in a new, "
-                    "empty database (createdb NAME)"
-                )
-            owner, database, can_create = conn.execute(
-                "SELECT current_user, current_database(), rolcreaterole OR rolsuper FROM pg_roles "
-                "WHERE rolname = current_user"
-            ).fetchone()
-            if not can_create:
-                raise InvalidInputError(
-                    f"{project.display}: {owner} may not create roles; a team project's creator needs CREATEROLE "
-                    f"(ALTER ROLE {owner} CREATEROLE, as the server's admin)"
-                )
-            prefix = role_prefix(database)
+            owner, database = project._check_empty(conn)
             store = Store(project.display, conn=conn)
             with store.transaction():
-                create_schema(conn)
-                ensure_groups(conn, prefix)
-                install_roles(conn, prefix, owner, database)
-                store.meta.set("name", name or database)
-                store.meta.set("task", task)
-                store.meta.set_json("escalation_reasons", DEFAULT_ESCALATION_REASONS)
-                store.meta.set("pg_role_prefix", prefix)
-                store.meta.set("pg_owner", owner)
+                project._install(conn, store, owner, database, name or database, task)
                 for index, label in enumerate(names):
                     store.labels.create(label, default_color(index), default_hotkey(index))
-                store.users.upsert(owner, "engineer")
         finally:
             conn.close()
         return cls.open(url)
+
+    @classmethod
+    def push(cls, local: Project, url: str) -> tuple[TeamProject, Any]:
+        """Copy a local project onto the server in one transaction (the local file is only read);
+        returns the team project and the `PushReport`."""
+        from s2ide.core.store.push import copy_project
+
+        project = cls(url)
+        conn = project._connect_raw()
+        source = sqlite3.connect(f"file:{local.db_path}?mode=ro", uri=True)
+        try:
+            owner, database = project._check_empty(conn)
+            store = Store(project.display, conn=conn)
+            with store.transaction():
+                project._install(conn, store, owner, database, local.name, local.task)
+                report = copy_project(source, conn)
+        finally:
+            source.close()
+            conn.close()
+        return cls.open(url), report
+
+    def _check_empty(self, conn: Any) -> tuple[str, str]:
+        """(owner, database) when the database is empty and the user may create roles; else one clear error."""
+        if conn.scalar("SELECT to_regclass('public.meta')") is not None:
+            raise InvalidInputError(f"{self.display}: a project exists here already")
+        others = conn.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        if others:
+            raise InvalidInputError(
+                f"{self.display}: the database has {others} other table(s); create a team project in a new, "
+                "empty database (createdb NAME)"
+            )
+        owner, database, can_create = conn.execute(
+            "SELECT current_user, current_database(), rolcreaterole OR rolsuper FROM pg_roles "
+            "WHERE rolname = current_user"
+        ).fetchone()
+        if not can_create:
+            raise InvalidInputError(
+                f"{self.display}: {owner} may not create roles; a team project's creator needs CREATEROLE "
+                f"(ALTER ROLE {owner} CREATEROLE, as the server's admin)"
+            )
+        return str(owner), str(database)
+
+    @staticmethod
+    def _install(conn: Any, store: Store, owner: str, database: str, name: str, task: str) -> None:
+        """Schema, group roles, grants, policies, functions and the project's facts (inside a transaction)."""
+        from s2ide.core.store.pg_schema import ensure_groups, install_roles, role_prefix
+
+        prefix = role_prefix(database)
+        create_schema(conn)
+        ensure_groups(conn, prefix)
+        install_roles(conn, prefix, owner, database)
+        store.meta.set("name", name)
+        store.meta.set("task", task)
+        store.meta.set_json("escalation_reasons", DEFAULT_ESCALATION_REASONS)
+        store.meta.set("pg_role_prefix", prefix)
+        store.meta.set("pg_owner", owner)
+        store.users.upsert(owner, "engineer")
 
     @classmethod
     def open(cls, url: str, password: str | None = None) -> TeamProject:  # type: ignore[override]

@@ -74,3 +74,37 @@ def test_a_missing_media_root_is_named(capsys, team_url: str, image_tree: Path, 
     assert _run(capsys, "init", team_url, "--labels", "cat")[0] == 0
     code, _out, err = _run(capsys, "import", team_url, image_tree)
     assert code == 1 and "media root" in err and err.count("\n") == 1
+
+
+def test_push_copies_a_local_project_in_one_transaction(capsys, team_url: str, filled_project, tmp_path: Path) -> None:
+    from s2ide.core.project import Project
+    from s2ide.core.review import escalations as esc
+    from s2ide.core.store.push import local_rows
+
+    store = filled_project.store
+    first = store.samples.ids()[0]
+    esc.escalate(store, first, "ambiguous class", "lara", note="cat or dog?")
+    filled_project.close()
+    local_db = filled_project.path / "project.db"
+    before = local_db.read_bytes()
+    import sqlite3
+
+    counts = local_rows(sqlite3.connect(local_db))
+    code, out, err = _run(capsys, "push", filled_project.path, team_url, "--json")
+    assert code == 0, err
+    pushed = json.loads(out)
+    assert pushed["rows"]["samples"] == counts["samples"] and pushed["rows"]["audit"] == counts["audit"]
+    assert len(pushed["users_without_login"]) == 3  # lara, leo, eng have no database login here
+    assert local_db.read_bytes() == before  # the local project is untouched
+
+    team = Project.open(team_url)
+    assert team.store.samples.count() == counts["samples"]
+    assert [e.raised_by for e in team.store.review.escalations.list()] == ["lara"]
+    trail = team.store.audit.list(limit=10_000)
+    assert {e.user for e in trail} >= {"lara"}  # history keeps its authors
+    assert team.store.stats.summary() == Project.open(filled_project.path).store.stats.summary()
+    with team.store.transaction():  # new rows get fresh ids past the pushed ones
+        assert team.store.samples.add("new.png", "sha-new", 1, 1) > max(team.store.samples.ids()[:-1])
+    team.close()
+    code, _out, err = _run(capsys, "push", filled_project.path, team_url)
+    assert code == 1 and "exists here already" in err and err.count("\n") == 1
