@@ -188,3 +188,19 @@ def test_an_edit_the_server_hides_is_refused_not_shown_as_saved(world) -> None:
         assert not any(e.after and e.after.get("label_id") == 2 for e in project.store.audit.list(sample_id=sid))
     finally:
         lara.close()
+
+
+def test_a_dropped_connection_is_one_clear_error_then_reconnects(team_project: TeamProject, pg_cluster) -> None:
+    from s2ide.core.store.postgres import ConnectionLost
+
+    store = team_project.store
+    with store.transaction():
+        sid = store.samples.add("b.png", "sha-b", 8, 8)
+    pid = store.conn.scalar("SELECT pg_backend_pid()")
+    with pg_cluster.admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(ConnectionLost, match="nothing unsaved was stored"):
+        write_tag(team_project.store, sid, 1, team_project.signed_in_user or "")
+    assert team_project.store.annotations.tag_of(sid) is None  # a fresh connection; the edit was never saved
+    write_tag(team_project.store, sid, 1, team_project.signed_in_user or "")  # the retry commits
+    assert team_project.store.annotations.tag_of(sid).label_id == 1
