@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -152,5 +153,13 @@ def attach(window: Any) -> None:
         QtTeamSettingsDialog(context, window).exec()
 
     menu = window.menu("&File")
-    menu.addAction("Open &team project…", open_team)
-    menu.addAction("Team se&ttings…", settings)
+    actions = menu.actions()
+    # beside Open project… / Open recent, so Import, Export and Quit keep their places
+    anchor = next((actions[i + 1] for i, a in enumerate(actions[:-1]) if a.text() == "Open &recent"), None)
+    for title, slot in (("Open &team project…", open_team), ("Team se&ttings…", settings)):
+        action = QAction(title, menu)
+        action.triggered.connect(slot)
+        if anchor is not None:
+            menu.insertAction(anchor, action)
+        else:
+            menu.addAction(action)
