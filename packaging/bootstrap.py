@@ -50,6 +50,18 @@ def ensure_installed() -> Path:
     return python
 
 
+def postgres_bin() -> str | None:
+    """The folder holding initdb and pg_ctl, as tests/pg_cluster.py looks for it."""
+    import glob
+    import shutil
+
+    found = [os.environ.get("S2IDE_PG_BIN", ""), *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        found.append(str(Path(on_path).parent))
+    return next((f for f in found if f and Path(f, "initdb").is_file() and Path(f, "pg_ctl").is_file()), None)
+
+
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "demo"
     rest = argv[1:]
@@ -63,6 +75,12 @@ def main(argv: list[str]) -> int:
         return run(python, "-m", "s2ide", "gui", *rest)
     if what == "test":
         env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+        if not postgres_bin():
+            # The team-project tests start a throwaway PostgreSQL cluster (tests/pg_cluster.py).
+            sys.exit(
+                "bootstrap: PostgreSQL server binaries not found (initdb, pg_ctl in S2IDE_PG_BIN, "
+                "/usr/lib/postgresql/*/bin or PATH); install postgresql (14+) to run the tests"
+            )
         checks = [
             (python, "-m", "ruff", "check", "s2ide", "tests", "packaging"),
             (VENV / ("Scripts/lint-imports.exe" if os.name == "nt" else "bin/lint-imports"),),

@@ -59,3 +59,56 @@ def filled_project(project, image_tree: Path):
 
     run_import(project, read_plan(image_tree, "imagefolder"), ImportOptions(), TaskState())
     return project
+
+
+# -- team projects: a throwaway PostgreSQL cluster (tests/pg_cluster.py) ---------------------------
+TEAM_PASSWORDS = {"lara": "lara-pw", "leo": "leo-pw", "eng": "eng-pw"}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One PostgreSQL cluster for the whole run; fails with one line when no server binary exists."""
+    from tests.pg_cluster import MISSING, Cluster, find_bin
+
+    bin_dir = find_bin()
+    if bin_dir is None:
+        pytest.fail(MISSING, pytrace=False)
+    cluster = Cluster(bin_dir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def team_url(pg_cluster, monkeypatch: pytest.MonkeyPatch):
+    """A new empty database owned by a new CREATEROLE login, signed in as that owner (via PGPASSWORD)."""
+    import uuid
+
+    owner = "own_" + uuid.uuid4().hex[:8]
+    pg_cluster.new_login(owner, "owner-pw", createrole=True)
+    database = pg_cluster.new_database()
+    with pg_cluster.admin() as conn:
+        conn.execute(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+    monkeypatch.setenv("PGPASSWORD", "owner-pw")
+    return pg_cluster.url(database, owner)
+
+
+@pytest.fixture
+def team_project(team_url: str):
+    """The `project` fixture on PostgreSQL: labels cat and dog, users lara, leo and eng (login roles)."""
+    from s2ide.core.project import Project
+    from s2ide.core.review.users import add_user
+
+    made = Project.create(team_url, ["cat", "dog"])
+    for name, role in (("lara", "labeler"), ("leo", "lead"), ("eng", "engineer")):
+        add_user(made.store, name, role, password=TEAM_PASSWORDS[name])
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_project(request: pytest.FixtureRequest):
+    """The same project on each backend: the store's tests run against both."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("project")
+    return request.getfixturevalue("team_project")

@@ -9,20 +9,48 @@ import time
 from pathlib import Path
 from typing import Any
 
-from s2ide.core.project import Project
+from s2ide.core.errors import InvalidInputError, PermissionDenied
+from s2ide.core.project import Project, os_user
 from s2ide.core.tasks import Progress, TaskState
 
 
 def add_project_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("project", type=Path, help="the project folder")
+    parser.add_argument(
+        "project",
+        help="the project folder, or a team project's postgresql://HOST:PORT/DB URL "
+        "(credentials as libpq takes them: PGUSER, PGPASSWORD, ~/.pgpass, PGSERVICE; never a password in the URL)",
+    )
 
 
 def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
 
 
-def open_project(path: Path) -> Project:
+def open_project(path: Path | str) -> Project:
     return Project.open(path)
+
+
+def acting_user(project: Project, given: str | None, doing: str) -> str:
+    """Who is working. A team project: the signed-in database user (a differing --user is refused).
+    A local project: --user, else the OS user name when it is a project user."""
+    signed_in = project.signed_in_user
+    if signed_in is not None:
+        if given and given != signed_in:
+            raise PermissionDenied(
+                f"you are signed in to {project.location} as {signed_in}; --user {given} is refused "
+                "(a team project's user is the database user)"
+            )
+        return signed_in
+    if given:
+        return given
+    me = os_user()
+    if project.store.users.get(me) is not None:
+        return me
+    raise InvalidInputError(f"say who is {doing} (--user NAME): the OS user {me!r} is not a user of this project")
+
+
+def project_has_users(project: Project) -> bool:
+    return bool(project.store.users.list())
 
 
 def print_json(value: Any) -> None:

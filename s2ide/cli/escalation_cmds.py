@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
+from s2ide.cli._common import acting_user, add_json_arg, add_project_arg, open_project, print_json, print_table
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.labeling.tags import find_sample
 from s2ide.core.review.escalations import as_json, escalate, list_escalations, resolve
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="one of the project's escalation reasons")
     p.add_argument("--note", default="", help="what is confusing")
     p.add_argument("--proposed", help="the label you would give it")
-    p.add_argument("--user", required=True, help="who is escalating")
+    p.add_argument("--user", help="who is escalating (default: you, on a team project; the OS user locally)")
     add_json_arg(p)
     p.set_defaults(run=cmd_escalate)
 
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label", required=True, help="the final label")
     p.add_argument("--note", default="", help="the answer for the labeler")
     p.add_argument("--promote", action="store_true", help="also make the sample a guideline example of the label")
-    p.add_argument("--user", required=True, help="who is resolving")
+    p.add_argument("--user", help="who is resolving (default: you, on a team project; the OS user locally)")
     add_json_arg(p)
     p.set_defaults(run=cmd_resolve)
 
@@ -57,7 +57,14 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     store = project.store
     sample = find_sample(project, args.sample)
     proposed = store.labels.resolve(args.proposed).id if args.proposed else None
-    escalation = escalate(store, sample.id, args.reason, args.user, note=args.note, proposed_label_id=proposed)
+    escalation = escalate(
+        store,
+        sample.id,
+        args.reason,
+        acting_user(project, args.user, "escalating"),
+        note=args.note,
+        proposed_label_id=proposed,
+    )
     if args.json:
         print_json(as_json(store, escalation))
     else:
@@ -81,7 +88,9 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     store = project.store
     escalation_id = _escalation_id(args.escalation)
     label = store.labels.resolve(args.label)
-    escalation = resolve(store, escalation_id, label.id, args.user, args.note, promote=args.promote)
+    escalation = resolve(
+        store, escalation_id, label.id, acting_user(project, args.user, "resolving"), args.note, promote=args.promote
+    )
     if args.json:
         print_json(as_json(store, escalation))
     else:

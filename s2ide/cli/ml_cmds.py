@@ -8,11 +8,12 @@ import os
 import sys
 from typing import Any
 
-from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
+from s2ide.cli._common import acting_user, add_json_arg, add_project_arg, open_project, print_json, print_table
 from s2ide.core.engine.ml_settings import load_train_config
 from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, build_queue, find_mistakes
 from s2ide.core.errors import S2Error
 from s2ide.core.project import Project
+from s2ide.core.review.users import Action, require
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model version on the labels (as the app's background retrain does)")
     add_project_arg(p)
     p.add_argument("--epochs", type=int, help="epochs to train (default: the project's setting)")
+    p.add_argument("--user", help="the engineer training (default: you, on a team project; the OS user locally)")
     add_json_arg(p)
     p.set_defaults(run=cmd_train)
 
@@ -87,6 +89,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     _positive(args.epochs, "--epochs")
     project = open_project(args.project)
+    user = "cli"
+    if project.is_team or project.store.users.list():  # once a project has users, training is an engineer's
+        user = acting_user(project, args.user, "training")
+        require(project.store, user, Action.MANAGE_MODELS)
     config = load_train_config(project.store)
     if args.epochs is not None:
         config.epochs = args.epochs
@@ -100,7 +106,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             line += f"  val_loss {stats.val_loss:.4f}  val_acc {stats.val_accuracy:.3f}"
         _say(line + f"  ({stats.images_per_second:.0f} img/s)")
 
-    result = retrain(project, config, TaskState(), on_epoch=on_epoch, user="cli")
+    result = retrain(project, config, TaskState(), on_epoch=on_epoch, user=user)
     model = project.store.models.get(result.training.model.version)
     _say(result.training.reason)
     if result.prediction is not None:

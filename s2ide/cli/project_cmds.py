@@ -10,25 +10,30 @@ from typing import Any
 
 from s2ide.cli._common import (
     ProgressBar,
+    acting_user,
     add_json_arg,
     add_project_arg,
     open_project,
     print_json,
     print_table,
+    project_has_users,
 )
+from s2ide.core.errors import InvalidInputError, PermissionDenied
 from s2ide.core.io.formats import IMPORTERS, read_plan
+from s2ide.core.io.formats.base import ImportPlan
 from s2ide.core.io.import_options import ImportOptions
 from s2ide.core.io.importing import run_import
 from s2ide.core.labeling.tags import label_sample
-from s2ide.core.project import TASKS, Project
-from s2ide.core.review.users import add_user
+from s2ide.core.project import TASKS, Project, TeamProject, os_user
+from s2ide.core.review.users import Action, add_user, can, require, require_user
 from s2ide.core.store import SampleFilter
+from s2ide.core.store.postgres import is_url
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the app (no PROJECT: the last one, else the demo)")
-    p.add_argument("project", nargs="?", type=Path, help="the project folder")
+    p.add_argument("project", nargs="?", help="the project folder or a postgresql:// URL")
     p.set_defaults(run=cmd_gui)
 
     p = sub.add_parser(
@@ -65,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="merge",
         help="images that already have annotations: merge (default), replace or skip",
     )
-    p.add_argument("--user", default="import", help="who the audit log names")
+    p.add_argument("--user", help="who is importing (default: the OS user when a project user; a team project's: you)")
     p.add_argument(
         "--no-mark-done",
         dest="mark_done",
@@ -81,9 +86,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = users_sub.add_parser("add", help="add a user (or change their role)")
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, required=True)
-    add.add_argument("--by", help="the lead or engineer adding them (needed once users exist)")
+    add.add_argument("--by", help="the lead or engineer adding them (needed once users exist, locally)")
+    add.add_argument(
+        "--password-file", type=Path, help="team projects: a file holding the new login's password (first line)"
+    )
     add_json_arg(p)
     p.set_defaults(run=cmd_users)
+
+    p = sub.add_parser("push", help="copy a local project onto a PostgreSQL server (one transaction)")
+    p.add_argument("local", type=Path, help="the local project folder (only read)")
+    p.add_argument("url", help="postgresql://HOST:PORT/DB: an empty database; you become the project's owner")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_push)
 
     p = sub.add_parser("stats", help="counts by label, split, status, source; escalations by state")
     add_project_arg(p)
@@ -103,7 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_project_arg(p)
     p.add_argument("sample", help="a sample id or path")
     p.add_argument("label", help="a label name")
-    p.add_argument("--user", required=True, help="who is labeling")
+    p.add_argument("--user", help="who is labeling (default: you, on a team project; the OS user locally)")
     add_json_arg(p)
     p.set_defaults(run=cmd_label)
 
@@ -134,17 +148,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     labels = [name for name in args.labels.split(",") if name.strip()]
-    project = Project.create(args.project, labels, task=args.task)
-    print(f"created {project.path} with labels {', '.join(labels) or '(none)'}")
+    project = Project.create(args.project, labels, task=args.task, owner=os_user())
+    print(f"created {project.location} with labels {', '.join(labels) or '(none)'}")
     return 0
+
+
+def _import_user(project: Project, args: argparse.Namespace, plan: ImportPlan) -> str:
+    """Once a project has users, an import is someone's: labeler for new samples and their tags, lead to
+    replace others' annotations or to create labels."""
+    if not project_has_users(project) and not project.is_team:
+        return args.user or "import"
+    name = acting_user(project, args.user, "importing")
+    require(project.store, name, Action.LABEL)
+    known = {label.name for label in project.store.labels.list()}
+    if args.existing == "replace":
+        require(project.store, name, Action.EDIT_LABELS)
+    if args.unknown_labels == "create" and plan.label_names - known:
+        missing = ", ".join(sorted(plan.label_names - known)[:5])
+        user = require_user(project.store, name)
+        if not can(user.role, Action.EDIT_LABELS):
+            raise PermissionDenied(
+                f"{name} is a {user.role} and may not create labels ({missing}); "
+                "ask a lead, or use --unknown-labels skip"
+            )
+    return name
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     plan = read_plan(args.src, args.format)
+    user = _import_user(project, args, plan)
+    if isinstance(project, TeamProject):
+        project.media_root()  # a missing mapping is one clear line before any work starts
     bar = ProgressBar("import")
     options = ImportOptions(
-        user=args.user,
+        user=user,
         split=args.split,
         unknown_labels=args.unknown_labels,
         on_existing=args.existing,
@@ -180,7 +218,16 @@ def cmd_users(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     store = project.store
     if args.users_command == "add":
-        user = add_user(store, args.name, args.role, by=args.by)
+        password = _read_password(args.password_file) if args.password_file else None
+        if project.is_team:  # without --password-file the login signs in another way (certificate, peer, ...)
+            by = acting_user(project, args.by, "adding users")
+        else:
+            if password is not None:
+                raise InvalidInputError("--password-file is for team projects; a local project has no sign-in")
+            by = args.by
+            if by is None and project_has_users(project):
+                raise InvalidInputError("this project has users: say who is adding (--by NAME, a lead or engineer)")
+        user = add_user(store, args.name, args.role, by=by, password=password)
         if not args.json:
             print(f"{user.name} is a {user.role}")
     users = [{"name": u.name, "role": u.role} for u in store.users.list()]
@@ -188,6 +235,35 @@ def cmd_users(args: argparse.Namespace) -> int:
         print_json(users)
     elif args.users_command != "add":
         print_table(users, ["name", "role"])
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    if not is_url(args.url):
+        raise InvalidInputError(f"{args.url}: push copies onto a team project; give a postgresql:// URL")
+    local = open_project(args.local)
+    if local.is_team:
+        raise InvalidInputError(f"{args.local}: push copies a local project folder")
+    team, report = TeamProject.push(local, args.url)
+    if args.json:
+        print_json(
+            {
+                "url": team.location,
+                "rows": report.rows,
+                "users_granted": report.users_granted,
+                "users_without_login": report.users_without_login,
+            }
+        )
+        return 0
+    print(f"{report.summary()} to {team.location}")
+    if report.users_granted:
+        print(f"  users with a database login, granted their role: {', '.join(report.users_granted)}")
+    if report.users_without_login:
+        print(
+            "  users with no database login yet (their names stay on their work): "
+            f"{', '.join(report.users_without_login)}; add each with `s2ide users URL add NAME --role ROLE`"
+        )
+    print("  model weights stay in the local models/ folder: retrain on the team project, or copy them by hand")
     return 0
 
 
@@ -238,9 +314,20 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read the password file ({exc.strerror})") from exc
+    password = text.splitlines()[0].strip() if text.strip() else ""
+    if not password:
+        raise InvalidInputError(f"{path}: the password file is empty")
+    return password
+
+
 def cmd_label(args: argparse.Namespace) -> int:
     project = open_project(args.project)
-    sample, label = label_sample(project, args.sample, args.label, args.user)
+    sample, label = label_sample(project, args.sample, args.label, acting_user(project, args.user, "labeling"))
     if args.json:
         print_json(
             {"id": sample.id, "path": sample.path, "split": sample.split, "status": sample.status, "label": label.name}

@@ -1,25 +1,30 @@
-"""A project is a folder: project.db, models/, cache/ (DESIGN.md §3).
+"""A project is a folder: project.db, models/, cache/ (DESIGN.md §3), or, for a team, a
+PostgreSQL database named by a `postgresql://` URL (`TeamProject`).
 
 `Project` knows the folder and how image paths are stored; `Project.connect()` gives each
 thread its own `Store`. Paths under the project folder are stored relative, so the folder can
-move with its images; paths elsewhere are stored absolute.
+move with its images; paths elsewhere are stored absolute. A team project stores paths relative
+to its media root, which each machine maps to its own mount (S2IDE_MEDIA_ROOT or Team settings).
 """
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from s2ide.core.colors import default_color, default_hotkey
 from s2ide.core.errors import InvalidInputError, NotAProjectError, ReadOnlyProjectError, S2Error
 from s2ide.core.store import Store
 from s2ide.core.store.database import open_read_only
 from s2ide.core.store.integrity import verify_s2ide
-from s2ide.core.store.migrations import create_schema, current_version, latest_version, migrate
+from s2ide.core.store.migrations import check_not_newer, create_schema, current_version, latest_version, migrate
+from s2ide.core.store.postgres import is_url
 from s2ide.core.store.storage_errors import translate
 
 DB_NAME = "project.db"
@@ -44,17 +49,34 @@ class Project:
         self.read_only = False
 
     # -- opening ---------------------------------------------------------------------------
+    is_team = False
+
+    @property
+    def location(self) -> str:
+        """What opens this project again: the folder, or a team project's URL (no password)."""
+        return str(self.path)
+
+    @property
+    def signed_in_user(self) -> str | None:
+        """A team project's database user (the only identity it accepts); None for a local project."""
+        return None
+
     @classmethod
     def create(
-        cls, path: Path | str, labels: Sequence[str], task: str = "classify", name: str | None = None
+        cls,
+        path: Path | str,
+        labels: Sequence[str],
+        task: str = "classify",
+        name: str | None = None,
+        owner: str | None = None,
     ) -> Project:
-        refuse_url(path)
+        """A new project; `owner` (the CLI passes the OS user name) becomes its first user, an engineer."""
+        if is_url(path):
+            return TeamProject.create(str(path), labels, task=task, name=name)
         path = Path(path)
         if task not in TASKS:
             raise InvalidInputError(f"unknown task {task!r} (use one of {', '.join(TASKS)})")
-        names = [label.strip() for label in labels if label.strip()]
-        if len(set(names)) != len(names):
-            raise InvalidInputError("label names must be unique")
+        names = _label_names(labels)
         if (path / DB_NAME).exists():
             raise InvalidInputError(f"{path}: a project exists here already")
         if path.exists() and not path.is_dir():
@@ -79,11 +101,14 @@ class Project:
             store.meta.set_json("escalation_reasons", DEFAULT_ESCALATION_REASONS)
             for index, label in enumerate(names):
                 store.labels.create(label, default_color(index), default_hotkey(index))
+            if owner:
+                store.users.upsert(owner, "engineer")
         return project
 
     @classmethod
     def open(cls, path: Path | str) -> Project:
-        refuse_url(path)
+        if is_url(path):
+            return TeamProject.open(str(path))
         path = Path(path)
         if not path.exists():
             raise NotAProjectError(f"{path}: no such folder")
@@ -168,26 +193,230 @@ class Project:
         return self.thumbs_dir / sha256[:2] / f"{sha256}.jpg"
 
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+def _label_names(labels: Sequence[str]) -> list[str]:
+    names = [label.strip() for label in labels if label.strip()]
+    if len(set(names)) != len(names):
+        raise InvalidInputError("label names must be unique")
+    return names
 
 
-def refuse_url(path: Path | str) -> None:
-    """A `postgresql://` (or any URL) project names a team database, never a local folder.
+def os_user() -> str:
+    """The OS user name: a local project's default user and creator."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "owner"
 
-    Until the team backend lands this build says so instead of making a folder `postgresql:`.
+
+class MediaRootError(S2Error):
+    """A team project's images cannot be found on this machine: names the media root."""
+
+
+class TeamProject(Project):
+    """A project held by a PostgreSQL server; the signed-in database user is the s2ide user.
+
+    `path` is this machine's cache folder for the project (thumbnails, model weights in use);
+    images are read from the media root, which each machine maps (S2IDE_MEDIA_ROOT, or the
+    per-project setting File > Team settings writes). The password, when the app asks for one,
+    lives in memory only.
     """
-    text = str(path)
-    if _URL.match(text):
-        if "://" not in text:  # Path() folds "postgresql://host" to "postgresql:/host"
-            text = text.replace(":/", "://", 1)
-        scheme = text.split(":", 1)[0]
-        if scheme.lower() in ("postgresql", "postgres"):
-            raise S2Error(
-                f"{text}: team projects need the PostgreSQL backend, which this build of s2ide does not have yet; "
-                "use a local project folder"
+
+    is_team = True
+
+    def __init__(self, url: str, password: str | None = None) -> None:
+        from s2ide.core.settings import config_dir
+        from s2ide.core.store.postgres import safe_url
+
+        self.url = url
+        self.display = safe_url(url)
+        self._password = password
+        key = hashlib.sha256(self.display.encode()).hexdigest()[:16]
+        super().__init__(config_dir().parent / "s2ide-team-cache" / key)
+        self._user: str | None = None
+
+    @property
+    def location(self) -> str:
+        return self.display
+
+    def _connect_raw(self) -> Any:
+        from s2ide.core.store.postgres import connect
+
+        return connect(self.url, self._password)
+
+    @classmethod
+    def create(  # type: ignore[override]
+        cls, url: str, labels: Sequence[str], task: str = "classify", name: str | None = None, **_: Any
+    ) -> TeamProject:
+        """Create the schema, the group roles, grants, policies and functions in one transaction;
+        the creating database user becomes the owner, an engineer."""
+        if task not in TASKS:
+            raise InvalidInputError(f"unknown task {task!r} (use one of {', '.join(TASKS)})")
+        names = _label_names(labels)
+        project = cls(url)
+        conn = project._connect_raw()
+        try:
+            owner, database = project._check_empty(conn)
+            store = Store(project.display, conn=conn)
+            with store.transaction():
+                project._install(conn, store, owner, database, name or database, task)
+                for index, label in enumerate(names):
+                    store.labels.create(label, default_color(index), default_hotkey(index))
+        finally:
+            conn.close()
+        return cls.open(url)
+
+    @classmethod
+    def push(cls, local: Project, url: str) -> tuple[TeamProject, Any]:
+        """Copy a local project onto the server in one transaction (the local file is only read);
+        returns the team project and the `PushReport`."""
+        from s2ide.core.store.push import copy_project
+
+        project = cls(url)
+        conn = project._connect_raw()
+        source = sqlite3.connect(f"file:{local.db_path}?mode=ro", uri=True)
+        try:
+            owner, database = project._check_empty(conn)
+            store = Store(project.display, conn=conn)
+            with store.transaction():
+                project._install(conn, store, owner, database, local.name, local.task)
+                report = copy_project(source, conn)
+        finally:
+            source.close()
+            conn.close()
+        return cls.open(url), report
+
+    def _check_empty(self, conn: Any) -> tuple[str, str]:
+        """(owner, database) when the database is empty and the user may create roles; else one clear error."""
+        if conn.scalar("SELECT to_regclass('public.meta')") is not None:
+            raise InvalidInputError(f"{self.display}: a project exists here already")
+        others = conn.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        if others:
+            raise InvalidInputError(
+                f"{self.display}: the database has {others} other table(s); create a team project in a new, "
+                "empty database (createdb NAME)"
             )
-        raise S2Error(f"{text}: a project is a local folder or a postgresql:// URL, not a {scheme}: URL")
+        owner, database, can_create = conn.execute(
+            "SELECT current_user, current_database(), rolcreaterole OR rolsuper FROM pg_roles "
+            "WHERE rolname = current_user"
+        ).fetchone()
+        if not can_create:
+            raise InvalidInputError(
+                f"{self.display}: {owner} may not create roles; a team project's creator needs CREATEROLE "
+                f"(ALTER ROLE {owner} CREATEROLE, as the server's admin)"
+            )
+        return str(owner), str(database)
+
+    @staticmethod
+    def _install(conn: Any, store: Store, owner: str, database: str, name: str, task: str) -> None:
+        """Schema, group roles, grants, policies, functions and the project's facts (inside a transaction)."""
+        from s2ide.core.store.pg_schema import ensure_groups, install_roles, role_prefix
+
+        prefix = role_prefix(database)
+        create_schema(conn)
+        ensure_groups(conn, prefix)
+        install_roles(conn, prefix, owner, database)
+        store.meta.set("name", name)
+        store.meta.set("task", task)
+        store.meta.set_json("escalation_reasons", DEFAULT_ESCALATION_REASONS)
+        store.meta.set("pg_role_prefix", prefix)
+        store.meta.set("pg_owner", owner)
+        store.users.upsert(owner, "engineer")
+
+    @classmethod
+    def open(cls, url: str, password: str | None = None) -> TeamProject:  # type: ignore[override]
+        """Connect, check it is an s2ide project this version can read, and that the user has a role in it."""
+        from s2ide.core.store.pg_schema import install_roles
+
+        project = cls(url, password)
+        conn = project._connect_raw()
+        try:
+            if conn.scalar("SELECT to_regclass('public.meta')") is None:
+                raise NotAProjectError(
+                    f"{project.display}: not an s2ide project (no meta table); create one with `s2ide init URL`"
+                )
+            version = check_not_newer(conn, project.display)
+            user = conn.scalar("SELECT current_user")
+            role = conn.scalar("SELECT s2ide_role_of(current_user)")
+            if role is None:
+                raise NotAProjectError(
+                    f"{project.display}: {user} has no role in this project; ask an engineer to run "
+                    f"`s2ide users URL add {user} --role ROLE`"
+                )
+            from s2ide.core.store.migrations import latest_version
+
+            if version < latest_version():
+                owner = conn.scalar("SELECT value FROM meta WHERE key = 'pg_owner'")
+                if user != owner:
+                    raise NotAProjectError(
+                        f"{project.display}: the project needs an upgrade to schema {latest_version()}; its owner "
+                        f"{owner} must open it once with this s2ide"
+                    )
+                store = Store(project.display, conn=conn)
+                with store.transaction():
+                    for step in range(version + 1, latest_version() + 1):
+                        from s2ide.core.store.migrations import MIGRATIONS
+
+                        MIGRATIONS[step](conn)
+                        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step),))
+                    prefix = store.meta.get("pg_role_prefix") or ""
+                    install_roles(conn, prefix, str(owner), str(conn.scalar("SELECT current_database()")))
+            project._user = str(user)
+        finally:
+            conn.close()
+        for folder in (project.models_dir, project.thumbs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return project
+
+    def connect(self) -> Store:
+        return Store(self.display, conn=self._connect_raw())
+
+    @property
+    def store(self) -> Store:
+        """This thread's connection; one the server dropped is replaced on the next use (the edit that
+        failed was never committed and said so; the retry starts clean)."""
+        store = getattr(self._local, "store", None)
+        if store is not None and store.conn.closed:
+            self._local.store = None
+        return super().store
+
+    @property
+    def signed_in_user(self) -> str | None:
+        if self._user is None:
+            self._user = str(self.store.conn.scalar("SELECT current_user"))
+        return self._user
+
+    # -- images under the media root -----------------------------------------------------------
+    def media_root(self) -> Path:
+        """This machine's mount of the shared image folder."""
+        from s2ide.core.settings import Settings
+
+        root = os.environ.get("S2IDE_MEDIA_ROOT") or Settings().get(f"media_root:{self.display}")
+        if not root:
+            raise MediaRootError(
+                f"{self.display}: no media root on this machine; set S2IDE_MEDIA_ROOT or File > Team settings "
+                "to your mount of the team's image folder"
+            )
+        path = Path(root)
+        if not path.is_dir():
+            raise MediaRootError(f"{self.display}: the media root {path} is not a folder on this machine (mounted?)")
+        return path
+
+    def stored_path(self, image: Path) -> str:
+        root = self.media_root().resolve()
+        image = image.resolve()
+        try:
+            return image.relative_to(root).as_posix()
+        except ValueError:
+            raise MediaRootError(
+                f"{image}: outside the media root {root}; a team project's images must lie under it so every "
+                "machine can read them"
+            ) from None
+
+    def image_path(self, stored: str) -> Path:
+        return self.media_root() / stored
 
 
 def is_project(path: Path | str) -> bool:
+    if is_url(path):
+        return True
     return (Path(path) / DB_NAME).is_file() or (os.path.basename(str(path)) == DB_NAME and Path(path).is_file())

@@ -58,7 +58,7 @@ def activate_entry(*, state: TaskState, emit: Emit, project_path: str, version: 
 
 
 # -- in the parent (a worker thread) -------------------------------------------------------
-def _mark_interrupted(project_path: Path, message: str) -> None:
+def _mark_interrupted(project_path: Path | str, message: str) -> None:
     """A child that died or was stopped mid-training left its row in 'training': say it
     failed, and why (its weights were never registered, the active model is unchanged)."""
     project = Project.open(project_path)
@@ -73,7 +73,7 @@ def _mark_interrupted(project_path: Path, message: str) -> None:
 
 
 def retrain_in_child(
-    project_path: Path,
+    project_path: Path | str,
     config: TrainConfig | None,
     user: str,
     state: TaskState,
@@ -95,11 +95,11 @@ def retrain_in_child(
         raise
 
 
-def predict_in_child(project_path: Path, version: str | None, threads: int, state: TaskState) -> Any:
+def predict_in_child(project_path: Path | str, version: str | None, threads: int, state: TaskState) -> Any:
     kwargs = {"project_path": str(project_path), "version": version, "threads": threads}
     return run_in_child("s2ide.ml.jobs:predict_entry", kwargs, state)
 
 
-def activate_in_child(project_path: Path, version: str, user: str, threads: int, state: TaskState) -> Any:
+def activate_in_child(project_path: Path | str, version: str, user: str, threads: int, state: TaskState) -> Any:
     kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads}
     return run_in_child("s2ide.ml.jobs:activate_entry", kwargs, state)

@@ -18,7 +18,7 @@ def _json(capsys, argv):
 
 
 def test_train_json_is_the_models_entry_and_epochs_go_to_stderr(digits, capsys) -> None:  # noqa: F811
-    assert main(["train", str(digits.path), "--epochs", "3", "--json"]) == 0
+    assert main(["train", str(digits.path), "--epochs", "3", "--json", "--user", "eng"]) == 0
     captured = capsys.readouterr()
     assert "epoch 1/3" in captured.err and "epoch 3/3" in captured.err
     entry = json.loads(captured.out)  # stdout holds the JSON and nothing else
@@ -39,7 +39,7 @@ def test_train_names_the_network_of_an_ensemble_on_each_epoch_line(digits, capsy
     from s2ide.core.engine.ml_settings import load_train_config, save_train_config
 
     save_train_config(digits.store, replace(load_train_config(digits.store), members=2), "eng")
-    assert main(["train", str(digits.path), "--epochs", "2"]) == 0
+    assert main(["train", str(digits.path), "--epochs", "2", "--user", "eng"]) == 0
     err = capsys.readouterr().err
     assert "network 1/2  epoch 2/2" in err and "network 2/2  epoch 1/2" in err
     assert digits.store.models.get("v1").hyperparameters["members"] == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from s2ide.cli import main
+from s2ide.core.project import os_user
 
 COMMANDS = ["demo", "init", "import", "users", "stats", "samples", "label"]
 
@@ -40,9 +41,14 @@ def test_init_import_label_samples_stats(capsys, tmp_path, image_tree):
     assert code == 0 and "created" in out
     report = run_json(capsys, "import", proj, image_tree)
     assert report["imported"] == 5 and report["skipped"] == []
-    code, out, _ = run(capsys, "users", proj, "add", "lara", "--role", "labeler")
+    me = os_user()  # the creator owns the project, an engineer; once it has users, adding one names who adds
+    code, _out, err = run(capsys, "users", proj, "add", "lara", "--role", "labeler")
+    assert code == 1 and "--by" in err
+    code, out, _ = run(capsys, "users", proj, "add", "lara", "--role", "labeler", "--by", me)
     assert code == 0 and out.strip() == "lara is a labeler"
-    assert run_json(capsys, "users", proj) == [{"name": "lara", "role": "labeler"}]
+    assert run_json(capsys, "users", proj) == sorted(
+        [{"name": "lara", "role": "labeler"}, {"name": me, "role": "engineer"}], key=lambda u: u["name"]
+    )
 
     samples = run_json(capsys, "samples", proj)
     assert len(samples) == 5

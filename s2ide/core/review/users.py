@@ -76,14 +76,25 @@ def require(store: Store, name: str, action: Action) -> User:
     return user
 
 
-def add_user(store: Store, name: str, role: str, by: str | None = None) -> User:
+def add_user(store: Store, name: str, role: str, by: str | None = None, password: str | None = None) -> User:
     """Add or change a user. The first user may be added by anyone; later ones need MANAGE_USERS
-    when `by` names an existing user (the CLI and first-run dialog pass no `by`)."""
+    when `by` names an existing user, and changing someone's role needs an engineer.
+
+    On a team project the user is a database login role (created, or granted when it exists;
+    `password` sets its password) and the server itself checks who asks.
+    """
     if role not in {r.value for r in Role}:
         raise InvalidInputError(f"unknown role {role!r} (use one of labeler, lead, engineer)")
+    existing = store.users.get(name.strip())
     if by is not None and store.users.list():
-        require(store, by, Action.MANAGE_USERS)
+        acting = require(store, by, Action.MANAGE_USERS)
+        if existing is not None and existing.role != role and acting.role != Role.ENGINEER:
+            raise PermissionDenied(f"{acting.name} is a {acting.role}; changing a role needs an engineer")
     with store.transaction():
+        if store.dialect == "postgresql":
+            from s2ide.core.store.pg_schema import ensure_login
+
+            ensure_login(store.conn, name.strip(), password)
         before = store.users.get(name.strip())
         user = store.users.upsert(name, role)
         store.audit.record(

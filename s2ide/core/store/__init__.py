@@ -1,10 +1,10 @@
-"""The project store: one SQLite connection and the repositories over it."""
+"""The project store: one connection (SQLite locally, PostgreSQL for teams) and the repositories over it."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from s2ide.core.store.analytics import AnalyticsRepository
 from s2ide.core.store.database import Transactions, open_connection
@@ -40,19 +40,25 @@ class Store:
     ``with store.transaction():`` groups writes into one commit; nesting uses savepoints.
     """
 
-    def __init__(self, db_path: Path, read_only: bool = False) -> None:
+    def __init__(self, db_path: Path | str, read_only: bool = False, conn: Any = None) -> None:
+        """`db_path`: a local project's database file; or, with `conn` (a `PgConnection`), the
+        team project's URL without password (for messages)."""
         self.path = db_path
         self.read_only = read_only
-        try:
-            self.conn = open_connection(db_path, read_only)
-        except sqlite3.Error as exc:  # a full disk cannot even create the WAL index: say so
-            from s2ide.core.store.storage_errors import translate
+        if conn is not None:
+            self.conn: Any = conn
+        else:
+            try:
+                self.conn = open_connection(db_path, read_only)
+            except sqlite3.Error as exc:  # a full disk cannot even create the WAL index: say so
+                from s2ide.core.store.storage_errors import translate
 
-            explained = translate(exc, db_path, opening=True)
-            if explained is None:
-                raise
-            raise explained from exc
-        self.transaction = Transactions(self.conn, db_path)
+                explained = translate(exc, Path(db_path), opening=True)
+                if explained is None:
+                    raise
+                raise explained from exc
+        self.dialect: str = getattr(self.conn, "dialect", "sqlite")
+        self.transaction = Transactions(self.conn, Path(db_path) if conn is None else None)
         self.meta = MetaRepository(self.conn)
         self.labels = LabelRepository(self.conn)
         self.samples = SampleRepository(self.conn)

@@ -60,7 +60,7 @@ class AnalyticsRepository:
         out: dict[str, dict[int, int]] = {}
         cur = self._conn.execute(
             "SELECT split, label_id, SUM(n) AS c FROM annotation_tally WHERE label_id != -1 "
-            "GROUP BY split, label_id HAVING c > 0"
+            "GROUP BY split, label_id HAVING SUM(n) > 0"
         )
         for split, label_id, count in cur:
             out.setdefault(split, {})[int(label_id)] = int(count)
@@ -70,7 +70,7 @@ class AnalyticsRepository:
         return {s: int(n) for s, n in self._conn.execute("SELECT status, COUNT(*) FROM samples GROUP BY status")}
 
     def source_counts(self) -> dict[str, int]:
-        cur = self._conn.execute("SELECT source, SUM(n) AS c FROM annotation_tally GROUP BY source HAVING c > 0")
+        cur = self._conn.execute("SELECT source, SUM(n) AS c FROM annotation_tally GROUP BY source HAVING SUM(n) > 0")
         return {source: int(count) for source, count in cur}
 
     def labels_per_day(self) -> dict[str, dict[str, int]]:
@@ -78,7 +78,7 @@ class AnalyticsRepository:
         out: dict[str, dict[str, int]] = {}
         cur = self._conn.execute(
             "SELECT author, day, SUM(n) AS c FROM annotation_tally WHERE source != 'import' "
-            "GROUP BY author, day HAVING c > 0 ORDER BY day"
+            "GROUP BY author, day HAVING SUM(n) > 0 ORDER BY day"
         )
         for author, day, count in cur:
             out.setdefault(author, {})[day] = int(count)

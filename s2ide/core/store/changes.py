@@ -3,7 +3,8 @@
 Every change worth showing writes an audit row in the same transaction (DESIGN.md §2), so the
 audit table doubles as the change feed: an open app or `s2ide watch` asks "did anyone else commit
 since I last looked?" (SQLite's `PRAGMA data_version`, which moves only on other connections'
-commits and costs microseconds) and, if so, reads the audit rows after the last one it saw.
+commits and costs microseconds; on PostgreSQL the audit's newest id, which the audit trigger
+writes for every change) and, if so, reads the audit rows after the last one it saw.
 """
 
 from __future__ import annotations
@@ -61,10 +62,13 @@ class ChangeFeed:
 
     def __init__(self, store: Store) -> None:
         self._conn = store.conn
+        self._postgres = getattr(store, "dialect", "sqlite") == "postgresql"
         self._version = self._data_version()
         self.last_id = self._last_audit_id()
 
     def _data_version(self) -> int:
+        if self._postgres:  # every change on a team project writes an audit row (by trigger): its newest id
+            return self._last_audit_id()
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _last_audit_id(self) -> int:

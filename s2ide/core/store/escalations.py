@@ -171,6 +171,20 @@ class EscalationRepository:
         if "state" in fields and fields["state"] not in ESCALATION_STATES:
             raise InvalidInputError(f"unknown escalation state {fields['state']!r}")
         fields["updated_at"] = now_iso()
+        if fields.get("state") == "resolved" and getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            # On a team project only a lead's SECURITY DEFINER call may resolve (the server checks the role
+            # and records the signed-in user as resolver); the rest of the fields follow as a plain update.
+            self._conn.execute(
+                "SELECT s2ide_resolve_escalation(?, ?, ?, ?)",
+                (
+                    escalation_id,
+                    fields.pop("resolution_label_id", None),
+                    fields.pop("resolution_note", None),
+                    fields.pop("resolved_at", None) or fields["updated_at"],
+                ),
+            )
+            for key in ("state", "resolved_by", "assignee"):
+                fields.pop(key, None)
         sets = ", ".join(f"{key} = ?" for key in fields)
         self._conn.execute(f"UPDATE escalations SET {sets} WHERE id = ?", (*fields.values(), escalation_id))
         return self.get(escalation_id)
@@ -359,7 +373,7 @@ class VoteRepository:
         rows = self._conn.execute(
             "SELECT v.sample_id FROM label_votes v JOIN samples s ON s.id = v.sample_id "
             "WHERE s.status != 'escalated' GROUP BY v.sample_id "
-            "HAVING COUNT(*) = 1 AND SUM(v.user = ?) = 0 ORDER BY v.sample_id",
+            "HAVING COUNT(*) = 1 AND SUM(CASE WHEN v.user = ? THEN 1 ELSE 0 END) = 0 ORDER BY v.sample_id",
             (excluding_user,),
         )
         return [int(row[0]) for row in rows]

@@ -37,11 +37,20 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    conn.executescript("BEGIN;" + SCHEMA_V1 + "COMMIT;")
+    """The whole schema. On PostgreSQL (a `PgConnection`) the same script and steps run translated,
+    inside the caller's transaction."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        conn.executescript(SCHEMA_V1)
+    else:
+        conn.executescript("BEGIN;" + SCHEMA_V1 + "COMMIT;")
     target = max([SCHEMA_VERSION, *MIGRATIONS])
     for version in sorted(v for v in MIGRATIONS if v > 1):
         MIGRATIONS[version](conn)
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(target),))
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(target),),
+    )
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -64,15 +73,26 @@ def backup(conn: sqlite3.Connection, db_path: Path, version: int) -> Path:
     return target
 
 
-def migrate(conn: sqlite3.Connection, db_path: Path) -> Path | None:
-    """Bring the database to the latest version; returns the backup made, if any."""
+def check_not_newer(conn: sqlite3.Connection, where: object) -> int:
+    """The schema version; refuses a project made by a newer s2ide."""
     version = current_version(conn)
     latest = latest_version()
     if version > latest:
-        raise S2Error(f"{db_path}: made by a newer s2ide (schema {version}, this one knows {latest}); upgrade s2ide")
+        raise S2Error(f"{where}: made by a newer s2ide (schema {version}, this one knows {latest}); upgrade s2ide")
+    return version
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path | str) -> Path | None:
+    """Bring the database to the latest version; returns the backup made, if any.
+
+    On PostgreSQL there is no file to copy (the server's own backups, pg_dump, serve), and every
+    step runs translated; the caller re-applies the team roles afterwards.
+    """
+    version = check_not_newer(conn, db_path)
+    latest = latest_version()
     if version == latest:
         return None
-    saved = backup(conn, db_path, version)
+    saved = None if getattr(conn, "dialect", "sqlite") == "postgresql" else backup(conn, Path(db_path), version)
     for step in range(version + 1, latest + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -196,6 +196,9 @@ class ModelRepository:
         if target.state not in ("ready", "active"):
             raise InvalidInputError(f"model {version} is {target.state}, only a ready model can be activated")
         previous = self.active()
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            self._conn.execute("SELECT s2ide_activate_model(?)", (version,))  # the server checks the role
+            return previous
         self._conn.execute("UPDATE models SET state = 'ready' WHERE state = 'active'")
         self._conn.execute("UPDATE models SET state = 'active' WHERE version = ?", (version,))
         return previous

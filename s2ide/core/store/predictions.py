@@ -67,6 +67,11 @@ _COLUMNS = (
     "embedding, in_training, created_at"
 )
 
+# Every column but the key takes the new row's value (what INSERT OR REPLACE did, portably).
+_REPLACE = ", ".join(
+    f"{c} = excluded.{c}" for c in (c.strip() for c in _COLUMNS.split(",")) if c not in ("sample_id", "model_version")
+)
+
 
 def _record(row: tuple[Any, ...]) -> Prediction:
     return Prediction(
@@ -112,7 +117,9 @@ class PredictionRepository:
             for row in rows
         ]
         self._conn.executemany(
-            f"INSERT OR REPLACE INTO predictions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params
+            f"INSERT INTO predictions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (sample_id, model_version) DO UPDATE SET {_REPLACE}",
+            params,
         )
         return len(params)
 

@@ -33,7 +33,10 @@ class MetaRepository:
         return row[0] if row else default
 
     def set(self, key: str, value: str) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def get_json(self, key: str, default: Any = None) -> Any:
         raw = self.get(key)
@@ -169,6 +172,12 @@ class SampleRepository:
             (path, sha256, width, height, split, now_iso()),
         )
         return int(cur.lastrowid or 0)
+
+    def lock(self, sample_id: int) -> None:
+        """Serialise writers of one sample inside the current transaction. SQLite's BEGIN IMMEDIATE
+        already holds the whole database; PostgreSQL locks the sample's row."""
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            self._conn.execute("SELECT id FROM samples WHERE id = ? FOR UPDATE", (sample_id,))
 
     def set_status(self, sample_id: int, status: str) -> None:
         if status not in STATUSES:
@@ -438,10 +447,20 @@ class AnnotationRepository:
             fields["agreed_with_prediction"] = int(fields["agreed_with_prediction"])
         fields["updated_at"] = now_iso()
         sets = ", ".join(f"{key} = ?" for key in fields)
-        self._conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", (*fields.values(), annotation_id))
+        cur = self._conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", (*fields.values(), annotation_id))
+        self._check_changed(cur, annotation_id, "change")
 
     def delete(self, annotation_id: int) -> None:
-        self._conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+        cur = self._conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+        self._check_changed(cur, annotation_id, "delete")
+
+    def _check_changed(self, cur: Any, annotation_id: int, verb: str) -> None:
+        """On a team project row-level security hides rows the user may not touch: an edit that changed
+        nothing must fail, never be shown as saved."""
+        if cur.rowcount == 0 and getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            from s2ide.core.errors import PermissionDenied
+
+            raise PermissionDenied(f"the database refused: annotation #{annotation_id} is not yours to {verb}")
 
     def restore(self, annotation: Annotation) -> None:
         """Put back a deleted annotation with its original id (undo of a delete)."""
@@ -491,11 +510,15 @@ class UserRepository:
             raise InvalidInputError("a user needs a name")
         if role not in ROLES:
             raise InvalidInputError(f"unknown role {role!r} (use one of {', '.join(ROLES)})")
-        self._conn.execute(
-            "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
-            (name, role, now_iso()),
-        )
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            # A team project's users are database roles: the server grants the group and checks who asks.
+            self._conn.execute("SELECT s2ide_set_user_role(?, ?, ?)", (name, role, now_iso()))
+        else:
+            self._conn.execute(
+                "INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+                (name, role, now_iso()),
+            )
         user = self.get(name)
         assert user is not None
         return user

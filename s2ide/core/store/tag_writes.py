@@ -38,6 +38,7 @@ def write_tag(
     prediction for the sample (if there is one), so agreement is tracked for every label.
     """
     with store.transaction():
+        store.samples.lock(sample_id)
         if agreed_with_prediction is None and label_id is not None:
             predicted = store.predictions.active_label(sample_id)
             if predicted is not None:

@@ -15,14 +15,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from s2ide.core.errors import S2Error
 from s2ide.core.resources import resource_path
 from s2ide.core.settings import Settings
+from s2ide.core.store.postgres import is_url
 from s2ide.ui.gallery.feature import ensure_user
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.main_window import MainWindow
 
 
-def choose_project(argv: Sequence[str], settings: Settings) -> Path:
+def choose_project(argv: Sequence[str], settings: Settings) -> Path | str:
     if argv:
-        return Path(argv[0])
+        return argv[0] if is_url(argv[0]) else Path(argv[0])  # a postgresql:// URL opens a team project
     last = settings.last_project
     if last is not None and (last / "project.db").is_file():
         return last

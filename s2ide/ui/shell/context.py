@@ -55,7 +55,10 @@ class AppContext(QObject):
         project = Project.open(path)
         self.close_project()
         self.project = project
-        self.settings.remember_project(project.path)
+        if project.signed_in_user is not None:  # a team project: the database user is the user
+            self.user = project.store.users.get(project.signed_in_user)
+        else:
+            self.settings.remember_project(project.path)
         self.projectChanged.emit()
         return project
 

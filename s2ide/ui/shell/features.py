@@ -20,6 +20,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.interchange.feature",
     "s2ide.ui.review.team_dashboard",
     "s2ide.ui.shell.leased_next",  # last: it leases whatever sample the providers above choose
+    "s2ide.ui.shell.team_dialog",  # File > Open team project…, Team settings…
 ]
 
 

@@ -74,7 +74,7 @@ class ModelJobs(QObject):
             if in_child:
                 from s2ide.ml.jobs import retrain_in_child
 
-                result = retrain_in_child(project.path, config, user, state, emit_epoch)
+                result = retrain_in_child(project.location, config, user, state, emit_epoch)
             else:
                 from s2ide.ml.loop import retrain  # torch loads here, in the worker
 
@@ -106,7 +106,7 @@ class ModelJobs(QObject):
             if in_child:
                 from s2ide.ml.jobs import predict_in_child
 
-                result = predict_in_child(project.path, version, threads, state)
+                result = predict_in_child(project.location, version, threads, state)
             else:
                 from s2ide.ml.predict import predict
 
@@ -132,12 +132,12 @@ class ModelJobs(QObject):
             if in_child:
                 from s2ide.ml.jobs import activate_in_child
 
-                activate_in_child(project.path, version, user, threads, state)
+                activate_in_child(project.location, version, user, threads, state)
             else:
                 from s2ide.ml.jobs import activate_entry
 
                 activate_entry(
-                    state=state, emit=lambda *_: None, project_path=str(project.path), version=version,
+                    state=state, emit=lambda *_: None, project_path=project.location, version=version,
                     user=user, threads=threads,
                 )  # fmt: skip
             return f"{version} is now the active model"

@@ -56,3 +56,23 @@ def test_a_commit_without_an_audit_row_still_counts_as_a_change(filled_project) 
     finally:
         other.close()
     assert feed.poll() == []  # something changed; no audited event to show
+
+
+def test_the_feed_and_leases_work_on_a_team_project(team_project, team_url) -> None:
+    from s2ide.core.engine.work_queue import hold, holders
+
+    store = team_project.store
+    with store.transaction():
+        first = store.samples.add("a.png", "sha-a", 4, 4)
+        store.samples.add("b.png", "sha-b", 4, 4)
+    feed = ChangeFeed(store)
+    other = Project.open(team_url)
+    try:
+        set_tag(other.store, first, other.store.labels.by_name("cat").id, other.signed_in_user)
+        events = feed.poll()
+        assert events and events[-1].action == "tag" and events[-1].sample_id == first
+        second = other.store.samples.ids()[1]
+        assert hold(other.store, second, other.signed_in_user)
+    finally:
+        other.close()
+    assert [(s, h) for s, h, _t, _e in holders(store)] == [(second, team_project.signed_in_user)]

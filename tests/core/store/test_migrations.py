@@ -83,3 +83,32 @@ def test_a_version_1_database_gains_the_prelabel_outcomes_table(tmp_path):
     assert opened.store.prelabel_outcomes.rates() == []
     assert opened.store.meta.get("schema_version") == str(SCHEMA_VERSION)
     opened.close()
+
+
+def _portable_step(conn) -> None:
+    """A migration step as other features write them: SQLite types, a `user` column, `?` placeholders."""
+    conn.execute(
+        "CREATE TABLE leases_demo (id INTEGER PRIMARY KEY, sample_id INTEGER NOT NULL REFERENCES samples (id), "
+        "user TEXT NOT NULL, score REAL, blob BLOB, UNIQUE (sample_id))"
+    )
+    conn.executescript("CREATE INDEX leases_demo_user ON leases_demo (user); ALTER TABLE labels ADD COLUMN extra REAL;")
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", ("demo", "1"))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_migration_step_runs_on_both_backends(backend, request, tmp_path, monkeypatch):
+    monkeypatch.setitem(migrations.MIGRATIONS, SCHEMA_VERSION + 1, _portable_step)
+    target = tmp_path / "p" if backend == "sqlite" else request.getfixturevalue("team_url")
+    project = Project.create(target, ["a"])
+    store = project.store
+    assert store.meta.get("demo") == "1" and store.meta.get("schema_version") == str(SCHEMA_VERSION + 1)
+    with store.transaction():
+        sample = store.samples.add("x.png", "sha-x", 1, 1)
+        cur = store.conn.execute(
+            "INSERT INTO leases_demo (sample_id, user, score, blob) VALUES (?, ?, ?, ?)", (sample, "ann", 0.25, b"\x01")
+        )
+        store.conn.execute("INSERT OR IGNORE INTO leases_demo (sample_id, user) VALUES (?, ?)", (sample, "bob"))
+    assert cur.lastrowid == 1
+    row = store.conn.execute("SELECT user, score, blob FROM leases_demo WHERE sample_id = ?", (sample,)).fetchone()
+    assert tuple(row) == ("ann", 0.25, b"\x01")
+    project.close()

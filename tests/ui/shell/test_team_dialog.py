@@ -1,0 +1,49 @@
+"""File > Open team project…: sign in, the database user is the user, the password is never kept."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.ui.conftest import QT_LOG_MARKS
+
+pytestmark = QT_LOG_MARKS
+
+
+def test_open_team_project_dialog(qtbot, team_project, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    from s2ide.core.settings import config_dir
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.shell.team_dialog import QtOpenTeamDialog, QtTeamSettingsDialog
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.delenv("S2IDE_MEDIA_ROOT", raising=False)
+    host_port, database = team_project.display.split("@", 1)[1].split("/", 1)
+    host, port = host_port.split(":")
+    ctx = AppContext()
+    dialog = QtOpenTeamDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.host.setText(host)
+    dialog.port.setValue(int(port))
+    dialog.database.setText(database)
+    dialog.user.setText("leo")
+    dialog.password.setText("wrong")
+    monkeypatch.setattr("s2ide.ui.shell.team_dialog.QMessageBox.critical", lambda *a: shown.append(a[2]))
+    shown: list[str] = []
+    dialog.accept()
+    assert ctx.project is None and len(shown) == 1 and "password authentication failed" in shown[0]
+    dialog.password.setText("leo-pw")
+    dialog.accept()
+    assert ctx.project is not None and ctx.project.is_team
+    assert ctx.user is not None and (ctx.user.name, ctx.user.role) == ("leo", "lead")
+    saved = (config_dir() / "settings.json").read_text()
+    assert "leo-pw" not in saved and json.loads(saved)["team_connection"]["user"] == "leo"
+
+    settings = QtTeamSettingsDialog(ctx)
+    qtbot.addWidget(settings)
+    settings.root.setText(str(tmp_path))
+    settings.accept()
+    assert ctx.project.media_root() == tmp_path
+    ctx.close_project()
+    os.environ.pop("PGPASSWORD", None)
