@@ -143,7 +143,13 @@ class CanvasFeature(QObject):
         view_menu.addSeparator()
 
         edit_menu = window.menu("&Edit")
-        undo = canvas.undo.group.createUndoAction(window, "Undo")
+        undo = QAction("Undo", window)  # reaches back to the sample a tag just left (undo_target)
+        undo.triggered.connect(lambda _checked=False: self.undo())
+        self.undo_action = undo
+        canvas.undo.changed.connect(self._update_undo)
+        self.context.sampleChanged.connect(lambda _id: self._update_undo())
+        self.context.edit_committer = canvas.commit
+        self._update_undo()
         redo = canvas.undo.group.createRedoAction(window, "Redo")
         self.shortcuts.adopt("undo", undo, window)
         self.shortcuts.adopt("redo", redo, window)
@@ -202,6 +208,25 @@ class CanvasFeature(QObject):
             choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
             choose.triggered.connect(lambda _checked=False, index=index: self._choose_label(index))
             window.addAction(choose)
+
+    def undo(self) -> None:
+        """Undo the open sample's latest edit; with none left there, go back to the sample edited
+        last (a tag opened the next one) and undo that, so a slipped key costs one Ctrl+Z."""
+        manager, current = self.canvas.undo, self.context.current_sample_id
+        target = manager.undo_target(current)
+        if target is None:
+            self.context.message("Nothing to undo.")
+            return
+        if target != current:
+            self.context.open_sample(target)
+        text = manager.undo_text(target)
+        manager.undo(target)
+        self.context.message(f"Undone: {text}", 3000)
+
+    def _update_undo(self) -> None:
+        text = self.canvas.undo.undo_text(self.context.current_sample_id)
+        self.undo_action.setEnabled(bool(text))
+        self.undo_action.setText(f"Undo {text}" if text else "Undo")
 
     def _tool_slot(self, kind: ToolKind) -> Callable[[], None]:
         def choose() -> None:

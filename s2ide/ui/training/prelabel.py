@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
 from s2ide.core.errors import S2Error
-from s2ide.core.labeling.tags import set_tag
+from s2ide.core.labeling.tag_edit import SetTag
 from s2ide.core.review.users import Action, require
 from s2ide.ui.shell.context import AppContext
 
@@ -147,11 +147,13 @@ class QtPrelabelBanner(QWidget):
         label_id = self.suggestion[0]
         try:
             require(ctx.store, ctx.user.name, Action.LABEL)
-            set_tag(ctx.store, sample_id, label_id, ctx.user.name, source="model-accepted")
+            label = ctx.label_by_id(label_id)
+            edit = SetTag(sample_id, label_id, source="model-accepted", label_name=label.name if label else "")
+            if not ctx.commit_edit(edit):  # one Ctrl+Z reverts the accept
+                return False
         except S2Error as exc:
             ctx.message(str(exc), 0)
             return False
-        ctx.notify_annotations(sample_id)
         self.accepted.emit(sample_id, label_id)
         ctx.next_sample()
         return True
