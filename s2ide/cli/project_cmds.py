@@ -27,7 +27,7 @@ from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the app (no PROJECT: the last one, else the demo)")
-    p.add_argument("project", nargs="?", type=Path, help="the project folder")
+    p.add_argument("project", nargs="?", type=Path, help="the project folder, or a folder of images (s2ide FOLDER)")
     p.set_defaults(run=cmd_gui)
 
     p = sub.add_parser("demo", help="build the bundled demo project and print its path")
