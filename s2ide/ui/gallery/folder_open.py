@@ -40,7 +40,12 @@ class FolderOpener(QObject):
         action.setShortcut("Ctrl+Shift+O")
         action.triggered.connect(lambda _checked=False: self.open_dialog())
         self.action = action
-        window.menu("&File").addAction(action)
+        file_menu = window.menu("&File")
+        after_open = next((a for a in file_menu.actions() if a.text() == "Open &recent"), None)
+        if after_open is not None:
+            file_menu.insertAction(after_open, action)  # beside Open project…, not at the end
+        else:
+            file_menu.addAction(action)
         # Connected before the canvas feature's slot (features attach in order), so the canvas
         # loads a sample whose size is known.
         context.sampleChanged.connect(self._read_if_pending)

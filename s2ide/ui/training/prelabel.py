@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
 
 from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
 from s2ide.core.errors import S2Error
@@ -31,23 +31,27 @@ class QtPrelabelBanner(QWidget):
         self.swatch = QLabel()
         self.swatch.setFixedSize(14, 14)
         self.text = QLabel("no model yet")
-        self.text.setMinimumWidth(260)
+        self.text.setMinimumWidth(80)  # elided by the layout, so the tool bar never widens the window
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.accept_button = QPushButton("Accept (Enter)")
         self.accept_button.setToolTip("Save the suggestion as this sample's label (a number key picks another)")
         self.accept_button.clicked.connect(self.accept)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
-        self.slider.setFixedWidth(140)
-        self.slider.setToolTip("Hide suggestions less confident than this (a project setting)")
+        self.slider.setSingleStep(5)  # arrow keys move 5 %, Page Up/Down 10 %
+        self.slider.setPageStep(10)
+        self.slider.setMinimumWidth(60)
+        self.slider.setMaximumWidth(140)
+        self.slider.setToolTip("Hide suggestions less confident than this (a project setting; arrow keys move 5 %)")
         self.threshold_label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.title)
         layout.addWidget(self.swatch)
-        layout.addWidget(self.text)
+        layout.addWidget(self.text, 1)
         layout.addWidget(self.accept_button)
-        layout.addSpacing(24)
-        layout.addWidget(QLabel("Show if confidence ≥"))
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Show ≥"))
         layout.addWidget(self.slider)
         layout.addWidget(self.threshold_label)
         layout.addStretch(1)
