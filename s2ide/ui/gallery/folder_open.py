@@ -94,7 +94,8 @@ class FolderOpener(QObject):
 
             ensure_user(self.window)
         ids = ctx.store.samples.ids()
-        if ids and ctx.current_sample_id is None:
+        if ids and ctx.current_sample_id is None and ctx.project is not None:
+            probe_sample(ctx.project, ids[0], ctx.user_name)
             ctx.open_sample(ids[0])
         if not ctx.labels():
             ctx.message("No labels yet: add them with Label ▸ Edit labels…", 0)
@@ -133,6 +134,9 @@ class FolderOpener(QObject):
             return
         if problem is not None:
             ctx.message(f"Cannot read this image, skipped: {problem}", 0)
+        foundation = getattr(self.window, "foundation", None)
+        if foundation is not None:  # its status-bar line was written before the size was known
+            foundation._show_sample_info(sample_id)
 
 
 def attach(window: MainWindow) -> None:
