@@ -15,6 +15,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.gallery.feature",
     "s2ide.ui.gallery.folder_open",  # before the canvas: it reads a not-yet-indexed sample first
     "s2ide.ui.canvas.feature",
+    "s2ide.ui.canvas.objects",  # class captions and the Objects panel, over the canvas feature
     "s2ide.ui.training.feature",  # after the gallery feature: its Next provider wraps the gallery's
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
