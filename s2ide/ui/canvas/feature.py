@@ -204,7 +204,7 @@ class CanvasFeature(QObject):
         tool_bar.setOrientation(Qt.Orientation.Vertical)
         window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop
         for index, digit in enumerate("1234567890"):
-            choose = QAction(f"Draw with label {index + 1}", window)
+            choose = QAction(f"Draw with the label of hotkey {digit}", window)
             choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
             choose.triggered.connect(lambda _checked=False, index=index: self._choose_label(index))
             window.addAction(choose)
@@ -247,8 +247,14 @@ class CanvasFeature(QObject):
         self._on_label(self.canvas.label_id)
 
     def _choose_label(self, index: int) -> None:
+        """Ctrl+digit draws with the label whose hotkey is that digit, as the digit alone tags with
+        it (one scheme); a label without a hotkey is reached by its position."""
         labels = self.context.labels() if self.context.project else []
-        if index < len(labels):
+        digit = "1234567890"[index]
+        by_key = next((label for label in labels if label.hotkey == digit), None)
+        if by_key is not None:
+            self.canvas.set_label(by_key.id)
+        elif index < len(labels):
             self.canvas.set_label(labels[index].id)
 
     def _on_combo(self, index: int) -> None:

@@ -82,6 +82,7 @@ class LabelHotkeys:
                 continue
             shortcut = QShortcut(QKeySequence(label.hotkey), self.window)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setWhatsThis(f"Tag the open sample '{label.name}' and go to the next")  # the shortcut sheet
             shortcut.activated.connect(self._tagger(label.id))
             self.shortcuts.append(shortcut)
 

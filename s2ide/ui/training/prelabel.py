@@ -64,6 +64,7 @@ class QtPrelabelBanner(QWidget):
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setWhatsThis("Accept the model's suggestion")  # the shortcut sheet
             shortcut.activated.connect(self.accept)
             self.shortcuts.append(shortcut)
         context.sampleChanged.connect(lambda _id: self.refresh())
