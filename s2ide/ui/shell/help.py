@@ -102,6 +102,7 @@ class QtShortcutSheet(QDialog):
         self.table = QTableWidget(len(self.rows), 3)
         self.table.setHorizontalHeaderLabels(["action", "keys", "where"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         for index, row in enumerate(self.rows):
@@ -251,6 +252,8 @@ class Help(QObject):
     def show_shortcuts(self) -> QtShortcutSheet:
         self.sheet = QtShortcutSheet(self.window)
         self.sheet.show()
+        self.sheet.activateWindow()  # typing goes to its search, never to the canvas's tool keys
+        self.sheet.search.setFocus()
         return self.sheet
 
     def about(self) -> None:

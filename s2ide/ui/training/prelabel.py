@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
 
-from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
+from s2ide.core.engine.prelabel_threshold import TARGET_ACCURACY, effective_threshold, set_manual_threshold
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tag_edit import SetTag
 from s2ide.core.review.users import Action, require
@@ -27,6 +27,7 @@ class QtPrelabelBanner(QWidget):
         self.context = context
         self.suggestion: tuple[int, float] | None = None  # (label id, score) when shown
         self.threshold = 0.5
+        self.threshold_source = "default"  # or "calibrated" (from the active model), "manual"
         self.title = QLabel("Suggestion:")
         self.swatch = QLabel()
         self.swatch.setFixedSize(14, 14)
@@ -70,26 +71,38 @@ class QtPrelabelBanner(QWidget):
         context.sampleChanged.connect(lambda _id: self.refresh())
         context.annotationsChanged.connect(self._on_annotations)
         context.predictionsChanged.connect(self.refresh)
-        context.modelsChanged.connect(self.refresh)
+        context.modelsChanged.connect(self._load_threshold)  # a new model brings its own calibration
         context.projectChanged.connect(self._load_threshold)
         self._load_threshold()
 
     # -- state -----------------------------------------------------------------------------
     def _load_threshold(self) -> None:
+        """The hand-set threshold, else the active model's calibrated one (right 80 % above it)."""
+        self.threshold_source = "default"
         if self.context.project is not None:
             try:
-                self.threshold = load_loop_settings(self.context.store).confidence_threshold
+                self.threshold, self.threshold_source = effective_threshold(self.context.store)
             except S2Error:
                 self.threshold = 0.5
         self.slider.blockSignals(True)  # set from the model: no echo back into it
         self.slider.setValue(round(self.threshold * 100))
         self.slider.blockSignals(False)
-        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self._show_threshold()
         self.refresh()
+
+    def _show_threshold(self) -> None:
+        calibrated = self.threshold_source == "calibrated"
+        self.threshold_label.setText(f"{self.threshold:.0%}" + (" cal." if calibrated else ""))
+        self.threshold_label.setToolTip(
+            f"Calibrated: the active model was right {TARGET_ACCURACY:.0%} of the time above this on validation"
+            if calibrated
+            else ("Set by hand for this project" if self.threshold_source == "manual" else "The default")
+        )
 
     def _on_slider(self, value: int) -> None:
         self.threshold = value / 100
-        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self.threshold_source = "manual"
+        self._show_threshold()
         self._save_timer.start()
         self.refresh()
 
@@ -97,9 +110,7 @@ class QtPrelabelBanner(QWidget):
         ctx = self.context
         if ctx.project is None:
             return
-        settings = load_loop_settings(ctx.store)
-        settings.confidence_threshold = self.threshold
-        save_loop_settings(ctx.store, settings, ctx.user_name)
+        set_manual_threshold(ctx.store, self.threshold, ctx.user_name)
 
     def _on_annotations(self, sample_id: int) -> None:
         if sample_id == self.context.current_sample_id:
@@ -123,8 +134,12 @@ class QtPrelabelBanner(QWidget):
             return
         label = ctx.label_by_id(prediction.label_id)
         name = label.name if label else f"label {prediction.label_id}"
-        if prediction.score < self.threshold:
-            self._show(f"hidden: {model.version} is only {prediction.score:.0%} sure", None)
+        if prediction.score < self.threshold:  # a weak guess: shown dimmed, not accepted by Enter
+            self._show(
+                f"<span style='color: gray'>weak: {name} {prediction.score:.0%} "
+                f"(below {self.threshold:.0%}; {model.version})</span>",
+                None,
+            )
             return
         self.suggestion = (prediction.label_id, prediction.score)
         tag = store.annotations.tag_of(sample_id)
