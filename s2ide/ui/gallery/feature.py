@@ -137,6 +137,8 @@ class Foundation:
 
         dialog = QtNewProjectDialog(self.window)
         if dialog.exec() and dialog.created is not None:
+            if dialog.owner:  # works as the creator (the owner) without asking
+                self.context.settings.remember_user(dialog.created.path, dialog.owner)
             self.open_project(dialog.created.path)
 
     def switch_user(self) -> None:
