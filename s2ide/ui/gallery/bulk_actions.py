@@ -99,10 +99,13 @@ class BulkActions:
             )
         tag.addSeparator()
         clear = tag.addAction("no tag (clear)")
-        clear.triggered.connect(lambda _c=False: tag_many(self.context, selected_ids(self.gallery), None))
+        clear.triggered.connect(lambda _c=False: self.tag_selected(None))
         escalate = menu.addAction(f"Escalate {len(ids)} selected…")
         escalate.triggered.connect(lambda _c=False: self.escalate_dialog())
         return menu
+
+    def tag_selected(self, label_id: int | None) -> str:
+        return tag_many(self.context, selected_ids(self.gallery), label_id)
 
     def show_menu(self, pos: QPoint) -> None:
         menu = self.menu()
