@@ -49,6 +49,7 @@ class EditCommand(QUndoCommand):
 
 class UndoManager(QObject):
     changed = Signal()  # an edit was committed, undone or redone, or the open sample changed
+    committed = Signal(object)  # the Edit just saved (time telemetry counts tags and shapes)
 
     def __init__(
         self, session: Callable[[], Session], notify: Notify, budget: int = DEFAULT_BUDGET_BYTES, parent=None
@@ -87,6 +88,7 @@ class UndoManager(QObject):
         self._notify(edit, None)
         self.trim()
         self.changed.emit()
+        self.committed.emit(edit)
         return True
 
     def undo_target(self, current: int | None) -> int | None:

@@ -19,6 +19,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.training.feature",  # after the gallery feature: its Next provider wraps the gallery's
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
+    "s2ide.ui.insight.labeling_time",  # time telemetry: records sample open intervals, shows s/label
     "s2ide.ui.interchange.feature",
     "s2ide.ui.shell.theme",  # View ▸ Theme: system, light, dark
     "s2ide.ui.shell.help",  # last: Help menu, the shortcut sheet reads the keys the others bound

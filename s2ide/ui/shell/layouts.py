@@ -18,7 +18,9 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWi
 LEGACY_KEY = "window_layout"
 LAYOUTS_KEY = "window_layouts"
 # Views that need room: they open floating at most of the screen, never squeezing the canvas.
-BIG_VIEWS = frozenset({"Dataset", "Evaluation", "Mispredictions", "Label errors", "Embeddings", "Audit", "Escalations"})
+BIG_VIEWS = frozenset(
+    {"Dataset", "Evaluation", "Mispredictions", "Label errors", "Embeddings", "Audit", "Escalations", "Labeling time"}
+)
 BIG_FRACTION = 0.8
 DOCK_MIN_WIDTH = 80
 # The offscreen platform (tests) cannot raise a second top-level window and warns each time the
