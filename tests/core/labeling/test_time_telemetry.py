@@ -34,7 +34,8 @@ def test_intervals_and_seconds_per_label_and_shape(filled_project):
         clock.note(tags=tags, accepted=accepted, shapes=shapes)
         clock.close_into(store)
     rows = intervals(store)
-    assert [(r.sample_id, r.seconds, r.tags, r.shapes) for r in rows][0] == (ids[0], 4.0, 1, 0)
+    first = rows[0]
+    assert (first.sample_id, first.seconds, first.tags, first.shapes) == (ids[0], 4.0, 1, 0)
     (stat,) = time_stats(store)
     assert stat.user == "lara" and stat.samples == 4
     assert stat.label_median == 5.0 and stat.label_p90 is not None and 5.0 < stat.label_p90 <= 6.0
