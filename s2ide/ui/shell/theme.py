@@ -111,6 +111,8 @@ class Theme(QObject):
                 if isinstance(item, pg.AxisItem):
                     item.setPen(foreground)
                     item.setTextPen(foreground)
+                elif isinstance(item, pg.LabelItem) and item.text:  # plot titles
+                    item.setText(item.text, color=foreground)
 
 
 def attach(window: MainWindow) -> None:
