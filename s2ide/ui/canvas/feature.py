@@ -149,6 +149,7 @@ class CanvasFeature(QObject):
         canvas.undo.changed.connect(self._update_undo)
         self.context.sampleChanged.connect(lambda _id: self._update_undo())
         self.context.edit_committer = canvas.commit
+        self.context.edit_recorder = canvas.undo.push_done
         self._update_undo()
         redo = canvas.undo.group.createRedoAction(window, "Redo")
         self.shortcuts.adopt("undo", undo, window)

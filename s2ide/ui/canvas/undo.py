@@ -91,6 +91,17 @@ class UndoManager(QObject):
         self.committed.emit(edit)
         return True
 
+    def push_done(self, edit: Edit) -> None:
+        """Record an edit its caller already applied (a dialog that shows its own errors)."""
+        self.stack(edit.sample_id).push(EditCommand(edit, self._session, self._notify, done=True))
+        if edit.sample_id in self._recent:
+            self._recent.remove(edit.sample_id)
+        self._recent.append(edit.sample_id)
+        self._notify(edit, None)
+        self.trim()
+        self.changed.emit()
+        self.committed.emit(edit)
+
     def undo_target(self, current: int | None) -> int | None:
         """The sample whose edit Undo reverts: the open one while it has something to undo, else
         the one edited most recently (a tag moves on to the next sample; Ctrl+Z brings it back)."""

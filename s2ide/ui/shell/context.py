@@ -43,6 +43,7 @@ class AppContext(QObject):
         self._next_provider: NextProvider | None = None
         # saves an edit as one undo step (the canvas's undo history); None: no history, apply directly
         self.edit_committer: Callable[[Edit], bool] | None = None
+        self.edit_recorder: Callable[[Edit], None] | None = None  # an edit applied already: undo only
         self.labelsChanged.connect(self._forget_labels)
         self.projectChanged.connect(self._forget_labels)
 
@@ -132,6 +133,13 @@ class AppContext(QObject):
         edit.apply(Session(self.store, self.user_name))
         self.notify_annotations(edit.sample_id)
         return True
+
+    def record_edit(self, edit: Edit) -> None:
+        """Put an edit its caller applied (and reported on) in the undo history."""
+        if self.edit_recorder is not None:
+            self.edit_recorder(edit)
+        else:
+            self.notify_annotations(edit.sample_id)
 
     def notify_annotations(self, sample_id: int) -> None:
         self.annotationsChanged.emit(sample_id)

@@ -38,3 +38,25 @@ def test_final_label_starts_on_the_proposal_marked(qtbot, window):
     detail = window.review.escalations.detail
     detail.show_escalation(store.review.escalations.get(e.id))
     assert detail.final_label.currentData() == dog and detail.final_source.text() == "(proposed)"
+
+
+def test_ctrl_z_withdraws_an_escalation_just_raised(qtbot, window):
+    ctx = window.context
+    store = ctx.store
+    review = window.review
+    first = store.samples.ids()[0]
+    status_before = store.samples.get(first).status
+    ctx.open_sample(first)
+    dialog = review.make_escalate_dialog()
+    qtbot.addWidget(dialog)
+    dialog.reason.setCurrentText("ambiguous class")
+    dialog.accept()
+    review.after_escalated(dialog.escalation)
+    assert store.samples.get(first).status == "escalated"
+    window.canvas_feature.undo()  # back to that sample, escalation withdrawn
+    assert ctx.current_sample_id == first
+    assert store.review.escalations.active_for_sample(first) is None
+    assert store.samples.get(first).status == status_before
+    assert store.audit.list(entity="escalation")[0].action == "withdraw escalation"
+    window.canvas_feature.canvas.undo.group.redo()  # raised again
+    assert store.review.escalations.active_for_sample(first) is not None
