@@ -187,7 +187,7 @@ def _probe_all(
     # spawn, not fork: the caller is often a GUI process with threads running.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
-            for result in pool.map(_probe_one, jobs, chunksize=4):
+            for result in pool.map(_probe_one, jobs, chunksize=16):  # as the importer: less IPC
                 state.check()
                 yield result
         except BaseException:
