@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -24,6 +24,8 @@ from s2ide.ui.shell.workers import TaskRunner
 
 if TYPE_CHECKING:
     from s2ide.ui.shell.main_window import MainWindow
+
+INDEX_DELAY_MS = 800
 
 
 class FolderOpener(QObject):
@@ -50,6 +52,8 @@ class FolderOpener(QObject):
         # loads a sample whose size is known.
         context.sampleChanged.connect(self._read_if_pending)
         context.projectChanged.connect(lambda: self.runner.cancel(wait=True))
+        self._closed = False  # a delayed start must not begin a job once the window closed
+        window.closing.connect(self._on_closing)
 
     # -- opening ---------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -101,12 +105,17 @@ class FolderOpener(QObject):
             ctx.message("No labels yet: add them with Label ▸ Edit labels…", 0)
         elif opened.added:
             ctx.message(f"{opened.added:,} new image(s) in {folder}", 5000)
-        self.start_indexing()
+        # The indexer's worker processes start after the first image is up: on a small machine they
+        # would otherwise compete with its decode.
+        QTimer.singleShot(INDEX_DELAY_MS, self.start_indexing)
         return True
+
+    def _on_closing(self) -> None:
+        self._closed = True
 
     def start_indexing(self) -> None:
         ctx = self.context
-        if ctx.project is None or not folder_index.pending(ctx.store):
+        if self._closed or ctx.project is None or not folder_index.pending(ctx.store):
             return
         path, user = ctx.project.path, ctx.user_name
 

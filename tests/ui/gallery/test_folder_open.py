@@ -34,7 +34,7 @@ def test_ten_thousand_files_show_the_first_image_before_indexing_ends(qtbot, tmp
         assert ctx.project is not None and ctx.project.path == folder.resolve() / ".s2ide"
         assert ctx.store.samples.count() == 10_000
         assert folder_index.pending(ctx.store)  # the rest is still being read
-        assert window.folder_opener.runner.running
+        qtbot.waitUntil(lambda: window.folder_opener.runner.running, timeout=5000)
         first = ctx.store.samples.get(ctx.current_sample_id)
         assert first.path.endswith("/img0.jpg") and (first.width, first.height) == (64, 48)
         assert ctx.user is not None and ctx.user.role == "engineer"  # the creator may do everything
@@ -53,6 +53,8 @@ def test_opening_a_far_sample_reads_it_first_and_flags_a_broken_one(qtbot, tmp_p
     qtbot.addWidget(window)
     try:
         ctx = window.context
+        opener = window.folder_opener
+        qtbot.waitUntil(lambda: opener.runner.running or opener.last_report is not None, timeout=5000)
         window.folder_opener.runner.cancel(wait=True)
         ids = ctx.store.samples.ids()
         ctx.open_sample(ids[2])
