@@ -33,7 +33,9 @@ from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("gui", help="open the app (no PROJECT: the last one, else the demo)")
-    p.add_argument("project", nargs="?", help="the project folder or a postgresql:// URL")
+    p.add_argument(
+        "project", nargs="?", help="the project folder, a folder of images (s2ide FOLDER) or a postgresql:// URL"
+    )
     p.set_defaults(run=cmd_gui)
 
     p = sub.add_parser(

@@ -17,6 +17,7 @@ from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
 from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
+from s2ide.core.store.sessions_time import add_sessions_time
 
 
 def _add_leases(conn: sqlite3.Connection) -> None:
@@ -33,6 +34,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: add_annotation_attributes,
     4: create_external_models,  # bring-your-own ONNX models (issue 19)
     5: create_prelabel_outcomes,  # issue 18: what became of each pre-label
+    6: add_sessions_time,  # sample open intervals per user (time telemetry)
 }
 
 

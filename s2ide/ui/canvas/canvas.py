@@ -173,6 +173,7 @@ class AnnotationCanvas(QObject):
             if item.isVisible()
             and item.boundingRect().contains(pos)  # cheap first; the outline test builds a path
             and not self.layers.locked_kind(item.kind)
+            and not getattr(item, "locked", False)  # locked in the Objects panel
             and item.hit(pos)
         ]
         if not hits:
@@ -354,6 +355,7 @@ class AnnotationCanvas(QObject):
     ) -> None:
         """Show the annotations of `sample_id` (a prefetched document if given, else from the
         store); `tiles` are its mask layers' tiles colored ahead, by label id."""
+        self._finish_gesture(sample_id)
         self.tool.cancel()
         self._image_cache = None
         self.waiting_for = None
@@ -383,6 +385,21 @@ class AnnotationCanvas(QObject):
         if self.label_id is None or self.context.label_by_id(self.label_id) is None:
             labels = self.context.labels()
             self.set_label(labels[0].id if labels else None, relabel_selection=False)
+
+    def _finish_gesture(self, next_sample: int | None) -> None:
+        """Leaving a sample never drops a shape in progress silently: a polygon or line with
+        enough points is saved (one Ctrl+Z away), a shorter one is named in the status bar."""
+        tool, doc = self.tool, self.doc
+        if doc is None or doc.sample_id == next_sample or not tool.busy or not isinstance(tool, PolygonTool):
+            return
+        points = tool._dedupe(tool.points)
+        if len(points) >= tool.min_points:
+            tool.finish()
+            self.message(f"Saved the {tool.shape_kind} in progress on sample {doc.sample_id} (Ctrl+Z undoes it)", 0)
+        else:
+            self.message(
+                f"Dropped an unfinished {tool.shape_kind} of {len(points)} point(s) on sample {doc.sample_id}", 0
+            )
 
     def reload_items(self) -> None:
         """Redraw every shape from the document (after a failed save put nothing in the store)."""

@@ -235,7 +235,14 @@ class CanvasFeature(QObject):
         view_menu.addSeparator()
 
         edit_menu = window.menu("&Edit")
-        undo = canvas.undo.group.createUndoAction(window, "Undo")
+        undo = QAction("Undo", window)  # reaches back to the sample a tag just left (undo_target)
+        undo.triggered.connect(lambda _checked=False: self.undo())
+        self.undo_action = undo
+        canvas.undo.changed.connect(self._update_undo)
+        self.context.sampleChanged.connect(lambda _id: self._update_undo())
+        self.context.edit_committer = canvas.commit
+        self.context.edit_recorder = canvas.undo.push_done
+        self._update_undo()
         redo = canvas.undo.group.createRedoAction(window, "Redo")
         self.shortcuts.adopt("undo", undo, window)
         self.shortcuts.adopt("redo", redo, window)
@@ -323,10 +330,29 @@ class CanvasFeature(QObject):
         tool_bar.addWidget(self.on_view_box)
         window.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tool_bar)  # tools down the left, as in Photoshop
         for index, digit in enumerate("1234567890"):
-            choose = QAction(f"Draw with label {index + 1}", window)
+            choose = QAction(f"Draw with the label of hotkey {digit}", window)
             choose.setShortcut(QKeySequence(f"Ctrl+{digit}"))
             choose.triggered.connect(lambda _checked=False, index=index: self._choose_label(index))
             window.addAction(choose)
+
+    def undo(self) -> None:
+        """Undo the open sample's latest edit; with none left there, go back to the sample edited
+        last (a tag opened the next one) and undo that, so a slipped key costs one Ctrl+Z."""
+        manager, current = self.canvas.undo, self.context.current_sample_id
+        target = manager.undo_target(current)
+        if target is None:
+            self.context.message("Nothing to undo.")
+            return
+        if target != current:
+            self.context.open_sample(target)
+        text = manager.undo_text(target)
+        manager.undo(target)
+        self.context.message(f"Undone: {text}", 3000)
+
+    def _update_undo(self) -> None:
+        text = self.canvas.undo.undo_text(self.context.current_sample_id)
+        self.undo_action.setEnabled(bool(text))
+        self.undo_action.setText(f"Undo {text}" if text else "Undo")
 
     def _tool_slot(self, kind: ToolKind) -> Callable[[], None]:
         def choose() -> None:
@@ -353,8 +379,14 @@ class CanvasFeature(QObject):
         self._on_label(self.canvas.label_id)
 
     def _choose_label(self, index: int) -> None:
+        """Ctrl+digit draws with the label whose hotkey is that digit, as the digit alone tags with
+        it (one scheme); a label without a hotkey is reached by its position."""
         labels = self.context.labels() if self.context.project else []
-        if index < len(labels):
+        digit = "1234567890"[index]
+        by_key = next((label for label in labels if label.hotkey == digit), None)
+        if by_key is not None:
+            self.canvas.set_label(by_key.id)
+        elif index < len(labels):
             self.canvas.set_label(labels[index].id)
 
     def _on_combo(self, index: int) -> None:

@@ -67,6 +67,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("actual", "1:1", ("=",), "Show actual pixels"),
     ActionSpec("zoom_in", "Zoom in", ("Ctrl++", "+"), "Zoom in"),
     ActionSpec("zoom_out", "Zoom out", ("Ctrl+-", "-"), "Zoom out"),
+    ActionSpec("captions", "Class captions", ("Shift+C",), "Show or hide the class name on each shape"),
+    ActionSpec("zoom_selection", "Zoom to selection", ("Shift+F",), "Zoom to the selected shapes"),
 )
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from s2ide.core.errors import S2Error
@@ -48,6 +48,9 @@ class EditCommand(QUndoCommand):
 
 
 class UndoManager(QObject):
+    changed = Signal()  # an edit was committed, undone or redone, or the open sample changed
+    committed = Signal(object)  # the Edit just saved (time telemetry counts tags and shapes)
+
     def __init__(
         self, session: Callable[[], Session], notify: Notify, budget: int = DEFAULT_BUDGET_BYTES, parent=None
     ) -> None:
@@ -57,6 +60,9 @@ class UndoManager(QObject):
         self._notify = notify
         self.budget = budget
         self._stacks: OrderedDict[int, QUndoStack] = OrderedDict()
+        self._recent: list[int] = []  # samples by their latest commit, oldest first
+        self.group.indexChanged.connect(lambda _index: self.changed.emit())
+        self.group.activeStackChanged.connect(lambda _stack: self.changed.emit())
 
     def stack(self, sample_id: int) -> QUndoStack:
         stack = self._stacks.get(sample_id)
@@ -76,9 +82,52 @@ class UndoManager(QObject):
             self._notify(edit, str(exc))
             return False
         self.stack(edit.sample_id).push(EditCommand(edit, self._session, self._notify, done=True))
+        if edit.sample_id in self._recent:
+            self._recent.remove(edit.sample_id)
+        self._recent.append(edit.sample_id)
         self._notify(edit, None)
         self.trim()
+        self.changed.emit()
+        self.committed.emit(edit)
         return True
+
+    def push_done(self, edit: Edit) -> None:
+        """Record an edit its caller already applied (a dialog that shows its own errors)."""
+        self.stack(edit.sample_id).push(EditCommand(edit, self._session, self._notify, done=True))
+        if edit.sample_id in self._recent:
+            self._recent.remove(edit.sample_id)
+        self._recent.append(edit.sample_id)
+        self._notify(edit, None)
+        self.trim()
+        self.changed.emit()
+        self.committed.emit(edit)
+
+    def undo_target(self, current: int | None) -> int | None:
+        """The sample whose edit Undo reverts: the open one while it has something to undo, else
+        the one edited most recently (a tag moves on to the next sample; Ctrl+Z brings it back)."""
+        stack = self._stacks.get(current) if current is not None else None
+        if stack is not None and stack.canUndo():
+            return current
+        for sample_id in reversed(self._recent):
+            other = self._stacks.get(sample_id)
+            if other is not None and other.canUndo():
+                return sample_id
+        return None
+
+    def undo_text(self, current: int | None) -> str:
+        target = self.undo_target(current)
+        if target is None:
+            return ""
+        text = self._stacks[target].undoText()
+        return text if target == current else f"{text} (sample {target})"
+
+    def undo(self, current: int | None) -> int | None:
+        """Undo the latest edit of `undo_target(current)` on its own stack; the sample it was on."""
+        target = self.undo_target(current)
+        if target is not None:
+            self._stacks[target].undo()
+            self.changed.emit()
+        return target
 
     def used_bytes(self) -> int:
         return sum(self._edit(stack, i).cost for stack in self._stacks.values() for i in range(stack.count()))
@@ -92,7 +141,9 @@ class UndoManager(QObject):
     def trim(self) -> None:
         """Forget the oldest edits until the history fits in the budget."""
         while self.used_bytes() > self.budget and len(self._stacks) > 1:
-            _, oldest = self._stacks.popitem(last=False)
+            dropped, oldest = self._stacks.popitem(last=False)
+            if dropped in self._recent:
+                self._recent.remove(dropped)
             self.group.removeStack(oldest)
             oldest.deleteLater()
         if not self._stacks:
@@ -113,3 +164,5 @@ class UndoManager(QObject):
             self.group.removeStack(stack)
             stack.deleteLater()
         self._stacks.clear()
+        self._recent.clear()
+        self.changed.emit()

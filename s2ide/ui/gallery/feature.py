@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from s2ide.core.errors import S2Error
+from s2ide.ui.gallery.bulk_actions import BulkActions
 from s2ide.ui.gallery.gallery_view import QtGallery
 from s2ide.ui.gallery.label_panel import LabelHotkeys, QtLabelPanel, tag_current
 from s2ide.ui.shell.workers import TaskRunner
@@ -46,6 +47,7 @@ class Foundation:
         self.context = context = window.context
         self.gallery = QtGallery(context)
         self.gallery_dock = window.add_dock(self.gallery, "Gallery", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.bulk = BulkActions(self.gallery)  # multi-selection: tag or escalate many at once
         self.labels = QtLabelPanel(context, on_edit=self.edit_labels)
         self.labels_dock = window.add_dock(self.labels, "Labels", Qt.DockWidgetArea.RightDockWidgetArea)
         window.resizeDocks([self.gallery_dock, self.labels_dock], [420, 220], Qt.Orientation.Horizontal)
@@ -137,6 +139,8 @@ class Foundation:
 
         dialog = QtNewProjectDialog(self.window)
         if dialog.exec() and dialog.created is not None:
+            if dialog.owner:  # works as the creator (the owner) without asking
+                self.context.settings.remember_user(dialog.created.path, dialog.owner)
             self.open_project(dialog.created.path)
 
     def switch_user(self) -> None:

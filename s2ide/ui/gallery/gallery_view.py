@@ -86,7 +86,8 @@ class GalleryDelegate(QStyledItemDelegate):
         self._paint_prediction(painter, thumb_rect, index)
         text_rect = QRect(rect.x() + PAD, thumb_rect.bottom() + 2, thumb, TEXT_H - 4)
         painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
-        name = painter.fontMetrics().elidedText(str(index.data()), Qt.TextElideMode.ElideMiddle, thumb)
+        # Elided at the left: the end of a name (its number and suffix) tells files apart.
+        name = painter.fontMetrics().elidedText(str(index.data()), Qt.TextElideMode.ElideLeft, thumb)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, name)
         painter.restore()
 

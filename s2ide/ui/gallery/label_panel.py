@@ -1,7 +1,7 @@
 """The label panel (color, name, hotkey, count) and the number-key shortcuts that tag.
 
-Tagging is one call: `tag_current` saves the open sample's tag with `core.labeling.tags.set_tag`
-(one transaction, one audit row), tells the context, and moves on to the next sample, so a
+Tagging is one call: `tag_current` saves the open sample's tag as a `SetTag` edit through the
+context's undo history (one transaction, one audit row, one Ctrl+Z), and moves on to the next sample, so a
 labeler can work with one hand on the number row while the canvas keeps focus.
 """
 
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.done import is_shape_task
-from s2ide.core.labeling.tags import set_tag
+from s2ide.core.labeling.tag_edit import SetTag
 from s2ide.core.review.agreement import is_blind
 from s2ide.core.review.users import Action, can, require
 from s2ide.ui.shell.context import AppContext
@@ -47,13 +47,14 @@ def tag_current(context: AppContext, label_id: int | None, advance: bool = True)
         context.message("Say who is working first (File ▸ Switch user…).")
         return False
     store = context.store
+    label = context.label_by_id(label_id)
     try:
         require(store, context.user.name, Action.LABEL)
-        set_tag(store, sample_id, label_id, context.user.name)
+        if not context.commit_edit(SetTag(sample_id, label_id, label_name=label.name if label else "")):
+            return False  # the history said why
     except S2Error as exc:
         context.message(str(exc), 0)
         return False
-    context.notify_annotations(sample_id)
     if advance:
         context.next_sample()
     return True
@@ -88,6 +89,7 @@ class LabelHotkeys:
                 continue
             shortcut = QShortcut(QKeySequence(label.hotkey), self.window)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setWhatsThis(f"Tag the open sample '{label.name}' and go to the next")  # the shortcut sheet
             shortcut.activated.connect(self._tagger(label.id))
             self.shortcuts.append(shortcut)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.errors import S2Error
 from s2ide.core.project import TASKS, Project
+from s2ide.core.review.users import add_user
 
 
 class QtNewProjectDialog(QDialog):
@@ -29,6 +31,7 @@ class QtNewProjectDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("New project")
         self.created: Project | None = None
+        self.owner: str | None = None
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("a new or empty folder")
         browse = QPushButton("Browse…")
@@ -78,6 +81,10 @@ class QtNewProjectDialog(QDialog):
         except S2Error as exc:
             self.error.setText(str(exc))
             return False
+        # The creator owns the project: every action (engineer), so Edit labels… is never refused.
+        self.owner = getpass.getuser() or "owner"
+        add_user(self.created.store, self.owner, "engineer")
+        self.created.store.meta.set("owner", self.owner)
         self.created.close()  # the context opens it again with its own connection
         return True
 

@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
-from s2ide.core.review.escalations import escalate, reasons
+from s2ide.core.labeling.escalate_edit import EscalateEdit
+from s2ide.core.labeling.history import Session
+from s2ide.core.review.escalations import reasons
 from s2ide.core.store.escalations import Escalation
 from s2ide.ui.shell.context import AppContext
 
@@ -233,17 +235,18 @@ class EscalateDialog(QDialog):
 
     def accept(self) -> None:
         """Escalate in the core; a refusal is shown in the dialog and nothing closes."""
+        edit = EscalateEdit(
+            self.sample_id,
+            self.reason.currentText(),
+            note=self.note.toPlainText(),
+            proposed_label_id=self.proposed.currentData(),
+            region=self.picker.region(),
+        )
         try:
-            self.escalation = escalate(
-                self.context.store,
-                self.sample_id,
-                self.reason.currentText(),
-                self.context.user_name,
-                note=self.note.toPlainText(),
-                proposed_label_id=self.proposed.currentData(),
-                region=self.picker.region(),
-            )
+            edit.apply(Session(self.context.store, self.context.user_name))
         except S2Error as exc:
             self.error.setText(str(exc))
             return
+        self.escalation = edit.escalation
+        self.context.record_edit(edit)  # Ctrl+Z withdraws it while no lead has acted
         super().accept()

@@ -65,6 +65,9 @@ class EscalationDetail(QWidget):
         comment_row.addWidget(comment_button)
 
         self.final_label = QComboBox()
+        self.final_label.setPlaceholderText("choose the final label")  # never a silent first label
+        self.final_source = QLabel()  # where the preselected choice comes from, if any
+        self.final_source.setStyleSheet("color: gray")
         self.answer = QPlainTextEdit()
         self.answer.setPlaceholderText("Answer for the labeler (or the question when returning)")
         self.answer.setFixedHeight(54)
@@ -87,7 +90,10 @@ class EscalationDetail(QWidget):
         )
         decide = QGroupBox("Decide")
         form = QFormLayout(decide)
-        form.addRow("Final label", self.final_label)
+        final_row = QHBoxLayout()
+        final_row.addWidget(self.final_label, 1)
+        final_row.addWidget(self.final_source)
+        form.addRow("Final label", final_row)
         form.addRow("Answer", self.answer)
         form.addRow(self.promote)
         buttons = QHBoxLayout()
@@ -207,13 +213,10 @@ class EscalationDetail(QWidget):
             self.final_label.clear()
             for label in self.context.labels():
                 self.final_label.addItem(label.name, label.id)
-            preferred = e.resolution_label_id or e.proposed_label_id
-            tag = self._store.annotations.tag_of(e.sample_id)
-            if preferred is None and tag is not None:
-                preferred = tag.label_id
-            index = self.final_label.findData(preferred)
-            if index >= 0:
-                self.final_label.setCurrentIndex(index)
+            preferred, source = self._preferred(e)
+            index = self.final_label.findData(preferred) if preferred is not None else -1
+            self.final_label.setCurrentIndex(index)  # -1: empty, Resolve asks for a choice
+            self.final_source.setText(source if index >= 0 else "")
             self.answer.clear()
             self.promote.setChecked(False)
         current = self.assignee.currentText()
@@ -221,6 +224,19 @@ class EscalationDetail(QWidget):
         self.assignee.addItems([u.name for u in self._store.users.list()])
         if current:
             self.assignee.setCurrentText(current)
+
+    def _preferred(self, e: Escalation) -> tuple[int | None, str]:
+        """The choice to start from, and whence: the resolution, the proposal, the labeler's tag,
+        else the active model's guess; (None, "") when there is nothing to go on."""
+        if e.resolution_label_id is not None:
+            return e.resolution_label_id, "(resolved as)"
+        if e.proposed_label_id is not None:
+            return e.proposed_label_id, "(proposed)"
+        tag = self._store.annotations.tag_of(e.sample_id)
+        if tag is not None and tag.label_id is not None:
+            return tag.label_id, "(current tag)"
+        guess = self._store.predictions.active_label(e.sample_id)
+        return (guess, "(model's guess)") if guess is not None else (None, "")
 
     # -- acting ----------------------------------------------------------------------------
     def _act(self, action: Callable[[int, str], object], done: str) -> bool:
@@ -243,6 +259,9 @@ class EscalationDetail(QWidget):
 
     def resolve(self) -> bool:
         label_id = self.final_label.currentData()
+        if label_id is None:
+            self.feedback.setText("<span style='color:#c0392b'>Choose the final label first.</span>")
+            return False
         note = self.answer.toPlainText()
         promote = self.promote.isChecked()
         return self._act(

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.review.agreement import waiting_for_second_label
-from s2ide.core.review.escalations import is_lead
+from s2ide.core.review.escalations import is_lead, waiting_count
 from s2ide.core.store.escalations import Escalation
 from s2ide.ui.review.audit_view import AuditView
 from s2ide.ui.review.escalate_dialog import EscalateDialog
@@ -191,8 +191,10 @@ class ReviewFeature(QObject):
         if user is None:
             return
         self._raise(self.guidelines_dock)
-        if is_lead(user.role):
-            self._raise(self.escalations_dock)
+        if is_lead(user.role) and waiting_count(self.context.store) > 0:
+            self._raise(self.escalations_dock)  # a big view: it opens in a window of its own
+        elif is_lead(user.role):
+            return  # nothing waits: the canvas keeps the room (Review ▸ Escalations opens the queue)
         elif self.returned_count:
             self._raise(self.returned_dock)
         else:

@@ -40,6 +40,8 @@ class QtUserDialog(QDialog):
         self.role = QComboBox()
         for role in ROLES:
             self.role.addItem(role, role)
+        if not context.store.users.list():  # the first user is the creator: the owner, with every action
+            self.role.setCurrentIndex(self.role.findData("engineer"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

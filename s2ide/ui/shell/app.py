@@ -1,4 +1,5 @@
-"""Start the app: `s2ide gui [PROJECT]` (no PROJECT: the last one, else the demo)."""
+"""Start the app: `s2ide gui [PROJECT]` (no PROJECT: the last one, else the demo); PROJECT may
+be a folder of images, which opens as a project of its own (`s2ide FOLDER`)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def start(argv: Sequence[str] | None = None) -> tuple[QApplication, MainWindow]:
     window = MainWindow(context)
     window.restore_layout()
     window.show()
+    target = choose_project(args, context.settings)
+    from s2ide.core.io.folder_project import has_images
+
+    if isinstance(target, Path) and has_images(target):  # `s2ide FOLDER`: a folder of images opens at once
+        window.folder_opener.open(target)  # type: ignore[attr-defined]
+        return app, window
     try:
-        context.open_project(choose_project(args, context.settings))
+        context.open_project(target)
     except S2Error as exc:
         QMessageBox.critical(window, "s2ide", str(exc))
     else:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from s2ide.core.labeling.history import Edit
 from s2ide.core.project import Project
 from s2ide.core.settings import Settings
 from s2ide.core.store import Store
@@ -41,6 +42,9 @@ class AppContext(QObject):
         self.current_sample_id: int | None = None
         self._labels: list[Label] | None = None
         self._next_provider: NextProvider | None = None
+        # saves an edit as one undo step (the canvas's undo history); None: no history, apply directly
+        self.edit_committer: Callable[[Edit], bool] | None = None
+        self.edit_recorder: Callable[[Edit], None] | None = None  # an edit applied already: undo only
         self.labelsChanged.connect(self._forget_labels)
         self.projectChanged.connect(self._forget_labels)
 
@@ -122,6 +126,24 @@ class AppContext(QObject):
     def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
         """Ask the gallery to show just these samples (click-through from plots and tables)."""
         self.showSamplesRequested.emit(None if ids is None else list(ids), title)
+
+    def commit_edit(self, edit: Edit) -> bool:
+        """Save an edit so that Edit ▸ Undo can revert it (a tag, an accepted suggestion); without an
+        undo history (tests of one widget) it is applied and notified directly."""
+        if self.edit_committer is not None:
+            return self.edit_committer(edit)
+        from s2ide.core.labeling.history import Session
+
+        edit.apply(Session(self.store, self.user_name))
+        self.notify_annotations(edit.sample_id)
+        return True
+
+    def record_edit(self, edit: Edit) -> None:
+        """Put an edit its caller applied (and reported on) in the undo history."""
+        if self.edit_recorder is not None:
+            self.edit_recorder(edit)
+        else:
+            self.notify_annotations(edit.sample_id)
 
     def notify_annotations(self, sample_id: int) -> None:
         self.annotationsChanged.emit(sample_id)

@@ -13,14 +13,19 @@ from PySide6.QtWidgets import QMainWindow
 
 FEATURE_MODULES: list[str] = [
     "s2ide.ui.gallery.feature",
+    "s2ide.ui.gallery.folder_open",  # before the canvas: it reads a not-yet-indexed sample first
     "s2ide.ui.canvas.feature",
+    "s2ide.ui.canvas.objects",  # class captions and the Objects panel, over the canvas feature
     "s2ide.ui.training.feature",  # after the gallery feature: its Next provider wraps the gallery's
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
+    "s2ide.ui.insight.labeling_time",  # time telemetry: records sample open intervals, shows s/label
     "s2ide.ui.interchange.feature",
     "s2ide.ui.review.team_dashboard",
-    "s2ide.ui.shell.leased_next",  # last: it leases whatever sample the providers above choose
     "s2ide.ui.shell.team_dialog",  # File > Open team project…, Team settings…
+    "s2ide.ui.shell.theme",  # View ▸ Theme: system, light, dark
+    "s2ide.ui.shell.leased_next",  # it leases whatever sample the providers above choose
+    "s2ide.ui.shell.help",  # last: Help menu, the shortcut sheet reads the keys the others bound
 ]
 
 

@@ -6,8 +6,8 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
+from s2ide.ui.shell import layouts
 from s2ide.ui.shell.change_watcher import ChangeWatcher
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.features import attach_all
 from s2ide.ui.shell.workers import TaskRunner
 
 MENU_ORDER = ("&File", "&Edit", "&View", "&Label", "&Review", "&Model", "&Help")
-LAYOUT_KEY = "window_layout"  # in the personal settings: where the docks were, window size
+LAYOUT_KEY = layouts.LEGACY_KEY  # before layouts per project and role: read when nothing else is saved
 LAYOUT_VERSION = 1
 
 
@@ -96,9 +97,20 @@ class MainWindow(QMainWindow):
         context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         context.projectChanged.connect(self._update_title)
         context.userChanged.connect(self._update_title)
+        self._layout_key: str | None = None
+        self._restore_key: str | None = None
+        # Before the features arrange docks for a role (their slots come later): leave the old layout.
+        context.projectChanged.connect(self._leave_layout)
+        context.userChanged.connect(self._leave_layout)
         attach_all(self)
         self._arrange_right_column()
         self.fit_to_screen()
+        self._default_state = self.saveState(LAYOUT_VERSION)  # View ▸ Reset layout goes back here
+        context.projectChanged.connect(self._enter_layout)  # after the features' own arranging
+        context.userChanged.connect(self._enter_layout)
+        reset = QAction("&Reset layout", self)
+        reset.triggered.connect(lambda _checked=False: self.reset_layout())
+        self.menu("&View").addAction(reset)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -118,10 +130,12 @@ class MainWindow(QMainWindow):
         tabify_with: QDockWidget | None = None,
         visible: bool = True,
     ) -> QDockWidget:
-        dock = QDockWidget(title, self)
+        dock = layouts.Dock(title, self)
         dock.setObjectName(f"dock_{title.replace(' ', '_').lower()}")
-        dock.setWidget(widget)
+        dock.set_content(widget)  # in a scroll area: a dock can always be narrowed
         self.addDockWidget(area, dock)
+        if title in layouts.BIG_VIEWS:  # opens floating at most of the screen, not squeezing the canvas
+            dock.visibilityChanged.connect(lambda shown, d=dock: layouts.float_big(self, d) if shown else None)
         if tabify_with is not None:
             self.tabifyDockWidget(tabify_with, dock)
         self.menu("&View").addAction(dock.toggleViewAction())
@@ -144,6 +158,11 @@ class MainWindow(QMainWindow):
             layout.activate()  # apply the tab stacks first, or the old, taller minimum wins
         available = self.screen().availableGeometry()
         self.resize(min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
+        layouts.clamp_to_screen(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        layouts.clamp_to_screen(self)
+        super().showEvent(event)
 
     def _arrange_right_column(self) -> None:
         """Labels stay in sight at the top right; the other right-hand panels share one tab stack
@@ -172,27 +191,69 @@ class MainWindow(QMainWindow):
         who = f" — {ctx.user.name} ({ctx.user.role})" if ctx.user else ""
         self.setWindowTitle(f"{ctx.project.name}{who} — s2ide")
 
-    def save_layout(self) -> None:
-        """Remember the window's size and where each dock and tool bar is, for the next start."""
-        self.context.settings.set(
-            LAYOUT_KEY,
+    def _current_layout_key(self) -> str | None:
+        ctx = self.context
+        role = ctx.user.role if ctx.user is not None else None
+        return layouts.layout_key(str(ctx.project.path) if ctx.project is not None else None, role)
+
+    def _leave_layout(self) -> None:
+        """Keep the layout of the project and role being left; a pair never seen starts from the
+        default layout (the features then arrange it for the role), not from someone else's."""
+        key = self._current_layout_key()
+        if key == self._layout_key:
+            return
+        if self._layout_key is not None and not self._layout_key.endswith("|nobody"):
+            self.save_layout(self._layout_key)
+        self._layout_key = key
+        self._restore_key = None
+        if key is None or key.endswith("|nobody"):
+            return
+        if layouts.saved_layout(self.context.settings, key) is not None:
+            self._restore_key = key
+        else:
+            self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def _enter_layout(self) -> None:
+        """Bring back the layout saved for the new project and role (after the features' slots)."""
+        if self._restore_key is not None and self._restore_key == self._current_layout_key():
+            self.restore_layout(self._restore_key)
+        self._restore_key = None
+
+    def save_layout(self, key: str | None = None) -> None:
+        """Remember the window's size and where each dock and tool bar is, for this project and role."""
+        layouts.store_layout(
+            self.context.settings,
+            key if key is not None else self._current_layout_key(),
             {
-                "geometry": bytes(self.saveGeometry().toBase64().data()).decode("ascii"),
-                "state": bytes(self.saveState(LAYOUT_VERSION).toBase64().data()).decode("ascii"),
+                "geometry": layouts.encode(self.saveGeometry()),
+                "state": layouts.encode(self.saveState(LAYOUT_VERSION)),
             },
         )
 
-    def restore_layout(self) -> bool:
-        """Put the docks back as the person left them; False when nothing (usable) was saved."""
-        saved = self.context.settings.get(LAYOUT_KEY)
-        if not isinstance(saved, dict):
+    def restore_layout(self, key: str | None = None) -> bool:
+        """Put the docks back as the person left them here; False when nothing (usable) was saved."""
+        saved = layouts.saved_layout(self.context.settings, key if key is not None else self._current_layout_key())
+        if saved is None:
             return False
         try:
-            geometry = QByteArray.fromBase64(str(saved["geometry"]).encode("ascii"))
-            state = QByteArray.fromBase64(str(saved["state"]).encode("ascii"))
+            geometry = layouts.decode(saved["geometry"])
+            state = layouts.decode(saved["state"])
         except (KeyError, UnicodeEncodeError):
             return False
-        return bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
+        done = bool(self.restoreGeometry(geometry)) and bool(self.restoreState(state, LAYOUT_VERSION))
+        layouts.clamp_to_screen(self)
+        return done
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the docks as a new window has them, sized to the screen; forgets
+        the layout saved for this project and role."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setProperty("s2ide_placed", None)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.showNormal()
+        self.fit_to_screen()
+        layouts.store_layout(self.context.settings, self._current_layout_key(), None)
+        self.context.message("Layout reset")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.change_watcher.timer.stop()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
 
-from s2ide.core.engine.ml_settings import load_loop_settings, save_loop_settings
+from s2ide.core.engine.prelabel_threshold import TARGET_ACCURACY, effective_threshold, set_manual_threshold
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.done import is_shape_task
-from s2ide.core.labeling.tags import set_tag
+from s2ide.core.labeling.tag_edit import SetTag
 from s2ide.core.review.users import Action, require
 from s2ide.ui.shell.context import AppContext
 
@@ -28,27 +28,32 @@ class QtPrelabelBanner(QWidget):
         self.context = context
         self.suggestion: tuple[int, float] | None = None  # (label id, score) when shown
         self.threshold = 0.5
+        self.threshold_source = "default"  # or "calibrated" (from the active model), "manual"
         self.title = QLabel("Suggestion:")
         self.swatch = QLabel()
         self.swatch.setFixedSize(14, 14)
         self.text = QLabel("no model yet")
-        self.text.setMinimumWidth(260)
+        self.text.setMinimumWidth(80)  # elided by the layout, so the tool bar never widens the window
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.accept_button = QPushButton("Accept (Enter)")
         self.accept_button.setToolTip("Save the suggestion as this sample's label (a number key picks another)")
         self.accept_button.clicked.connect(self.accept)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
-        self.slider.setFixedWidth(140)
-        self.slider.setToolTip("Hide suggestions less confident than this (a project setting)")
+        self.slider.setSingleStep(5)  # arrow keys move 5 %, Page Up/Down 10 %
+        self.slider.setPageStep(10)
+        self.slider.setMinimumWidth(60)
+        self.slider.setMaximumWidth(140)
+        self.slider.setToolTip("Hide suggestions less confident than this (a project setting; arrow keys move 5 %)")
         self.threshold_label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.title)
         layout.addWidget(self.swatch)
-        layout.addWidget(self.text)
+        layout.addWidget(self.text, 1)
         layout.addWidget(self.accept_button)
-        layout.addSpacing(24)
-        layout.addWidget(QLabel("Show if confidence ≥"))
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Show ≥"))
         layout.addWidget(self.slider)
         layout.addWidget(self.threshold_label)
         layout.addStretch(1)
@@ -61,12 +66,13 @@ class QtPrelabelBanner(QWidget):
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.setWhatsThis("Accept the model's suggestion")  # the shortcut sheet
             shortcut.activated.connect(self.accept)
             self.shortcuts.append(shortcut)
         context.sampleChanged.connect(lambda _id: self.refresh())
         context.annotationsChanged.connect(self._on_annotations)
         context.predictionsChanged.connect(self.refresh)
-        context.modelsChanged.connect(self.refresh)
+        context.modelsChanged.connect(self._load_threshold)  # a new model brings its own calibration
         context.projectChanged.connect(self._load_threshold)
         context.projectChanged.connect(self._on_task)
         self._load_threshold()
@@ -81,20 +87,32 @@ class QtPrelabelBanner(QWidget):
 
     # -- state -----------------------------------------------------------------------------
     def _load_threshold(self) -> None:
+        """The hand-set threshold, else the active model's calibrated one (right 80 % above it)."""
+        self.threshold_source = "default"
         if self.context.project is not None:
             try:
-                self.threshold = load_loop_settings(self.context.store).confidence_threshold
+                self.threshold, self.threshold_source = effective_threshold(self.context.store)
             except S2Error:
                 self.threshold = 0.5
         self.slider.blockSignals(True)  # set from the model: no echo back into it
         self.slider.setValue(round(self.threshold * 100))
         self.slider.blockSignals(False)
-        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self._show_threshold()
         self.refresh()
+
+    def _show_threshold(self) -> None:
+        calibrated = self.threshold_source == "calibrated"
+        self.threshold_label.setText(f"{self.threshold:.0%}" + (" cal." if calibrated else ""))
+        self.threshold_label.setToolTip(
+            f"Calibrated: the active model was right {TARGET_ACCURACY:.0%} of the time above this on validation"
+            if calibrated
+            else ("Set by hand for this project" if self.threshold_source == "manual" else "The default")
+        )
 
     def _on_slider(self, value: int) -> None:
         self.threshold = value / 100
-        self.threshold_label.setText(f"{self.threshold:.0%}")
+        self.threshold_source = "manual"
+        self._show_threshold()
         self._save_timer.start()
         self.refresh()
 
@@ -102,9 +120,7 @@ class QtPrelabelBanner(QWidget):
         ctx = self.context
         if ctx.project is None:
             return
-        settings = load_loop_settings(ctx.store)
-        settings.confidence_threshold = self.threshold
-        save_loop_settings(ctx.store, settings, ctx.user_name)
+        set_manual_threshold(ctx.store, self.threshold, ctx.user_name)
 
     def _on_annotations(self, sample_id: int) -> None:
         if sample_id == self.context.current_sample_id:
@@ -134,8 +150,12 @@ class QtPrelabelBanner(QWidget):
             return
         label = ctx.label_by_id(prediction.label_id)
         name = label.name if label else f"label {prediction.label_id}"
-        if prediction.score < self.threshold:
-            self._show(f"hidden: {model.version} is only {prediction.score:.0%} sure", None)
+        if prediction.score < self.threshold:  # a weak guess: shown dimmed, not accepted by Enter
+            self._show(
+                f"<span style='color: gray'>weak: {name} {prediction.score:.0%} "
+                f"(below {self.threshold:.0%}; {model.version})</span>",
+                None,
+            )
             return
         self.suggestion = (prediction.label_id, prediction.score)
         tag = store.annotations.tag_of(sample_id)
@@ -163,11 +183,13 @@ class QtPrelabelBanner(QWidget):
         label_id = self.suggestion[0]
         try:
             require(ctx.store, ctx.user.name, Action.LABEL)
-            set_tag(ctx.store, sample_id, label_id, ctx.user.name, source="model-accepted")
+            label = ctx.label_by_id(label_id)
+            edit = SetTag(sample_id, label_id, source="model-accepted", label_name=label.name if label else "")
+            if not ctx.commit_edit(edit):  # one Ctrl+Z reverts the accept
+                return False
         except S2Error as exc:
             ctx.message(str(exc), 0)
             return False
-        ctx.notify_annotations(sample_id)
         self.accepted.emit(sample_id, label_id)
         ctx.next_sample()
         return True

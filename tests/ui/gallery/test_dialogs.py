@@ -105,6 +105,8 @@ def test_new_project_dialog(qtbot, tmp_path):
     assert dialog.apply()
     opened = Project.open(tmp_path / "fresh")
     assert [lb.name for lb in opened.store.labels.list()] == ["cat", "dog", "bird"] and opened.task == "detect"
+    owner = opened.store.users.get(dialog.owner)  # the creator owns it: every action, labels included
+    assert owner is not None and owner.role == "engineer" and opened.store.meta.get("owner") == dialog.owner
     opened.close()
     dialog.fill(tmp_path / "fresh", "x")
     assert dialog.apply() is False and "exists here already" in dialog.error.text()

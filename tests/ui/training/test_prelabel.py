@@ -42,7 +42,7 @@ def test_enter_accepts_the_suggestion_as_model_accepted(qtbot, window) -> None:
     assert ctx.current_sample_id not in (None, sample_id)  # moved on to the next sample
 
 
-def test_weak_suggestions_hide_below_the_threshold(qtbot, window) -> None:
+def test_weak_suggestions_are_dimmed_below_the_threshold(qtbot, window) -> None:
     from s2ide.core.engine.ml_settings import load_loop_settings
 
     ctx = window.context
@@ -53,7 +53,7 @@ def test_weak_suggestions_hide_below_the_threshold(qtbot, window) -> None:
     banner.slider.setValue(100)
     score = ctx.store.predictions.active_for_sample(sample_id).score
     if score < 1.0:
-        assert banner.suggestion is None and "hidden" in banner.text.text()
+        assert banner.suggestion is None and "weak" in banner.text.text() and "gray" in banner.text.text()
         assert not banner.accept() and ctx.store.annotations.tag_of(sample_id) is None
     qtbot.waitUntil(lambda: load_loop_settings(ctx.store).confidence_threshold == 1.0, timeout=3000)
 
@@ -83,3 +83,22 @@ def test_next_without_a_model_falls_back(qtbot, digits) -> None:  # noqa: F811
     ctx.set_next_provider(StrategyNext(ctx, lambda c, cur: asked.append(cur) or 7))
     assert ctx.next_sample() == 7 and asked == [None]
     ctx.close_project()
+
+
+def test_default_threshold_is_calibrated_and_the_slider_steps_5_percent(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+
+    from s2ide.core.engine.prelabel_threshold import calibrated_threshold
+
+    ctx = window.context
+    banner = window.ml.banner
+    expected = calibrated_threshold(ctx.store.models.active().metrics)
+    assert expected is not None  # the trained fixture model is right 80 % above some confidence
+    assert (banner.threshold, banner.threshold_source) == (expected, "calibrated")
+    assert "cal." in banner.threshold_label.text()
+    before = banner.slider.value()
+    banner.slider.setFocus()
+    qtbot.keyClick(banner.slider, Qt.Key.Key_Left)
+    assert banner.slider.value() == before - 5 and banner.threshold_source == "manual"
+    qtbot.keyClick(banner.slider, Qt.Key.Key_PageUp)
+    assert banner.slider.value() == before + 5

@@ -1,0 +1,143 @@
+"""Window layouts kept per project and role, a reset to the default, and fitting the screen.
+
+A lead's queue-heavy layout must not follow a labeler onto another project: layouts are saved
+under "<project>|<role>" in the personal settings (the old single `window_layout` is read only
+when nothing more specific exists). Big views (plots, tables, the queue) float in a window of
+their own sized to the screen instead of squeezing the canvas, and every dock's content sits
+in a scroll area so a dock can always be narrowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+LEGACY_KEY = "window_layout"
+LAYOUTS_KEY = "window_layouts"
+# Views that need room: they open floating at most of the screen, never squeezing the canvas.
+BIG_VIEWS = frozenset(
+    {"Dataset", "Evaluation", "Mispredictions", "Label errors", "Embeddings", "Audit", "Escalations", "Labeling time"}
+)
+BIG_FRACTION = 0.8
+DOCK_MIN_WIDTH = 80
+# The offscreen platform (tests) cannot raise a second top-level window and warns each time the
+# features raise a dock: big views stay docked there unless a test asks for floating.
+FLOAT_OFFSCREEN = False
+
+
+def layout_key(project: str | None, role: str | None) -> str | None:
+    return None if project is None else f"{project}|{role or 'nobody'}"
+
+
+def saved_layout(settings: Any, key: str | None) -> dict | None:
+    layouts = settings.get(LAYOUTS_KEY, {})
+    found = layouts.get(key) if isinstance(layouts, dict) and key is not None else None
+    if isinstance(found, dict):
+        return found
+    legacy = settings.get(LEGACY_KEY)
+    return legacy if key is None and isinstance(legacy, dict) else None
+
+
+def store_layout(settings: Any, key: str | None, value: dict | None) -> None:
+    if key is None:
+        if value is not None:
+            settings.set(LEGACY_KEY, value)
+        return
+    layouts = dict(settings.get(LAYOUTS_KEY, {}) or {})
+    if value is None:
+        layouts.pop(key, None)
+    else:
+        layouts[key] = value
+    settings.set(LAYOUTS_KEY, layouts)
+
+
+def encode(data: QByteArray) -> str:
+    return bytes(data.toBase64().data()).decode("ascii")
+
+
+def decode(text: object) -> QByteArray:
+    return QByteArray.fromBase64(str(text).encode("ascii"))
+
+
+def centred(available: QRect, fraction: float) -> QRect:
+    width, height = int(available.width() * fraction), int(available.height() * fraction)
+    return QRect(
+        available.x() + (available.width() - width) // 2,
+        available.y() + (available.height() - height) // 2,
+        width,
+        height,
+    )
+
+
+class DockScroll(QScrollArea):
+    """A dock's content in a frameless scroll area: the dock narrows below the content's minimum."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(content)
+        self.setMinimumWidth(DOCK_MIN_WIDTH)
+
+
+class Dock(QDockWidget):
+    """A dock whose `widget()` is the content itself, though a DockScroll holds it."""
+
+    def set_content(self, content: QWidget) -> None:
+        self._content = content
+        self.setWidget(DockScroll(content))
+
+    def widget(self) -> QWidget:  # type: ignore[override]
+        return getattr(self, "_content", None) or super().widget()
+
+
+def float_big(window: QMainWindow, dock: QDockWidget) -> None:
+    """Float a big view in a window of most of the screen, once (the user may dock it back)."""
+    if dock.property("s2ide_placed") or (QGuiApplication.platformName() == "offscreen" and not FLOAT_OFFSCREEN):
+        return
+    dock.setProperty("s2ide_placed", True)
+    dock.setFloating(True)
+    dock.setGeometry(centred(window.screen().availableGeometry(), BIG_FRACTION))
+
+
+def wrap_toolbars_to_fit(window: QMainWindow, width: int) -> None:
+    """On a narrow screen the top tool bars (each with its own minimum) would add up past the
+    screen: start a new row before one of them, then the next, until the window fits."""
+    from PySide6.QtWidgets import QToolBar
+
+    top = [
+        bar
+        for bar in window.findChildren(QToolBar)
+        if bar.isVisible() and window.toolBarArea(bar) == Qt.ToolBarArea.TopToolBarArea
+    ]
+    top.sort(key=lambda bar: (bar.y(), bar.x()))
+    for bar in top[1:]:
+        if window.minimumSizeHint().width() <= width:
+            return
+        if not window.toolBarBreak(bar):
+            window.insertToolBarBreak(bar)
+            layout = window.layout()
+            if layout is not None:
+                layout.activate()
+
+
+def clamp_to_screen(window: QMainWindow) -> None:
+    """The window never grows past the screen's available geometry (nor hangs off it)."""
+    available = window.screen().availableGeometry()
+    wrap_toolbars_to_fit(window, available.width())
+    window.setMaximumSize(available.size())
+    frame = window.frameGeometry()
+    extra_w = max(0, frame.width() - window.width())
+    extra_h = max(0, frame.height() - window.height())
+    width = min(window.width(), available.width() - extra_w)
+    height = min(window.height(), available.height() - extra_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    geometry = window.frameGeometry()
+    x = min(max(geometry.x(), available.x()), available.right() - geometry.width() + 1)
+    y = min(max(geometry.y(), available.y()), available.bottom() - geometry.height() + 1)
+    if (x, y) != (geometry.x(), geometry.y()):
+        window.move(x, y)
