@@ -12,6 +12,7 @@ from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
+from s2ide.core.store.quality import ModelTestRepository, SliceRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -52,6 +53,8 @@ class Store:
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
+        self.model_tests = ModelTestRepository(self.conn)
+        self.slices = SliceRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from s2ide.core.errors import S2Error
+from s2ide.core.store.quality_schema import add_quality_tables
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 
 # version reached -> step that brings version-1 to it. Add entries; never edit a shipped one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: add_quality_tables,  # model_tests and slices (issue 22)
+}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
