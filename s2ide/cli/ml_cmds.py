@@ -213,6 +213,9 @@ def cmd_models(args: argparse.Namespace) -> int:
             for m in out
         ]
         print_table(rows, ["version", "state", "created_at", "trained_on", "accuracy", "on"])
+        for m in out:  # why each version did or did not go active: both scores and the set
+            if m.get("activation"):
+                print(f"{m['version']}: {m['activation']}")
     return 0
 
 

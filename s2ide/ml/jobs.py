@@ -41,14 +41,16 @@ def predict_entry(*, state: TaskState, emit: Emit, project_path: str, version: s
         project.close()
 
 
-def activate_entry(*, state: TaskState, emit: Emit, project_path: str, version: str, user: str, threads: int) -> Any:
+def activate_entry(
+    *, state: TaskState, emit: Emit, project_path: str, version: str, user: str, threads: int, reason: str | None = None
+) -> Any:
     from s2ide.ml.predict import predict
     from s2ide.ml.registry import activate
 
     project = Project.open(project_path)
     store = project.connect()
     try:
-        model = activate(project, store, version, user)
+        model = activate(project, store, version, user, reason)
         if store.predictions.count(version) == 0:
             predict(project, version, state, threads=threads)
         return model
@@ -100,6 +102,8 @@ def predict_in_child(project_path: Path, version: str | None, threads: int, stat
     return run_in_child("s2ide.ml.jobs:predict_entry", kwargs, state)
 
 
-def activate_in_child(project_path: Path, version: str, user: str, threads: int, state: TaskState) -> Any:
-    kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads}
+def activate_in_child(
+    project_path: Path, version: str, user: str, threads: int, state: TaskState, reason: str | None = None
+) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads, "reason": reason}
     return run_in_child("s2ide.ml.jobs:activate_entry", kwargs, state)

@@ -96,7 +96,7 @@ def test_if_not_worse_needs_samples_neither_version_trained_on(trained) -> None:
     config = load_train_config(store)
     config.epochs = 1
     result = train(trained, config, TaskState(), user="eng")
-    assert result.activated and "no held-out samples that neither" in result.reason
+    assert result.activated and "no held-out samples neither trained on (v2 and v1)" in result.reason
     assert result.model.metrics["activation"]["verdict"]["n"] == 0
 
 

@@ -151,8 +151,8 @@ def verdict_reason(verdict: PairedVerdict, candidate_version: str, active_versio
     """One line: activated or not, both scores and the set they were measured on."""
     if verdict.n == 0 or verdict.candidate is None or verdict.active is None:
         return (
-            f"activated: no {verdict.sample_set} that neither {candidate_version} nor {active_version} trained on, "
-            f"so no evidence that the newer version is worse"
+            f"activated: no {verdict.sample_set} ({candidate_version} and {active_version}), "
+            "so no evidence that the newer version is worse"
         )
     scores = (
         f"{verdict.metric} {verdict.candidate:.3f} vs {verdict.active:.3f} of {active_version} "

@@ -67,6 +67,8 @@ class ModelVersion:
                 "ece": ((m.get("calibration") or {}).get("ece")),
                 "error": m.get("error"),
             },
+            "activation": (m.get("activation") or {}).get("reason"),
+            "tests_passed": (m.get("suite") or {}).get("passed"),
         }
 
     @property

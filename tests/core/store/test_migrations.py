@@ -9,7 +9,8 @@ import pytest
 from s2ide.core.errors import S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import migrations
-from s2ide.core.store.schema import SCHEMA_VERSION
+
+SCHEMA_VERSION = migrations.latest_version()  # the newest step (1 when MIGRATIONS is empty)
 
 
 def test_new_project_has_current_version(project):
@@ -27,11 +28,11 @@ def test_migration_backs_up_then_runs(tmp_path, monkeypatch):
 
     monkeypatch.setitem(migrations.MIGRATIONS, SCHEMA_VERSION + 1, step)
     opened = Project.open(tmp_path / "p")
-    backups = list((tmp_path / "p").glob("project.db.v1-*.bak"))
+    backups = list((tmp_path / "p").glob(f"project.db.v{SCHEMA_VERSION}-*.bak"))
     assert ran == [1]
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert old.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert old.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None
     old.close()
     assert opened.store.meta.get("schema_version") == str(SCHEMA_VERSION + 1)
@@ -53,7 +54,7 @@ def test_failed_migration_leaves_file_at_old_version(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         Project.open(tmp_path / "p")
     conn = sqlite3.connect(tmp_path / "p" / "project.db")
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
     conn.close()
 
@@ -66,3 +67,17 @@ def test_newer_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(S2Error, match="newer s2ide"):
         Project.open(tmp_path / "p")
+
+
+def test_a_version_1_project_gains_model_tests_and_slices(tmp_path):
+    made = Project.create(tmp_path / "p", ["a"])
+    made.close()
+    conn = sqlite3.connect(tmp_path / "p" / "project.db")
+    conn.execute("DROP TABLE model_tests")
+    conn.execute("DROP TABLE slices")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    opened = Project.open(tmp_path / "p")
+    assert opened.store.model_tests.list() == [] and opened.store.slices.list() == []
+    opened.close()
