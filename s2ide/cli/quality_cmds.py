@@ -44,6 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--user", required=True)
     p.set_defaults(run=cmd_slice)
 
+    p = sub.add_parser(
+        "check", help="data checks: duplicates and cross-split leakage, changed or broken files, label conflicts"
+    )
+    add_project_arg(p)
+    add_json_arg(p)
+    p.set_defaults(run=cmd_check)
+
     p = sub.add_parser("activate", help="make a model version active (a failed suite needs --reason)")
     add_project_arg(p)
     p.add_argument("version")
@@ -126,6 +133,26 @@ def cmd_slice(args: argparse.Namespace) -> int:
             store, args.name, flt, args.user, metric=args.metric, minimum=args.minimum, note=args.note
         )
     print(f"slice {args.name!r} saved (id {slice_id})")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from s2ide.cli._common import ProgressBar
+    from s2ide.core.engine.data_checks import run as run_checks
+    from s2ide.core.tasks import TaskState
+
+    project = open_project(args.project)
+    bar = ProgressBar("checking")
+    report = run_checks(project, TaskState(bar, min_interval=0.5))
+    bar.close()
+    if args.json:
+        print_json(report.as_json())
+    else:
+        rows = [{"severity": f.severity, "kind": f.kind, "samples": ",".join(map(str, f.sample_ids[:6])),
+                 "finding": f.message} for f in report.findings]  # fmt: skip
+        print_table(rows, ["severity", "kind", "samples", "finding"])
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(report.counts().items())) or "nothing found"
+        print(f"{report.checked} samples checked: {counts}", file=sys.stderr)
     return 0
 
 

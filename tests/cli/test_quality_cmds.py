@@ -73,3 +73,16 @@ def test_test_without_a_model_is_one_clear_line(tmp_path, capsys) -> None:
     assert main(["test", str(tmp_path / "p")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no active model" in err
+
+
+def test_check_json_lists_findings_with_their_samples(tmp_path, capsys) -> None:
+    from tests.core.engine.test_data_checks import _project
+
+    project, _ = _project(tmp_path, n_train=4, n_test=2)
+    rows = project.store.samples.rows()
+    project.image_path(rows[0]["path"]).unlink()
+    project.close()
+    assert main(["check", str(tmp_path / "p"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["checked"] == 6 and report["counts"] == {"missing": 1}
+    assert report["findings"][0]["sample_ids"] == [rows[0]["id"]] and report["findings"][0]["severity"] == "error"

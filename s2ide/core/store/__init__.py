@@ -12,7 +12,7 @@ from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
-from s2ide.core.store.quality import ModelTestRepository, SliceRepository
+from s2ide.core.store.quality import CheckReadRepository, ModelTestRepository, SliceRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -55,6 +55,7 @@ class Store:
         self.export_reads = ExportReadRepository(self.conn)
         self.model_tests = ModelTestRepository(self.conn)
         self.slices = SliceRepository(self.conn)
+        self.check_reads = CheckReadRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -135,3 +135,24 @@ class SliceRepository:
         """The id of the newest audit row: where the label history stood (for a model card)."""
         row = self._conn.execute("SELECT MAX(id) FROM audit").fetchone()
         return int(row[0] or 0)
+
+
+class CheckReadRepository:
+    """What the data checks read beyond samples and predictions: the history of tags."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def tag_history(self) -> list[tuple[int, str, int | None, str]]:
+        """(sample id, user, label id given, source) for every tag change, oldest first."""
+        rows = self._conn.execute(
+            "SELECT entity_id, user, after FROM audit WHERE action = 'tag' AND entity = 'sample' ORDER BY id"
+        )
+        out: list[tuple[int, str, int | None, str]] = []
+        for entity_id, user, after in rows:
+            try:
+                data = json.loads(after or "{}")
+                out.append((int(entity_id), str(user), data.get("label_id"), str(data.get("source", "human"))))
+            except (TypeError, ValueError):
+                continue
+        return out
