@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print_json, print_table
 from s2ide.core.engine.model_tests import pin_sample, save_filter_slice, save_slice
@@ -50,6 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_project_arg(p)
     add_json_arg(p)
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser(
+        "export-model", help="write a model version as a deployable file (onnx or torchscript) with a model card"
+    )
+    add_project_arg(p)
+    p.add_argument("dest", type=Path, help="the folder to write into (made if missing)")
+    p.add_argument("--model", metavar="VERSION", help="the model version (default: the active one)")
+    p.add_argument("--format", required=True, choices=("onnx", "torchscript"))
+    p.set_defaults(run=cmd_export_model)
 
     p = sub.add_parser("activate", help="make a model version active (a failed suite needs --reason)")
     add_project_arg(p)
@@ -153,6 +163,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_table(rows, ["severity", "kind", "samples", "finding"])
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(report.counts().items())) or "nothing found"
         print(f"{report.checked} samples checked: {counts}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_model(args: argparse.Namespace) -> int:
+    from s2ide.ml.export import export_model
+
+    project = open_project(args.project)
+    result = export_model(project, project.store, args.dest, args.model, args.format)
+    for path in result.files:
+        print(path)
+    print(f"{result.version} exported as {args.format}", file=sys.stderr)
     return 0
 
 
