@@ -129,7 +129,9 @@ def cmd_slice(args: argparse.Namespace) -> int:
             ids = [int(part) for part in args.samples.split(",") if part.strip()]
         except ValueError:
             raise S2Error("--samples takes comma-separated sample ids") from None
-        slice_id = save_slice(store, args.name, ids, args.user, metric=args.metric, minimum=args.minimum, note=args.note)
+        slice_id = save_slice(
+            store, args.name, ids, args.user, metric=args.metric, minimum=args.minimum, note=args.note
+        )
     else:
         flt: dict[str, object] = {"split": args.split, "search": args.search}
         if args.label:

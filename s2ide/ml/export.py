@@ -35,6 +35,9 @@ OPSET = 17
 class Deployable(nn.Module):
     """[0, 1] images in, probabilities out: the normalization and softmax the app applies."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, network: Classifier, mean: float, std: float) -> None:
         super().__init__()
         self.network = network
@@ -125,7 +128,9 @@ def card_markdown(card: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     for name, row in metrics["per_class"].items():
-        lines.append(f"| {name} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |")
+        lines.append(
+            f"| {name} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
+        )
     lines += ["", "## Slices", "| slice | metric | minimum | value | passed |", "|---|---|---|---|---|"]
     for s in card["slices"]:
         lines.append(f"| {s['name']} | {s['metric']} | {_pct(s['minimum'])} | {_pct(s['value'])} | {s['passed']} |")
@@ -141,7 +146,9 @@ def _pct(value: Any) -> str:
     return "-" if value is None else f"{float(value):.3f}"
 
 
-def export_model(project: Project, store: Store, dest: Path, version: str | None = None, fmt: str = "onnx") -> ExportResult:
+def export_model(
+    project: Project, store: Store, dest: Path, version: str | None = None, fmt: str = "onnx"
+) -> ExportResult:
     """Write DEST/<version>.onnx (or .pt), DEST/<version>.card.json and DEST/<version>.card.md."""
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")

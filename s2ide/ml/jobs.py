@@ -59,6 +59,30 @@ def activate_entry(
         project.close()
 
 
+def export_entry(*, state: TaskState, emit: Emit, project_path: str, dest: str, version: str | None, fmt: str) -> Any:
+    from s2ide.ml.export import export_model
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        return export_model(project, store, Path(dest), version, fmt)
+    finally:
+        store.close()
+        project.close()
+
+
+def suite_entry(*, state: TaskState, emit: Emit, project_path: str, version: str) -> Any:
+    from s2ide.ml.suite import run_version_suite
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        return run_version_suite(project, store, store.models.get(version))
+    finally:
+        store.close()
+        project.close()
+
+
 # -- in the parent (a worker thread) -------------------------------------------------------
 def _mark_interrupted(project_path: Path, message: str) -> None:
     """A child that died or was stopped mid-training left its row in 'training': say it
@@ -107,3 +131,13 @@ def activate_in_child(
 ) -> Any:
     kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads, "reason": reason}
     return run_in_child("s2ide.ml.jobs:activate_entry", kwargs, state)
+
+
+def export_in_child(project_path: Path, dest: Path, version: str | None, fmt: str, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "dest": str(dest), "version": version, "fmt": fmt}
+    return run_in_child("s2ide.ml.jobs:export_entry", kwargs, state)
+
+
+def suite_in_child(project_path: Path, version: str, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version}
+    return run_in_child("s2ide.ml.jobs:suite_entry", kwargs, state)

@@ -57,7 +57,9 @@ def class_predictions(
     return out
 
 
-def version_predictions(project: Project, store: Store, model: ModelVersion, sample_ids: Sequence[int]) -> dict[int, int | None]:
+def version_predictions(
+    project: Project, store: Store, model: ModelVersion, sample_ids: Sequence[int]
+) -> dict[int, int | None]:
     network = load_network(project, model)
     return class_predictions(project, store, network, model.hyperparameters, model.label_ids, sample_ids)
 

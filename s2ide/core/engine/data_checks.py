@@ -15,6 +15,8 @@ its samples so the view clicks through to them and can escalate them.
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -23,7 +25,6 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from s2ide.core.errors import ImageError
-from s2ide.core.io.images import open_image, read_bytes
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 
@@ -75,6 +76,28 @@ class CheckReport:
             "counts": self.counts(),
             "findings": [finding.as_json() for finding in self.findings],
         }
+
+
+def read_bytes(path: Any) -> bytes:
+    """The file's bytes, or ImageError saying why not (engine does not import io's readers)."""
+    try:
+        return bytes(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise ImageError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise ImageError(f"{path}: is a folder, not an image") from exc
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+
+
+def open_image(path: Any, data: bytes) -> Image.Image:
+    """Open without decoding; decompression bombs and non-images raise ImageError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageError(f"{path}: not a readable image ({exc})") from exc
 
 
 _DCT = np.array([[np.cos(np.pi * (2 * n + 1) * k / 64) for n in range(32)] for k in range(32)])
@@ -159,7 +182,9 @@ def run(project: Project, state: TaskState | None = None, store: Any = None) -> 
             continue
         if hashlib.sha256(data).hexdigest() != row["sha256"]:
             findings.append(
-                Finding("changed", f"{row['path']}: changed on disk since import (sha256 differs)", [row["id"]], "error")
+                Finding(
+                    "changed", f"{row['path']}: changed on disk since import (sha256 differs)", [row["id"]], "error"
+                )
             )
         try:
             image = open_image(path, data)
@@ -226,7 +251,7 @@ def _duplicates(
                 if ea is None or eb is None or float(ea @ eb) < EMBEDDING_COSINE:
                     continue
         splits = {split_of[a], split_of[b]}
-        crosses = "test" in splits and len(splits) > 1 or "val" in splits and "train" in splits
+        crosses = ("test" in splits and len(splits) > 1) or ("val" in splits and "train" in splits)
         what = "identical images" if exact else f"near duplicates ({distance} of 64 hash bits differ)"
         if crosses:
             message = f"leakage: {path_of[a]} ({split_of[a]}) and {path_of[b]} ({split_of[b]}) are {what}"
@@ -243,13 +268,13 @@ def _few_labels(store: Any) -> list[Finding]:
     if active is None:
         return []
     rows = store.samples.rows()
-    labeled = defaultdict(int)
+    labeled: dict[int, int] = defaultdict(int)
     for row in rows:
         if row["label_id"] is not None:
             labeled[row["label_id"]] += 1
     arrays = store.predictions.arrays(active.version, with_embeddings=False)
     unlabeled = {row["id"] for row in rows if row["label_id"] is None}
-    predicted = defaultdict(int)
+    predicted: dict[int, int] = defaultdict(int)
     for sample_id, label_id in zip(arrays.sample_ids.tolist(), arrays.label_ids.tolist()):
         if sample_id in unlabeled:
             predicted[label_id] += 1
@@ -262,7 +287,7 @@ def _few_labels(store: Any) -> list[Finding]:
         label_share = count / total_labels
         predicted_share = predicted.get(label.id, 0) / total_predicted
         if count < FEW_LABELS and predicted_share > SHARE_FACTOR * label_share and predicted_share >= 0.02:
-            ids = [int(s) for s, l in zip(arrays.sample_ids.tolist(), arrays.label_ids.tolist()) if l == label.id]
+            ids = [int(s) for s, got in zip(arrays.sample_ids.tolist(), arrays.label_ids.tolist()) if got == label.id]
             out.append(
                 Finding(
                     "few_labels",
@@ -270,7 +295,12 @@ def _few_labels(store: Any) -> list[Finding]:
                     f"{predicted_share:.1%} of the active model's predictions on unlabeled samples",
                     [i for i in ids if i in unlabeled][:200],
                     "warning",
-                    {"label": label.name, "labels": count, "label_share": label_share, "predicted_share": predicted_share},
+                    {
+                        "label": label.name,
+                        "labels": count,
+                        "label_share": label_share,
+                        "predicted_share": predicted_share,
+                    },
                 )
             )
     return out
@@ -296,3 +326,19 @@ def _label_conflicts(store: Any, path_of: dict[int, str]) -> list[Finding]:
                 )
             )
     return out
+
+
+def escalate_finding(store: Any, finding: Finding, user: str, reason: str) -> tuple[int, list[str]]:
+    """Put a finding's samples in the lead's queue with the finding as the note; returns
+    (escalated, one line for each sample left out and why: already escalated, ...)."""
+    from s2ide.core.errors import S2Error
+    from s2ide.core.review.escalations import escalate
+
+    done, skipped = 0, []
+    for sample_id in finding.sample_ids:
+        try:
+            escalate(store, sample_id, reason, user, note=f"data check: {finding.message}")
+            done += 1
+        except S2Error as exc:
+            skipped.append(f"sample {sample_id}: {exc}")
+    return done, skipped

@@ -93,7 +93,9 @@ def save_slice(
     if not ids:
         raise InvalidInputError(f"slice {name!r}: no samples to save")
     with store.transaction():
-        saved = store.slices.upsert(name, "samples", {"sample_ids": ids}, user, metric=metric, minimum=minimum, note=note)
+        saved = store.slices.upsert(
+            name, "samples", {"sample_ids": ids}, user, metric=metric, minimum=minimum, note=note
+        )
         store.audit.record(user, "save slice", "slice", saved.id, None, {"name": saved.name, "samples": len(ids)})
     return saved.id
 
@@ -161,7 +163,11 @@ class SuiteResult:
     @property
     def failures(self) -> list[str]:
         out = [f"{t['name']} {t['expected']}, got {t['got']}" for t in self.tests if not t["passed"]]
-        out += [f"slice {s['name']} {s['metric']} {s['value']:.3f} < {s['minimum']:.3f}" for s in self.slices if not s["passed"]]
+        out += [
+            f"slice {s['name']} {s['metric']} {s['value']:.3f} < {s['minimum']:.3f}"
+            for s in self.slices
+            if not s["passed"]
+        ]
         return out
 
     def as_json(self) -> dict[str, Any]:
