@@ -61,6 +61,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", required=True, choices=("onnx", "torchscript"))
     p.set_defaults(run=cmd_export_model)
 
+    p = sub.add_parser(
+        "compare", help="version report: per class and slice, tests flipped, predictions changed (A is the baseline)"
+    )
+    add_project_arg(p)
+    p.add_argument("a", metavar="VERSION_A")
+    p.add_argument("b", metavar="VERSION_B")
+    p.add_argument("--split", default="test", help="the split the metrics are on (train, val, test, all)")
+    add_json_arg(p)
+    p.set_defaults(run=cmd_compare)
+
     p = sub.add_parser("activate", help="make a model version active (a failed suite needs --reason)")
     add_project_arg(p)
     p.add_argument("version")
@@ -176,6 +186,27 @@ def cmd_export_model(args: argparse.Namespace) -> int:
     for path in result.files:
         print(path)
     print(f"{result.version} exported as {args.format}", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from s2ide.core.engine.compare import version_report
+
+    project = open_project(args.project)
+    report = version_report(project.store, args.a, args.b, args.split)
+    if args.json:
+        print_json(report.as_json())
+        return 0
+    c = report.comparison
+    print(f"{args.split}: accuracy {c.a.accuracy:.3f} -> {c.b.accuracy:.3f} on {c.common} common samples; "
+          f"{len(c.fixed)} fixed, {len(c.broken)} broken, {len(report.changed)} predictions changed")  # fmt: skip
+    rows: list[dict[str, object]] = [
+        {"what": f"F1 {r['label']}", "a": r["f1"]["a"], "b": r["f1"]["b"]}  # type: ignore[index]
+        for r in report.per_class
+    ]
+    rows += [{"what": f"slice {s['name']}", "a": s["a"], "b": s["b"]} for s in report.slices]
+    rows += [{"what": f"test {t['name']}", "a": t["got_a"], "b": t["got_b"]} for t in report.flipped_tests]
+    print_table(rows, ["what", "a", "b"])
     return 0
 
 
