@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("sample", help="a sample id or path")
     p.add_argument("label", help="the label it must be (or must not be, with --not)")
     p.add_argument("--not", dest="negate", action="store_true", help="the sample must NOT be predicted as LABEL")
+    p.add_argument(
+        "--find", metavar="X,Y,W,H", help="detection: an object of LABEL must be found in this region (image pixels)"
+    )
     p.add_argument("--note", default="", help="why this case matters")
     p.add_argument("--user", required=True, help="who pins it (an engineer or a lead)")
     p.set_defaults(run=cmd_pin)
@@ -126,7 +129,14 @@ def cmd_pin(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     sample = find_sample(project, args.sample)
     kind = "must_not_be" if args.negate else "must_be"
-    test = pin_sample(project.store, sample.id, args.label, args.user, kind=kind, note=args.note)
+    region = None
+    if args.find:
+        try:
+            region = [float(part) for part in args.find.split(",")]
+        except ValueError:
+            raise S2Error("--find takes X,Y,W,H in image pixels") from None
+        kind = "must_find"
+    test = pin_sample(project.store, sample.id, args.label, args.user, kind=kind, note=args.note, region=region)
     print(f"model test #{test.id}: {sample.path} {kind.replace('_', ' ')} {args.label}")
     return 0
 

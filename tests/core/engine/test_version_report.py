@@ -42,3 +42,25 @@ def test_report_names_what_changed_between_two_versions(project, capsys) -> None
     assert out["a"] == "v1" and len(out["changed_predictions"]) == 3 and len(out["flipped_tests"]) == 1
     assert main(["compare", str(project.path), "v1", "v2"]) == 0
     assert "slice dogs" in capsys.readouterr().out
+
+
+def test_must_find_is_kept_as_data_and_judged_by_found_boxes(project) -> None:
+    from s2ide.core.errors import InvalidInputError
+
+    store = project.store
+    cat, dog = (label.id for label in store.labels.list())
+    ids = add_samples(project, 2)
+    test = pin_sample(store, ids[0], "dog", "eng", kind="must_find", region=[10, 10, 20, 20], note="dog by the door")
+    assert store.model_tests.get(test.id).region == [10, 10, 20, 20]
+    found = {ids[0]: [(dog, [12, 11, 20, 19])]}
+    assert run_suite(store, "v9", {}, found).tests[0]["passed"] is True
+    missed = {ids[0]: [(dog, [100, 100, 20, 20]), (cat, [10, 10, 20, 20])]}
+    result = run_suite(store, "v9", {}, missed)
+    assert result.tests[0]["passed"] is False and result.tests[0]["got"] == "cat, dog"
+    assert run_suite(store, "v9", {ids[0]: dog}).tests[0]["passed"] is True  # classification reads it as "must be"
+    try:
+        pin_sample(store, ids[1], "dog", "eng", kind="must_find", region=[0, 0, -1, 5])
+    except InvalidInputError as exc:
+        assert "positive width" in str(exc)
+    else:
+        raise AssertionError("a bad region was accepted")
