@@ -104,3 +104,20 @@ def test_perceptual_hash_survives_reencoding_and_separates_different_pictures() 
     again = Image.open(io.BytesIO(buffer.getvalue()))
     h1, h2, h3 = (np.uint64(perceptual_hash(image)[0]) for image in (one, again, other))
     assert int(hamming(h1, h2)) <= 8 < int(hamming(h1, h3))
+
+
+def test_a_class_short_of_labels_for_its_share_of_predictions_is_flagged(project) -> None:
+    from tests.engineer_data import add_model, add_samples, tag_all
+
+    store = project.store
+    cat, dog = (label.id for label in store.labels.list())
+    labeled = add_samples(project, 14, split="train")
+    tag_all(project, labeled, [cat] * 12 + [dog] * 2)
+    unlabeled = add_samples(project, 20, split="train", start=100)
+    probs = np.array([[0.9, 0.1]] * 14 + [[0.2, 0.8]] * 20)
+    add_model(project, "v1", labeled + unlabeled, probs)
+    report = run(project)
+    short = [f for f in report.findings if f.kind == "few_labels"]
+    assert len(short) == 1 and short[0].data["label"] == "dog" and short[0].data["labels"] == 2
+    assert short[0].sample_ids == unlabeled and "100.0% of the active model's predictions" in short[0].message
+    assert report.counts()["missing"] == 34  # rows without files: each named, none dropped
