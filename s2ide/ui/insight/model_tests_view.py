@@ -152,8 +152,13 @@ class ModelTestsView(QWidget):
             self.table.setRowHeight(index, 44)
         failed = sum(1 for r in rows if not r["passed"])
         state = "all passed" if not failed else f"{failed} FAILED"
-        self.summary.setText(f"{version} ({when}): {len(rows)} tests and slices, {state}" if rows else
-                             f"{version}: no model tests or slices defined")  # fmt: skip
+        defined = project is not None and bool(project.store.model_tests.list() or project.store.slices.list())
+        if rows:
+            self.summary.setText(f"{version} ({when}): {len(rows)} tests and slices, {state}")
+        elif defined:
+            self.summary.setText(f"{version} was trained before the tests and slices it has now: press Run now")
+        else:
+            self.summary.setText(f"{version}: no model tests or slices defined (pin samples from the Model menu)")
 
     def _open(self, row: int) -> None:
         if not 0 <= row < len(self.rows):
