@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -197,15 +197,21 @@ def main() -> None:
         for s in strategies
     ]
     started = time.perf_counter()
+    results = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        results = list(pool.map(run_one, jobs))
+        futures = [pool.submit(run_one, job) for job in jobs]
+        for future in as_completed(futures):  # each run as it ends, so a cut-short run still reports
+            name, seed, curve, seconds = future.result()
+            results.append((name, seed, curve, seconds))
+            cells = " ".join(f"{labels}:{act:.3f}/{best:.3f}" for labels, act, _new, best in curve)
+            print(f"{name} seed {seed} ({seconds:.0f} s) labels:active/best {cells}", file=sys.stderr, flush=True)
+    results.sort(key=lambda r: (r[1], strategies.index(r[0])))
     wall = time.perf_counter() - started
 
     rule = overrides.get("activation", "the default (if-not-worse)")
     curves: dict[str, list[Curve]] = {s: [] for s in strategies}
-    for name, seed, curve, seconds in results:
+    for name, _seed, curve, _seconds in results:
         curves[name].append(curve)
-        print(f"{name:>8} seed {seed}: {len(curve)} rounds in {seconds:.0f} s", file=sys.stderr)
     if args.json:
         record = {
             "settings": overrides,
