@@ -254,6 +254,9 @@ def cmd_models(args: argparse.Namespace) -> int:
         elif project.task == "segment":
             columns[4] = "miou"
         print_table(rows, columns)
+        for m in out:  # why each version did or did not go active: both scores and the set
+            if m.get("activation"):
+                print(f"{m['version']}: {m['activation']}")
     return 0
 
 

@@ -51,6 +51,7 @@ class LabelSnapshot:
     val: Split
     test: Split
     carved_val: bool  # True when val was carved out of the train labels for this run
+    audit_position: int = 0  # the newest audit row when the labels were read (a model card's pointer)
 
     @property
     def names(self) -> list[str]:
@@ -96,6 +97,7 @@ def take_snapshot(project: Project, store: Store, val_fraction: float, seed: int
     as train.
     """
     labels = store.labels.list()
+    audit_position = store.slices.audit_position()
     rows = store.samples.rows()  # one statement: a consistent snapshot of samples and tags
     column = {label.id: index for index, label in enumerate(labels)}
     train, val, test = Split(), Split(), Split()
@@ -117,7 +119,7 @@ def take_snapshot(project: Project, store: Store, val_fraction: float, seed: int
     if len(val) == 0:
         train, val = carve_validation(train, val_fraction, seed)
         carved = True
-    return LabelSnapshot(label_map, train, val, test, carved)
+    return LabelSnapshot(label_map, train, val, test, carved, audit_position)
 
 
 def decode(path: Path, size: int, channels: int) -> np.ndarray:

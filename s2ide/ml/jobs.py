@@ -41,17 +41,43 @@ def predict_entry(*, state: TaskState, emit: Emit, project_path: str, version: s
         project.close()
 
 
-def activate_entry(*, state: TaskState, emit: Emit, project_path: str, version: str, user: str, threads: int) -> Any:
+def activate_entry(
+    *, state: TaskState, emit: Emit, project_path: str, version: str, user: str, threads: int, reason: str | None = None
+) -> Any:
     from s2ide.ml.predict import predict
     from s2ide.ml.registry import activate
 
     project = Project.open(project_path)
     store = project.connect()
     try:
-        model = activate(project, store, version, user)
+        model = activate(project, store, version, user, reason)
         if store.predictions.count(version) == 0:
             predict(project, version, state, threads=threads)
         return model
+    finally:
+        store.close()
+        project.close()
+
+
+def export_entry(*, state: TaskState, emit: Emit, project_path: str, dest: str, version: str | None, fmt: str) -> Any:
+    from s2ide.ml.export import export_model
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        return export_model(project, store, Path(dest), version, fmt)
+    finally:
+        store.close()
+        project.close()
+
+
+def suite_entry(*, state: TaskState, emit: Emit, project_path: str, version: str) -> Any:
+    from s2ide.ml.suite import run_version_suite
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        return run_version_suite(project, store, store.models.get(version))
     finally:
         store.close()
         project.close()
@@ -100,6 +126,18 @@ def predict_in_child(project_path: Path | str, version: str | None, threads: int
     return run_in_child("s2ide.ml.jobs:predict_entry", kwargs, state)
 
 
-def activate_in_child(project_path: Path | str, version: str, user: str, threads: int, state: TaskState) -> Any:
-    kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads}
+def activate_in_child(
+    project_path: Path | str, version: str, user: str, threads: int, state: TaskState, reason: str | None = None
+) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version, "user": user, "threads": threads, "reason": reason}
     return run_in_child("s2ide.ml.jobs:activate_entry", kwargs, state)
+
+
+def export_in_child(project_path: Path, dest: Path, version: str | None, fmt: str, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "dest": str(dest), "version": version, "fmt": fmt}
+    return run_in_child("s2ide.ml.jobs:export_entry", kwargs, state)
+
+
+def suite_in_child(project_path: Path, version: str, state: TaskState) -> Any:
+    kwargs = {"project_path": str(project_path), "version": version}
+    return run_in_child("s2ide.ml.jobs:suite_entry", kwargs, state)

@@ -146,10 +146,19 @@ def load_validated(path: Path, network: torch.nn.Module) -> None:
     network.load_state_dict(tensors, strict=True)
 
 
-def activate(project: Project, store: Store, version: str, user: str) -> ModelVersion:
-    """An engineer makes a version active (its weights are validated first)."""
+def activate(project: Project, store: Store, version: str, user: str, reason: str | None = None) -> ModelVersion:
+    """An engineer makes a version active (its weights are validated first). A version that
+    failed its model tests or slices needs a reason, which goes into the audit."""
     require(store, user, Action.MANAGE_MODELS)
     model = store.models.get(version)
+    suite = model.metrics.get("suite") or {}
+    if suite and not suite.get("passed", True) and not (reason or "").strip():
+        failed = [t["name"] for t in suite.get("tests", []) if not t.get("passed")]
+        failed += [f"slice {s['name']}" for s in suite.get("slices", []) if not s.get("passed")]
+        raise S2Error(
+            f"{version} failed {len(failed)} model tests or slices ({', '.join(failed[:3])}): "
+            "give a reason to activate it anyway"
+        )
     load_network(project, model)
     with store.transaction():
         previous = store.models.set_active(version)
@@ -159,6 +168,6 @@ def activate(project: Project, store: Store, version: str, user: str) -> ModelVe
             "model",
             version,
             None if previous is None else {"active": previous.version},
-            {"active": version},
+            {"active": version, **({"reason": reason.strip()} if reason and reason.strip() else {})},
         )
     return store.models.get(version)

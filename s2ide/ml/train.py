@@ -6,9 +6,10 @@ batched augmentation and early stopping on validation, evaluates on validation a
 carved validation set under `early_stop_min_val`) validation only measures: one network trains
 without it for the report, then the registered network(s) train on every label with the full
 one-cycle schedule (on digits at 100 labels, a pick on 20 validation samples chose a mid-run
-epoch at 90.8 % test accuracy; the run on all labels reached 97.8 %). The new version goes
-active only when the project's rule allows (by default: its validation accuracy is not worse
-than the active model's on the same validation samples). Progress goes through `state` per
+epoch at 90.8 % test accuracy; the run on all labels reached 97.8 %). The new version runs the
+project's model tests and slices, then goes active only when they pass and the project's rule
+allows (by default: not significantly worse than the active model on the same samples, ones
+neither trained on; s2ide.core.engine.activation). Progress goes through `state` per
 batch and `on_epoch` per epoch; `state.check()` runs every batch, so cancelling takes effect
 within a batch (milliseconds). Cancelled or failed runs leave the active model as it was.
 """
@@ -24,8 +25,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from s2ide.core.engine.activation import PairedVerdict, paired_verdict, verdict_reason
 from s2ide.core.engine.metrics import classification_report
 from s2ide.core.engine.ml_settings import ActivationRule, TrainConfig, load_train_config
+from s2ide.core.engine.model_tests import SuiteResult, run_suite, suite_sample_ids
 from s2ide.core.engine.run_owner import HEARTBEAT_SECONDS, is_abandoned, owner_stamp
 from s2ide.core.errors import Cancelled, ImageError, S2Error
 from s2ide.core.project import Project
@@ -36,7 +39,7 @@ from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
 from s2ide.ml.nets import ARCHITECTURE, Classifier, Ensemble, SmallResNet, build_member
-from s2ide.ml.registry import save_weights
+from s2ide.ml.registry import load_network, read_train_ids, save_weights, weights_path
 from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
 
 
@@ -297,18 +300,22 @@ def _fit_and_register(
     network: Classifier = members[0] if len(members) == 1 else Ensemble(members)
     state.check()
 
-    metrics = _evaluate_all(network, tensors, snapshot, hyper, device, validator)
+    metrics, val_pred = _evaluate_all(network, tensors, snapshot, hyper, device, validator)
     metrics["trained_on_validation"] = bool(refit)
     metrics["history"] = [stats.__dict__ for stats in fit.history]
     metrics["images_per_second"] = fit.images_seen / max(fit.seconds, 1e-9)
     metrics["train_seconds"] = fit.seconds
     metrics["carved_val"] = snapshot.carved_val
     metrics["device"] = device.type
+    metrics["label_audit_position"] = snapshot.audit_position
     train_ids = list(snapshot.train.sample_ids) + (list(snapshot.val.sample_ids) if refit else [])
     save_weights(weights, network, train_ids)
     state.check()
 
-    activate, reason = _activation_decision(store, config, snapshot, metrics)
+    suite = _run_suite(project, store, version, network, hyper, snapshot, device)
+    metrics["suite"] = suite.as_json()
+    activate, reason, verdict = _activation_decision(project, store, config, snapshot, val_pred, version, suite)
+    metrics["activation"] = {"activated": activate, "reason": reason, "verdict": verdict}
     with store.transaction():
         store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
         if activate:
@@ -481,8 +488,9 @@ def _evaluate_all(
     hyper: dict[str, Any],
     device: torch.device,
     validator: SmallResNet | None = None,
-) -> dict[str, Any]:
-    """Reports on validation and test; the top level (what `s2ide models` shows) is test when
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Reports on validation and test, and the predicted class (column) of each validation
+    sample by the network that did not train on it; the top level (what `s2ide models` shows) is test when
     there is a test split, else validation, else the training data itself (said in evaluated_on).
 
     Scored with the same test-time views as the stored predictions, so these figures are the
@@ -490,6 +498,7 @@ def _evaluate_all(
     rule compares a new version with the active one's stored predictions like for like."""
     views = int(hyper.get("config", {}).get("predict_views", 1))
     reports: dict[str, Any] = {}
+    val_pred = np.zeros(0, dtype=np.int64)
     for name, split in (("validation", snapshot.val), ("test", snapshot.test), ("train", snapshot.train)):
         key = {"validation": "val"}.get(name, name)
         if len(split) == 0:
@@ -498,6 +507,8 @@ def _evaluate_all(
         judge = validator if name == "validation" and validator is not None else network
         probs, _ = evaluate(judge, tensors[key], hyper, views=views)
         reports[name] = classification_report(np.array(split.targets), probs, snapshot.names)
+        if name == "validation":
+            val_pred = probs.argmax(axis=1).astype(np.int64)
     chosen = next(name for name in ("test", "validation", "train") if reports[name] is not None)
     metrics: dict[str, Any] = {key: value for key, value in reports[chosen].items()}
     metrics["evaluated_on"] = chosen
@@ -505,48 +516,87 @@ def _evaluate_all(
     metrics["test"] = reports["test"]
     metrics["train_accuracy"] = reports["train"]["accuracy"] if reports["train"] else None
     metrics["validation_ids"] = list(snapshot.val.sample_ids)
-    return metrics
+    return metrics, val_pred
+
+
+def _run_suite(
+    project: Project,
+    store: Store,
+    version: str,
+    network: Classifier,
+    hyper: dict[str, Any],
+    snapshot: LabelSnapshot,
+    device: torch.device,
+) -> SuiteResult:
+    """The project's model tests and slices on the new network, before it can go active."""
+    from s2ide.ml.suite import class_predictions  # suite imports this module
+
+    ids = suite_sample_ids(store)
+    label_ids = [int(entry["id"]) for entry in snapshot.label_map]
+    return run_suite(store, version, class_predictions(project, store, network, hyper, label_ids, ids, device))
 
 
 def _activation_decision(
-    store: Store, config: TrainConfig, snapshot: LabelSnapshot, metrics: dict[str, Any]
-) -> tuple[bool, str]:
+    project: Project,
+    store: Store,
+    config: TrainConfig,
+    snapshot: LabelSnapshot,
+    val_pred: np.ndarray,
+    version: str,
+    suite: SuiteResult,
+) -> tuple[bool, str, dict[str, Any] | None]:
+    """(activate?, the one-line reason, the paired comparison behind it). A failing model test
+    or slice blocks every automatic rule; "if-not-worse" compares with the active model on the
+    same samples, ones neither version trained on (s2ide.core.engine.activation)."""
     rule = ActivationRule(config.activation)
     active = store.models.active()
+    if not suite.passed:
+        return False, "not activated: " + suite.summary(), None
+    passed = f"; {suite.summary()}" if suite.tests or suite.slices else ""
     if rule is ActivationRule.ALWAYS:
-        return True, "activated: the project activates every new version"
+        return True, "activated: the project activates every new version" + passed, None
     if rule is ActivationRule.NEVER:
-        return False, "not activated: the project activates versions by hand"
+        return False, "not activated: the project activates versions by hand", None
     if active is None:
-        return True, "activated: there was no active model"
-    new_score = (metrics.get("validation") or {}).get("accuracy")
-    if new_score is None:
-        return False, f"not activated: no validation samples to compare it with {active.version}"
-    old_score = _score_on(store, active, snapshot)
-    if old_score is None:
-        old_score = active.val_score
-    if old_score is None:
-        return True, f"activated: {active.version} has no validation score"
-    if new_score + 1e-9 >= old_score:
-        return True, f"activated: validation accuracy {new_score:.3f} >= {old_score:.3f} of {active.version}"
-    return False, f"not activated: validation accuracy {new_score:.3f} < {old_score:.3f} of {active.version}"
+        return True, "activated: there was no active model" + passed, None
+    verdict = _paired_with_active(project, store, config, snapshot, val_pred, active)
+    if verdict is None:
+        return True, f"activated: {active.version} cannot be scored (its weights do not load)" + passed, None
+    reason = verdict_reason(verdict, version, active.version)
+    return not verdict.worse, reason + ("" if verdict.worse else passed), verdict.as_dict()
 
 
-def _score_on(store: Store, model: ModelVersion, snapshot: LabelSnapshot) -> float | None:
-    """The active model's accuracy on this run's validation samples, from its stored
-    out-of-sample predictions (None when it has not predicted most of them)."""
-    if len(snapshot.val) == 0:
+def _paired_with_active(
+    project: Project,
+    store: Store,
+    config: TrainConfig,
+    snapshot: LabelSnapshot,
+    val_pred: np.ndarray,
+    active: ModelVersion,
+) -> PairedVerdict | None:
+    """Score the active model now on this run's validation samples it never trained on, and
+    compare with the new version's predictions for the same samples (from the network that
+    did not train on them either)."""
+    from s2ide.ml.suite import class_predictions
+
+    try:
+        network = load_network(project, active)
+        seen = set(read_train_ids(weights_path(project, active)))
+    except S2Error:
         return None
-    arrays = store.predictions.arrays(model.version, with_embeddings=False)
-    position = {int(s): i for i, s in enumerate(arrays.sample_ids)}
-    label_ids = [int(entry["id"]) for entry in snapshot.label_map]
-    hits = total = 0
-    for sample_id, target in zip(snapshot.val.sample_ids, snapshot.val.targets):
-        index = position.get(sample_id)
-        if index is None or arrays.in_training[index]:
-            continue
-        total += 1
-        hits += int(arrays.label_ids[index] == label_ids[target])
-    if total < max(1, len(snapshot.val) // 2):
-        return None
-    return hits / total
+    positions = [i for i, sample_id in enumerate(snapshot.val.sample_ids) if sample_id not in seen]
+    ids = [snapshot.val.sample_ids[i] for i in positions]
+    predicted = class_predictions(project, store, network, active.hyperparameters, active.label_ids, ids)
+    column = {int(entry["id"]): index for index, entry in enumerate(snapshot.label_map)}
+    got = [predicted.get(i) for i in ids]
+    active_pred = np.array([-1 if g is None else column.get(g, -1) for g in got], dtype=np.int64)
+    true = np.array([snapshot.val.targets[i] for i in positions], dtype=np.int64)
+    where = "held-out samples" if snapshot.carved_val else "validation-split samples"
+    return paired_verdict(
+        true,
+        val_pred[positions] if len(val_pred) else np.zeros(0, dtype=np.int64),
+        active_pred,
+        metric=config.activation_metric,
+        n_classes=len(snapshot.label_map),
+        sample_set=f"{where} neither trained on",
+    )

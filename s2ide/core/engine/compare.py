@@ -130,3 +130,88 @@ def compare(store: Store, version_a: str, version_b: str, split: str = "test") -
     broken = [i for i in common if right_a[i] and not right_b[i]]
     both_wrong = [i for i in common if not right_a[i] and not right_b[i]]
     return Comparison(a, b, fixed, broken, both_wrong, len(common))
+
+
+@dataclass(frozen=True)
+class VersionReport:
+    """Two versions side by side (issue 22): what changed per class and per slice, which pinned
+    tests flipped, and the samples whose prediction changed (from their stored predictions)."""
+
+    comparison: Comparison
+    per_class: list[dict[str, object]]  # label, precision/recall/F1 under a and b, support
+    slices: list[dict[str, object]]  # name, metric, minimum, value under a and b, passed under each
+    flipped_tests: list[dict[str, object]]  # name, sample_id, expected, got under a and b, passed under each
+    changed: list[dict[str, object]]  # sample_id, predicted under a and b (label ids), tag (label id or None)
+
+    def as_json(self) -> dict[str, object]:
+        c = self.comparison
+        return {
+            "a": c.a.version,
+            "b": c.b.version,
+            "split": c.a.split,
+            "accuracy": {"a": c.a.accuracy, "b": c.b.accuracy, "n_common": c.common},
+            "fixed": c.fixed,
+            "broken": c.broken,
+            "per_class": self.per_class,
+            "slices": self.slices,
+            "flipped_tests": self.flipped_tests,
+            "changed_predictions": self.changed,
+        }
+
+
+def version_report(store: Store, version_a: str, version_b: str, split: str = "test") -> VersionReport:
+    comparison = compare(store, version_a, version_b, split)
+    a, b = comparison.a, comparison.b
+    b_index = {label_id: i for i, label_id in enumerate(b.label_ids)}
+    per_class: list[dict[str, object]] = []
+    for i, (label_id, name) in enumerate(zip(a.label_ids, a.label_names)):
+        j = b_index.get(label_id)
+        if j is None:
+            continue
+        row: dict[str, object] = {"label": name, "support": int(b.per_class.support[j])}
+        for key in ("precision", "recall", "f1"):
+            row[key] = {"a": float(getattr(a.per_class, key)[i]), "b": float(getattr(b.per_class, key)[j])}
+        per_class.append(row)
+    suite_a = store.models.get(version_a).metrics.get("suite") or {}
+    suite_b = store.models.get(version_b).metrics.get("suite") or {}
+    slices_a = {s["name"]: s for s in suite_a.get("slices", [])}
+    slices: list[dict[str, object]] = []
+    for item in suite_b.get("slices", []):
+        before = slices_a.get(item["name"], {})
+        slices.append(
+            {
+                "name": item["name"],
+                "metric": item["metric"],
+                "minimum": item.get("minimum"),
+                "a": before.get("value"),
+                "b": item.get("value"),
+                "passed_a": before.get("passed"),
+                "passed_b": item.get("passed"),
+            }
+        )
+    tests_a = {t["id"]: t for t in suite_a.get("tests", [])}
+    flipped: list[dict[str, object]] = []
+    for test in suite_b.get("tests", []):
+        before = tests_a.get(test["id"])
+        if before is not None and bool(before["passed"]) != bool(test["passed"]):
+            flipped.append(
+                {
+                    "name": test["name"],
+                    "sample_id": test.get("sample_id"),
+                    "expected": test["expected"],
+                    "got_a": before["got"],
+                    "got_b": test["got"],
+                    "passed_a": before["passed"],
+                    "passed_b": test["passed"],
+                }
+            )
+    pred_a = store.predictions.arrays(version_a, with_embeddings=False)
+    pred_b = store.predictions.arrays(version_b, with_embeddings=False)
+    of_a = dict(zip(pred_a.sample_ids.tolist(), pred_a.label_ids.tolist()))
+    tags = {row["id"]: row["label_id"] for row in store.predictions.rows(version_b)}
+    changed: list[dict[str, object]] = [
+        {"sample_id": int(s), "a": int(of_a[s]), "b": int(label), "label": tags.get(s)}
+        for s, label in zip(pred_b.sample_ids.tolist(), pred_b.label_ids.tolist())
+        if s in of_a and of_a[s] != label
+    ]
+    return VersionReport(comparison, per_class, slices, flipped, changed)

@@ -21,7 +21,7 @@ LOOP_KEY = "ml.loop"
 
 
 class ActivationRule(StrEnum):
-    IF_NOT_WORSE = "if-not-worse"  # a new version goes active when its validation score >= the active one's
+    IF_NOT_WORSE = "if-not-worse"  # active unless significantly worse on samples neither trained on
     ALWAYS = "always"
     NEVER = "never"
 
@@ -50,6 +50,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto (CUDA when present), cpu, cuda
     activation: str = ActivationRule.IF_NOT_WORSE.value
+    # what "not worse" is measured by, on samples neither version trained on (accuracy or macro_f1)
+    activation_metric: str = "accuracy"
     threads: int = 1  # torch threads in the background trainer (more slows the GUI down)
     predict_views: int = 5  # predictions average the image and 4 shifted copies (steadier uncertainty)
     members: int = 1  # networks trained from different seeds whose predictions are averaged
@@ -68,6 +70,7 @@ class TrainConfig:
             (0 <= self.val_fraction < 1, "val_fraction must be in [0, 1)"),
             (self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda"),
             (self.activation in {r.value for r in ActivationRule}, "activation must be if-not-worse, always or never"),
+            (self.activation_metric in ("accuracy", "macro_f1"), "activation_metric must be accuracy or macro_f1"),
             (self.threads >= 1, "threads must be at least 1"),
             (1 <= self.predict_views <= 9, "predict_views must be between 1 and 9"),
             (1 <= self.members <= 8, "members must be between 1 and 8"),

@@ -29,6 +29,7 @@ class Action(StrEnum):
     SET_STRATEGY = "set the labeling strategy"
     EDIT_REVIEW_SETTINGS = "change the escalation reasons or the double-labeling share"
     REVIEW_ESCALATION = "take an escalation into review"
+    EDIT_MODEL_TESTS = "pin model tests and define slices"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -46,6 +47,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_AUDIT,
             Action.EDIT_REVIEW_SETTINGS,
             Action.REVIEW_ESCALATION,
+            Action.EDIT_MODEL_TESTS,
         }
     ),
 }

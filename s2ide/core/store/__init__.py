@@ -16,6 +16,7 @@ from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
 from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.prelabels import PrelabelOutcomeRepository
+from s2ide.core.store.quality import CheckReadRepository, ModelTestRepository, SliceRepository
 from s2ide.core.store.repositories import (
     AnnotationRepository,
     AuditRepository,
@@ -76,6 +77,9 @@ class Store:
         self.team = TeamActivityRepository(self.conn)
         self.external_models = ExternalModelRepository(self.conn)
         self.prelabel_outcomes = PrelabelOutcomeRepository(self.conn)
+        self.model_tests = ModelTestRepository(self.conn)
+        self.slices = SliceRepository(self.conn)
+        self.check_reads = CheckReadRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -16,6 +16,7 @@ from s2ide.core.store.external_models import create_external_models
 from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
 from s2ide.core.store.prelabels import create_prelabel_outcomes
+from s2ide.core.store.quality_schema import add_quality_tables
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 from s2ide.core.store.sessions_time import add_sessions_time
 
@@ -35,6 +36,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: create_external_models,  # bring-your-own ONNX models (issue 19)
     5: create_prelabel_outcomes,  # issue 18: what became of each pre-label
     6: add_sessions_time,  # sample open intervals per user (time telemetry)
+    7: add_quality_tables,  # model_tests and slices (issue 22)
 }
 
 

@@ -73,6 +73,8 @@ class ModelVersion:
                 "miou": m.get("miou"),
                 "dice": m.get("dice"),
             },
+            "activation": (m.get("activation") or {}).get("reason"),
+            "tests_passed": (m.get("suite") or {}).get("passed"),
         }
 
     @property

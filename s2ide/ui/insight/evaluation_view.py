@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, compare, evaluate
+from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, VersionReport, evaluate, version_report
 from s2ide.core.errors import S2Error
 from s2ide.core.store import Store
 from s2ide.ui.insight.common import Refresher
@@ -45,11 +45,14 @@ def _lut() -> np.ndarray:
     return (start + (end - start) * steps).astype(np.uint8)
 
 
-def _query(version: str, split: str, other: str | None, store: Store) -> tuple[Evaluation, Comparison | None]:
+Result = tuple[Evaluation, Comparison | None, VersionReport | None]
+
+
+def _query(version: str, split: str, other: str | None, store: Store) -> Result:
     if other:  # the other version is the baseline: "fixed" and "broken" are by the chosen one
-        comparison = compare(store, other, version, split)
-        return comparison.b, comparison
-    return evaluate(store, version, split), None
+        report = version_report(store, other, version, split)
+        return report.comparison.b, report.comparison, report
+    return evaluate(store, version, split), None, None
 
 
 class ConfusionPlot:
@@ -166,8 +169,14 @@ class EvaluationView(QWidget):
         self.broken_button = QPushButton("Broken: –")
         self.fixed_button.setToolTip("samples this version gets right and the compared one got wrong")
         self.broken_button.setToolTip("samples the compared version got right and this one gets wrong")
+        self.changed_button = QPushButton("Changed: –")
+        self.changed_button.setToolTip("every sample whose predicted label differs between the two versions")
+        self.flipped_button = QPushButton("Tests flipped: –")
+        self.flipped_button.setToolTip("pinned model tests that pass under one version and fail under the other")
         self.fixed_button.clicked.connect(lambda: self._show_change("fixed"))
         self.broken_button.clicked.connect(lambda: self._show_change("broken"))
+        self.changed_button.clicked.connect(lambda: self._show_change("changed"))
+        self.flipped_button.clicked.connect(lambda: self._show_change("flipped"))
         self.compare_table = QTableWidget(0, 4)
         self.compare_table.setHorizontalHeaderLabels(["metric", "baseline", "this", "change"])
         self.compare_table.verticalHeader().hide()
@@ -176,6 +185,8 @@ class EvaluationView(QWidget):
         buttons = QVBoxLayout()
         buttons.addWidget(self.fixed_button)
         buttons.addWidget(self.broken_button)
+        buttons.addWidget(self.changed_button)
+        buttons.addWidget(self.flipped_button)
         buttons.addStretch(1)
         compare_row.addLayout(buttons)
         compare_row.addWidget(self.compare_table, 1)
@@ -185,7 +196,8 @@ class EvaluationView(QWidget):
         layout.addWidget(self.compare_box, 1)
 
         # the query is set by schedule() from the combos; it never runs before a version exists
-        self.refresher: Refresher[tuple[Evaluation, Comparison | None]] = Refresher(
+        self.report: VersionReport | None = None
+        self.refresher: Refresher[Result] = Refresher(
             self, context, functools.partial(_query, "", "test", None), self.apply
         )
         for combo in (self.model_combo, self.split_combo, self.other_combo):
@@ -253,9 +265,9 @@ class EvaluationView(QWidget):
         self.refresher.schedule()
 
     # -- drawing ---------------------------------------------------------------------------
-    def apply(self, result: tuple[Evaluation, Comparison | None]) -> None:
-        evaluation, comparison = result
-        self.evaluation, self.comparison = evaluation, comparison
+    def apply(self, result: Result) -> None:
+        evaluation, comparison, report = result
+        self.evaluation, self.comparison, self.report = evaluation, comparison, report
         cal = evaluation.calibration
         self.accuracy.setText(
             f"{evaluation.version} on {evaluation.split}: accuracy {evaluation.accuracy:.1%} "
@@ -301,6 +313,14 @@ class EvaluationView(QWidget):
         self.fixed_button.setText(f"Fixed by {comparison.b.version}: {len(comparison.fixed)}")
         self.broken_button.setText(f"Broken by {comparison.b.version}: {len(comparison.broken)}")
         rows = comparison.metric_rows()
+        report = self.report
+        if report is not None:
+            self.changed_button.setText(f"Changed: {len(report.changed)}")
+            self.flipped_button.setText(f"Tests flipped: {len(report.flipped_tests)}")
+            for item in report.slices:  # per slice, from each version's test results
+                a, b = item["a"], item["b"]
+                if isinstance(a, float) and isinstance(b, float):
+                    rows.append((f"slice {item['name']} ({item['metric']})", a, b))
         self.compare_table.setRowCount(len(rows))
         self.compare_table.setHorizontalHeaderLabels(["metric", comparison.a.version, comparison.b.version, "change"])
         for row, (name, a, b) in enumerate(rows):
@@ -323,7 +343,15 @@ class EvaluationView(QWidget):
         comparison = self.comparison
         if comparison is None:
             return
-        ids = comparison.fixed if which == "fixed" else comparison.broken
+        report = self.report
+        if which == "changed":
+            ids = [int(str(c["sample_id"])) for c in report.changed] if report else []
+        elif which == "flipped":
+            ids = (
+                [int(str(t["sample_id"])) for t in report.flipped_tests if t["sample_id"] is not None] if report else []
+            )
+        else:
+            ids = comparison.fixed if which == "fixed" else comparison.broken
         self.context.show_samples(ids, f"{which} by {comparison.b.version} (vs {comparison.a.version})")
         if ids:
             self.context.open_sample(ids[0])

@@ -1,4 +1,5 @@
-"""The engineers' views as docks: Dataset, Evaluation, Mispredictions, Label errors, Embeddings.
+"""The engineers' views as docks: Dataset, Evaluation, Mispredictions, Label errors, Embeddings,
+Model tests, Checks.
 
 pyqtgraph and the plot modules are imported only when a dock is first shown (each dock holds
 a light placeholder until then), so they cost nothing at start-up. The docks start hidden,
@@ -26,6 +27,8 @@ VIEWS: tuple[tuple[str, str, str, str], ...] = (
     ("Mispredictions", "mispredictions_view", "MispredictionsView", "Ctrl+Shift+3"),
     ("Label errors", "label_errors_view", "LabelErrorsView", "Ctrl+Shift+4"),
     ("Embeddings", "embeddings_view", "EmbeddingsView", "Ctrl+Shift+5"),
+    ("Model tests", "model_tests_view", "ModelTestsView", "Ctrl+Shift+6"),
+    ("Checks", "checks_view", "ChecksView", "Ctrl+Shift+7"),
 )
 
 

@@ -20,6 +20,7 @@ from s2ide.ui.shell.context import AppContext, NextProvider
 from s2ide.ui.shell.workers import TaskRunner
 from s2ide.ui.training.model_jobs import ModelJobs
 from s2ide.ui.training.prelabel import QtPrelabelBanner
+from s2ide.ui.training.quality_dialogs import export_model, pin_open_sample, save_gallery_slice
 from s2ide.ui.training.training_panel import QtTrainingPanel
 
 if TYPE_CHECKING:
@@ -98,6 +99,10 @@ class MLFeature:
         menu.addAction("&Models… (bring your own ONNX)", self.show_external_models)
         menu.addSeparator()
         menu.addAction("Accept the &suggestion", self.banner.accept)
+        menu.addSeparator()  # tests and releases (issue 22)
+        menu.addAction("Pin the open sample as a model &test…", lambda: pin_open_sample(window, context))
+        menu.addAction("Save the gallery's samples as a s&lice…", lambda: save_gallery_slice(window, context))
+        menu.addAction("&Export model…", lambda: export_model(window, context, self.jobs))
 
     def show_external_models(self) -> None:
         from s2ide.ui.training.external_models import QtExternalModelsDialog

@@ -116,8 +116,9 @@ class ModelJobs(QObject):
         self.runner.start(job, "Predicting")
         return True
 
-    def activate(self, version: str) -> bool:
-        """Validate and activate a version (engineers), then let it predict if it never did."""
+    def activate(self, version: str, reason: str | None = None) -> bool:
+        """Validate and activate a version (engineers), then let it predict if it never did. A
+        version that failed its model tests needs a reason (kept in the audit)."""
         ctx = self.context
         if ctx.project is None or self.running:
             ctx.message("A model job is running already." if self.running else "Open a project first.")
@@ -132,17 +133,43 @@ class ModelJobs(QObject):
             if in_child:
                 from s2ide.ml.jobs import activate_in_child
 
-                activate_in_child(project.location, version, user, threads, state)
+                activate_in_child(project.location, version, user, threads, state, reason)
             else:
                 from s2ide.ml.jobs import activate_entry
 
                 activate_entry(
                     state=state, emit=lambda *_: None, project_path=project.location, version=version,
-                    user=user, threads=threads,
+                    user=user, threads=threads, reason=reason,
                 )  # fmt: skip
             return f"{version} is now the active model"
 
         self.runner.start(job, f"Activating {version}")
+        return True
+
+    def export_model(self, dest: Any, fmt: str, version: str | None = None) -> bool:
+        """Write a version as an ONNX or TorchScript file with its model card (in the child)."""
+        ctx = self.context
+        if ctx.project is None or self.running:
+            ctx.message("A model job is running already." if self.running else "Open a project first.")
+            return False
+        project = ctx.project
+        in_child = self.in_child_process
+
+        def job(state: TaskState) -> str:
+            if in_child:
+                from s2ide.ml.jobs import export_in_child
+
+                result = export_in_child(project.path, dest, version, fmt, state)
+            else:
+                from s2ide.ml.jobs import export_entry
+
+                result = export_entry(
+                    state=state, emit=lambda *_: None, project_path=str(project.path), dest=str(dest),
+                    version=version, fmt=fmt,
+                )  # fmt: skip
+            return f"{result.version} exported to {result.model_file} with its model card"
+
+        self.runner.start(job, "Exporting")
         return True
 
     def cancel(self) -> None:

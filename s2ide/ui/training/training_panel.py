@@ -91,8 +91,18 @@ def acceptance_text(store: Store) -> str:
     return "Pre-labels taken unchanged: " + ", ".join(parts) if parts else ""
 
 
+def activation_reason(model: ModelVersion) -> str | None:
+    """Why the version went active or not, in one line (both scores and the set), as training
+    decided it; None for versions trained before this was recorded."""
+    return (model.metrics.get("activation") or {}).get("reason")
+
+
+def suite_failed(model: ModelVersion) -> bool:
+    return (model.metrics.get("suite") or {}).get("passed") is False
+
+
 class ModelsTableModel(QAbstractTableModel):
-    COLUMNS = ("version", "state", "labels", "accuracy", "val acc", "ECE", "created")
+    COLUMNS = ("version", "state", "labels", "accuracy", "val acc", "tests", "ECE", "created")
 
     def __init__(self) -> None:
         super().__init__()
@@ -134,6 +144,9 @@ class ModelsTableModel(QAbstractTableModel):
                 return f"{_pct(metrics.get('accuracy'))} {where}".strip() if model.state != "failed" else "–"
             if column == "val acc":
                 return _pct(model.val_score)
+            if column == "tests":
+                passed = (metrics.get("suite") or {}).get("passed")
+                return "–" if passed is None else ("pass" if passed else "FAIL")
             if column == "ECE":
                 ece = (metrics.get("calibration") or {}).get("ece")
                 return "–" if ece is None else f"{ece:.3f}"
@@ -141,7 +154,7 @@ class ModelsTableModel(QAbstractTableModel):
                 return model.created_at[:16].replace("T", " ")
         if role == Qt.ItemDataRole.ToolTipRole:
             error = model.metrics.get("error")
-            return f"failed: {error}" if error else None
+            return f"failed: {error}" if error else activation_reason(model)
         if role == Qt.ItemDataRole.FontRole and model.active:
             from PySide6.QtGui import QFont
 
@@ -182,6 +195,10 @@ class QtTrainingPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.why = QLabel("")
+        self.why.setWordWrap(True)
+        self.why.setObjectName("activation_reason")
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.activate_button = QPushButton("Activate")
         self.predict_button = QPushButton("Predict all")
         self.predict_button.setToolTip("Let the active model predict every sample again")
@@ -229,6 +246,7 @@ class QtTrainingPanel(QWidget):
             "Share of shown pre-labels the labeler took unchanged (recorded when an image is marked done)"
         )
         layout.addWidget(self.prelabel_rates)
+        layout.addWidget(self.why)
         layout.addLayout(buttons)
         layout.addLayout(form)
 
@@ -237,6 +255,7 @@ class QtTrainingPanel(QWidget):
         self.activate_button.clicked.connect(self._on_activate)
         self.predict_button.clicked.connect(lambda: jobs.start_prediction())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_enabled())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_reason())
         self.strategy.currentIndexChanged.connect(self._on_strategy)
         self.strategy.currentIndexChanged.connect(self._update_tooltips)
         self.retrain_after.editingFinished.connect(self._on_retrain_after)
@@ -284,6 +303,17 @@ class QtTrainingPanel(QWidget):
                 widget.setValue(int(value))
             widget.blockSignals(False)
         self._update_enabled()
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        """The selected version's activation line (else the newest's), e.g. "v7 activated:
+        accuracy 0.912 vs 0.874 of v6 on the same 34 held-out samples neither trained on"."""
+        models = self.table_model.models
+        version = self.selected_version()
+        model = next((m for m in models if m.version == version), models[0] if models else None)
+        reason = activation_reason(model) if model is not None else None
+        self.why.setText(f"{model.version} {reason}" if model is not None and reason else "")
+        self.why.setStyleSheet("color: #b00020;" if model is not None and suite_failed(model) else "")
 
     def selected_version(self) -> str | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -408,8 +438,23 @@ class QtTrainingPanel(QWidget):
 
     def _on_activate(self) -> None:
         version = self.selected_version()
-        if version is not None:
-            self.jobs.activate(version)
+        if version is None:
+            return
+        model = next((m for m in self.table_model.models if m.version == version), None)
+        reason = None
+        if model is not None and suite_failed(model):
+            from PySide6.QtWidgets import QInputDialog
+
+            why = activation_reason(model) or ""
+            text, ok = QInputDialog.getText(
+                self,
+                f"Activate {version}",
+                f"{version} failed its model tests or slices:\n{why}\n\nWhy activate it anyway? (kept in the audit)",
+            )
+            if not ok or not text.strip():
+                return
+            reason = text.strip()
+        self.jobs.activate(version, reason)
 
     def _on_strategy(self) -> None:
         ctx = self.context

@@ -112,3 +112,18 @@ def test_a_migration_step_runs_on_both_backends(backend, request, tmp_path, monk
     row = store.conn.execute("SELECT user, score, blob FROM leases_demo WHERE sample_id = ?", (sample,)).fetchone()
     assert tuple(row) == ("ann", 0.25, b"\x01")
     project.close()
+
+
+def test_a_project_from_before_model_tests_gains_model_tests_and_slices(tmp_path):
+    made = Project.create(tmp_path / "p", ["a"])
+    made.close()
+    step = next(v for v, f in migrations.MIGRATIONS.items() if f.__name__ == "add_quality_tables")
+    conn = sqlite3.connect(tmp_path / "p" / "project.db")
+    conn.execute("DROP TABLE model_tests")
+    conn.execute("DROP TABLE slices")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step - 1),))
+    conn.commit()
+    conn.close()
+    opened = Project.open(tmp_path / "p")
+    assert opened.store.model_tests.list() == [] and opened.store.slices.list() == []
+    opened.close()

@@ -51,6 +51,10 @@ def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
         assert view.compare_box.isVisible()
         assert view.fixed_button.text() == "Fixed by v2: 2" and view.broken_button.text() == "Broken by v2: 1"
         assert view.compare_table.item(0, 3).text() == "+0.167"
+        assert view.changed_button.text() == "Changed: 3"  # the version report: every prediction that moved
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.changed_button, Qt.MouseButton.LeftButton)
+        assert blocker.args[0] == [ids[1], ids[2], ids[4]]
         with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
             qtbot.mouseClick(view.fixed_button, Qt.MouseButton.LeftButton)
         assert blocker.args[0] == [ids[2], ids[4]]
