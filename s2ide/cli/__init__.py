@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from s2ide import __version__
-from s2ide.cli import escalation_cmds, format_cmds, ml_cmds, project_cmds
+from s2ide.cli import escalation_cmds, format_cmds, ml_cmds, project_cmds, similar_cmds
 from s2ide.core.errors import Cancelled, S2Error
 
-COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds]
+COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds, similar_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,7 @@ class Action(StrEnum):
     SET_STRATEGY = "set the labeling strategy"
     EDIT_REVIEW_SETTINGS = "change the escalation reasons or the double-labeling share"
     REVIEW_ESCALATION = "take an escalation into review"
+    SET_PRIORITY = "put samples first in everyone's queue"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -46,6 +47,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.VIEW_AUDIT,
             Action.EDIT_REVIEW_SETTINGS,
             Action.REVIEW_ESCALATION,
+            Action.SET_PRIORITY,
         }
     ),
 }

@@ -22,6 +22,7 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+from s2ide.core.store.vectors import PriorityRepository, VectorRepository
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -52,6 +53,8 @@ class Store:
         self.predictions = PredictionRepository(self.conn)
         self.analytics = AnalyticsRepository(self.conn)
         self.export_reads = ExportReadRepository(self.conn)
+        self.vectors = VectorRepository(self.conn)
+        self.priority = PriorityRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

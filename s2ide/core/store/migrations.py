@@ -13,9 +13,12 @@ from pathlib import Path
 
 from s2ide.core.errors import S2Error
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
+from s2ide.core.store.vectors_schema import add_vector_tables
 
 # version reached -> step that brings version-1 to it. Add entries; never edit a shipped one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: add_vector_tables,  # similarity search: fallback embeddings, priority slice
+}
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
