@@ -20,6 +20,10 @@ from s2ide.core.store.records import Label, User
 NextProvider = Callable[["AppContext", int | None], int | None]
 
 
+class RankedIds(list[int]):
+    """Sample ids for `show_samples` that the gallery keeps in this order (most similar first)."""
+
+
 class AppContext(QObject):
     projectChanged = Signal()  # a project was opened or closed
     userChanged = Signal()
@@ -30,6 +34,7 @@ class AppContext(QObject):
     predictionsChanged = Signal()
     modelsChanged = Signal()
     showSamplesRequested = Signal(object, str)  # ids (list[int]) or None for all, a title
+    findSimilarRequested = Signal(object, str)  # example sample ids (list[int]), "mean" or "any"
     statusMessage = Signal(str, int)  # text, timeout in ms (0: until replaced)
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -117,7 +122,12 @@ class AppContext(QObject):
 
     def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
         """Ask the gallery to show just these samples (click-through from plots and tables)."""
-        self.showSamplesRequested.emit(None if ids is None else list(ids), title)
+        self.showSamplesRequested.emit(None if ids is None else ids if isinstance(ids, RankedIds) else list(ids), title)
+
+    def find_similar(self, ids: Sequence[int], mode: str = "mean") -> None:
+        """Ask for the samples that look like these (the Similar view answers)."""
+        if ids:
+            self.findSimilarRequested.emit([int(i) for i in ids], mode)
 
     def notify_annotations(self, sample_id: int) -> None:
         self.annotationsChanged.emit(sample_id)

@@ -17,6 +17,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.training.feature",  # after the gallery feature: its Next provider wraps the gallery's
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
+    "s2ide.ui.insight.similar_feature",  # after review: the priority slice comes first in Next
     "s2ide.ui.interchange.feature",
 ]
 
