@@ -1,7 +1,6 @@
 """A fixed, cheap embedding, so "find similar" works from the first import, before any model.
 
-128 numbers per image: its colour layout (a 4x4 RGB thumbnail, centred on the image's mean
-colour) and its edge layout (a 4x4 grid of 5-bin gradient-orientation histograms, as in HOG).
+128 numbers per image: its colour layout (a 4x4 RGB thumbnail, centred on mid-grey) and its edge layout (a 4x4 grid of 5-bin gradient-orientation histograms, as in HOG).
 Both are computed from a 32x32 reduction of the image (JPEGs decode at a draft size, so a
 1080p photo costs a few milliseconds), each half is scaled to unit length, and the result is
 one unit vector compared by cosine. It does not know what a class is, but it finds re-shot,
@@ -35,7 +34,7 @@ def embed_array(rgb: np.ndarray) -> np.ndarray:
     pixels = np.asarray(rgb, dtype=np.float32) / 255.0
     cell = SIDE // GRID
     colour = pixels.reshape(GRID, cell, GRID, cell, 3).mean(axis=(1, 3))
-    colour = (colour - pixels.reshape(-1, 3).mean(axis=0)).ravel()
+    colour = (colour - 0.5).ravel()  # around mid-grey: a flat red and a flat blue image still differ
     gray = pixels @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     gx = np.zeros_like(gray)
     gy = np.zeros_like(gray)

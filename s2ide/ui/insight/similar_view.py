@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,7 +44,6 @@ from s2ide.core.project import Project
 from s2ide.core.review.escalations import escalate
 from s2ide.core.store import SampleFilter
 from s2ide.core.tasks import TaskState
-from s2ide.ui.insight.common import thumbnail_icon
 from s2ide.ui.shell.context import AppContext, RankedIds
 from s2ide.ui.shell.workers import TaskRunner
 
@@ -51,6 +51,13 @@ THUMB = 40
 DEFAULT_COUNT = 50
 MAX_COUNT = 5000
 DEFAULT_REASON = "like a known failure case"
+
+
+def thumbnail_icon(project: Project, sha256: str, size: int = THUMB) -> QIcon:
+    """The cached thumbnail (insight.common has the same, but importing it loads pyqtgraph at start-up)."""
+    path = project.thumbnail_path(sha256)
+    pixmap = QPixmap(str(path)) if path.is_file() else QPixmap()
+    return QIcon(pixmap.scaled(size, size)) if not pixmap.isNull() else QIcon()
 
 
 def save_slice_function() -> Callable[..., Any] | None:
