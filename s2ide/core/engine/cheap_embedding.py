@@ -1,6 +1,7 @@
 """A fixed, cheap embedding, so "find similar" works from the first import, before any model.
 
-128 numbers per image: its colour layout (a 4x4 RGB thumbnail, centred on mid-grey) and its edge layout (a 4x4 grid of 5-bin gradient-orientation histograms, as in HOG).
+128 numbers per image: its colour layout (a 4x4 RGB thumbnail, centred on mid-grey) and its
+edge layout (a 4x4 grid of 5-bin gradient-orientation histograms, as in HOG).
 Both are computed from a 32x32 reduction of the image (JPEGs decode at a draft size, so a
 1080p photo costs a few milliseconds), each half is scaled to unit length, and the result is
 one unit vector compared by cosine. It does not know what a class is, but it finds re-shot,
