@@ -46,7 +46,7 @@ def index_files(project: Project, source: str) -> tuple[Path, Path]:
 class AnnIndex:
     """An opened usearch index over one VectorSet (keys are sample ids)."""
 
-    def __init__(self, index: object, source: str, stamp: tuple[int, str]) -> None:
+    def __init__(self, index: object, source: str, stamp: str) -> None:
         self.index = index
         self.source = source
         self.stamp = stamp
@@ -109,7 +109,7 @@ def build_index(project: Project, state: TaskState | None = None, *, force: bool
     tmp = path.with_name(path.name + ".tmp")
     index.save(str(tmp))  # type: ignore[attr-defined]
     os.replace(tmp, path)
-    meta.write_text(json.dumps({"source": vectors.source, "stamp": list(vectors.stamp), "count": len(vectors)}))
+    meta.write_text(json.dumps({"source": vectors.source, "stamp": vectors.stamp, "count": len(vectors)}))
     for old in index_dir(project).glob("*.usearch"):  # indexes of older sources are dead weight
         if old != path:
             old.unlink(missing_ok=True)
@@ -126,7 +126,7 @@ def open_index(project: Project, vectors: VectorSet) -> AnnIndex | None:
         info = json.loads(meta.read_text())
     except (OSError, ValueError):
         return None
-    if info.get("source") != vectors.source or tuple(info.get("stamp", ())) != tuple(vectors.stamp):
+    if info.get("source") != vectors.source or info.get("stamp") != vectors.stamp:
         return None
     from usearch.index import Index
 

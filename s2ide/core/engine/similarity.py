@@ -27,6 +27,10 @@ from s2ide.core.errors import InvalidInputError, S2Error
 from s2ide.core.store import Store
 
 CHUNK = 65_536  # rows converted to float32 at a time (~32 MB at 128 dims)
+# Brute force keeps float32 rows up to this many (100 MB at 128 dims): numpy has no fast float16
+# product and converting costs 3-4x the product itself. Past it the approximate index answers, and
+# the float16 matrix (half the memory) is only the fallback while the index is being built.
+FLOAT32_LIMIT = 200_000
 
 
 class Mode(StrEnum):
@@ -39,12 +43,21 @@ class VectorSet:
     """Unit-length embeddings of one source, rows sorted by sample id."""
 
     source: str  # "model <version>" or "cheap-v1"
-    stamp: tuple[int, str]  # changes whenever the stored vectors change (count, newest write)
+    stamp: str  # changes whenever the stored vectors change
     sample_ids: np.ndarray  # int64 (n,), ascending
-    vectors: np.ndarray  # float16 (n, d), rows of unit length
+    vectors: np.ndarray  # (n, d) rows of unit length: float32 up to FLOAT32_LIMIT rows, float16 past it
 
     def __len__(self) -> int:
         return len(self.sample_ids)
+
+    def mask_of(self, sample_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Boolean mask of the rows of these samples (ids without a vector are ignored)."""
+        ids = np.asarray(sample_ids, dtype=np.int64)
+        mask = np.zeros(len(self), dtype=bool)
+        if len(ids) and len(self):
+            rows = np.minimum(np.searchsorted(self.sample_ids, ids), len(self) - 1)
+            mask[rows[self.sample_ids[rows] == ids]] = True
+        return mask
 
     def rows_of(self, sample_ids: Sequence[int]) -> np.ndarray:
         """Row indices of these samples; an error naming those without a vector."""
@@ -123,12 +136,12 @@ _CACHE: dict[tuple[str, str], VectorSet] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def current_source(store: Store) -> tuple[str, tuple[int, str]]:
+def current_source(store: Store) -> tuple[str, str]:
     """("model <version>", stamp) when the active model stored embeddings, else the cheap kind's."""
     model = store.models.active()
     if model is not None:
         stamp = store.vectors.model_stamp(model.version)
-        if stamp[0] > 0:
+        if stamp:
             return f"model {model.version}", stamp
     return cheap_embedding.KIND, store.vectors.stamp(cheap_embedding.KIND)
 
@@ -145,8 +158,8 @@ def load_vectors(store: Store) -> VectorSet:
         ids, matrix = store.vectors.model_matrix(source.removeprefix("model "))
     else:
         ids, matrix = store.vectors.matrix(source)
-    vectors = np.empty_like(matrix, dtype=np.float16)
-    for start in range(0, len(ids), CHUNK):  # float32 a chunk at a time: 1M x 128 stays at 256 MB
+    vectors = np.empty_like(matrix, dtype=np.float32 if len(ids) <= FLOAT32_LIMIT else np.float16)
+    for start in range(0, len(ids), CHUNK):  # a chunk at a time: 1M x 128 float16 stays at 256 MB
         vectors[start : start + CHUNK] = unit_rows(matrix[start : start + CHUNK])
     loaded = VectorSet(source, stamp, ids, vectors)
     with _CACHE_LOCK:
@@ -194,7 +207,7 @@ def find_similar(
     skip = {int(i) for i in sample_ids} | {int(i) for i in exclude}
     keep: np.ndarray | None = None
     if unlabeled_only:
-        keep = np.isin(vset.sample_ids, store.vectors.unlabeled_ids())
+        keep = vset.mask_of(store.vectors.unlabeled_ids())
     if index is not None:
         from s2ide.core.engine.ann_index import AnnIndex
 
@@ -204,8 +217,7 @@ def find_similar(
         matches = [Match(s, d) for s, d in found if s not in skip][:limit]
         return SearchResult(vset.source, len(vset), total, matches, approximate=True)
     allowed = np.ones(len(vset), dtype=bool) if keep is None else keep
-    if skip:
-        allowed &= ~np.isin(vset.sample_ids, np.fromiter(skip, dtype=np.int64))
+    allowed &= ~vset.mask_of(np.fromiter(skip, dtype=np.int64, count=len(skip)))
     top, distances = nearest(vset.vectors, query, limit, allowed)
     matches = [Match(int(vset.sample_ids[r]), float(d)) for r, d in zip(top, distances)]
     return SearchResult(vset.source, len(vset), total, matches)

@@ -8,22 +8,28 @@ single query and one `frombuffer`, so 100,000 rows load without a Python object 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from s2ide.core.clock import now_iso
 
+_STAMP_KEY = "vectors_written:"  # + kind, in meta
+
 
 def _matrix(rows: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
-    """(ids int64, float16 matrix) from (id, blob) rows; rows of another width than the first are dropped."""
+    """(ids int64 ascending, float16 matrix) from (id, blob) rows in any order; rows of another
+    width than the first are dropped. Sorting here lets the query scan the table in storage order
+    instead of visiting 100,000 rows through an index."""
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float16)
     width = len(rows[0][1])
     kept = [r for r in rows if len(r[1]) == width]
     ids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
-    flat = np.frombuffer(b"".join(r[1] for r in kept), dtype=np.float16)
-    return ids, flat.reshape(len(kept), width // 2).copy()
+    flat = np.frombuffer(b"".join(r[1] for r in kept), dtype=np.float16).reshape(len(kept), width // 2)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], flat[order]
 
 
 class VectorRepository:
@@ -43,6 +49,11 @@ class VectorRepository:
             "ON CONFLICT (sample_id, kind) DO UPDATE SET vector = excluded.vector, created_at = excluded.created_at",
             params,
         )
+        if params:  # one small row says "these vectors changed": readers compare it instead of scanning
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_STAMP_KEY + kind, f"{now}/{uuid.uuid4().hex[:8]}"),
+            )
         return len(params)
 
     def missing(self, kind: str) -> list[tuple[int, str]]:
@@ -59,18 +70,14 @@ class VectorRepository:
         row = self._conn.execute("SELECT COUNT(*) FROM sample_embeddings WHERE kind = ?", (kind,)).fetchone()
         return int(row[0])
 
-    def stamp(self, kind: str) -> tuple[int, str]:
-        """(count, newest write): changes whenever the stored vectors of this kind change."""
-        row = self._conn.execute(
-            "SELECT COUNT(*), MAX(created_at) FROM sample_embeddings WHERE kind = ?", (kind,)
-        ).fetchone()
-        return int(row[0]), str(row[1] or "")
+    def stamp(self, kind: str) -> str:
+        """Changes whenever vectors of this kind are written (a cache key; one row read)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (_STAMP_KEY + kind,)).fetchone()
+        return "" if row is None else str(row[0])
 
     def matrix(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """(sample ids, float16 rows) of every stored embedding of this kind, by sample id."""
-        cur = self._conn.execute(
-            "SELECT sample_id, vector FROM sample_embeddings WHERE kind = ? ORDER BY sample_id", (kind,)
-        )
+        cur = self._conn.execute("SELECT sample_id, vector FROM sample_embeddings WHERE kind = ?", (kind,))
         return _matrix(cur.fetchall())
 
     def one(self, kind: str, sample_id: int) -> np.ndarray | None:
@@ -80,17 +87,21 @@ class VectorRepository:
         return None if row is None else np.frombuffer(row[0], dtype=np.float16).copy()
 
     # -- a model's embeddings (stored with its predictions) --------------------------------
-    def model_stamp(self, model_version: str) -> tuple[int, str]:
+    def model_stamp(self, model_version: str) -> str:
+        """Changes when the model's predictions are written again (each write gets new row ids);
+        "" when the model stored no embeddings. Read from the index alone, plus one row."""
         row = self._conn.execute(
-            "SELECT COUNT(embedding), MAX(created_at) FROM predictions WHERE model_version = ?", (model_version,)
+            "SELECT COUNT(*), MAX(id) FROM predictions WHERE model_version = ?", (model_version,)
         ).fetchone()
-        return int(row[0]), str(row[1] or "")
+        if not row[0]:
+            return ""
+        has = self._conn.execute("SELECT embedding IS NOT NULL FROM predictions WHERE id = ?", (row[1],)).fetchone()
+        return f"{model_version}/{row[0]}/{row[1]}" if has and has[0] else ""
 
     def model_matrix(self, model_version: str) -> tuple[np.ndarray, np.ndarray]:
         """(sample ids, float16 rows) of a model's stored embeddings, by sample id."""
         cur = self._conn.execute(
-            "SELECT sample_id, embedding FROM predictions WHERE model_version = ? AND embedding IS NOT NULL "
-            "ORDER BY sample_id",
+            "SELECT sample_id, embedding FROM predictions WHERE model_version = ? AND embedding IS NOT NULL",
             (model_version,),
         )
         return _matrix(cur.fetchall())

@@ -17,7 +17,6 @@ CREATE TABLE IF NOT EXISTS sample_embeddings (
     created_at TEXT NOT NULL,
     PRIMARY KEY (sample_id, kind)
 );
-CREATE INDEX IF NOT EXISTS sample_embeddings_kind ON sample_embeddings (kind, sample_id);
 CREATE TABLE IF NOT EXISTS priority_samples (
     sample_id INTEGER PRIMARY KEY REFERENCES samples (id) ON DELETE CASCADE,
     position INTEGER NOT NULL,

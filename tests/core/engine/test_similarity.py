@@ -67,7 +67,7 @@ def test_float16_chunks_match_a_float32_product() -> None:
 
 
 def test_unknown_example_is_named() -> None:
-    vset = VectorSet("cheap-v1", (2, ""), np.array([3, 5]), np.eye(2, dtype=np.float16))
+    vset = VectorSet("cheap-v1", "t", np.array([3, 5]), np.eye(2, dtype=np.float16))
     assert vset.rows_of([5, 3]).tolist() == [1, 0]
     with pytest.raises(InvalidInputError, match="sample"):
         vset.rows_of([4])
@@ -82,8 +82,9 @@ def _render(pixels: np.ndarray, rng: np.random.Generator, size: int = 64) -> Ima
     return Image.fromarray(np.clip(image + rng.normal(0, 12, image.shape), 0, 255).astype(np.uint8))
 
 
-def _hidden_copies_project(path: Path, target: int = 77) -> tuple[Project, list[int]]:
-    images, _targets = load_digits()
+def _hidden_copies_project(path: Path, target: int = 77) -> tuple[Project, list[int], dict[int, int]]:
+    """The project, the copies' sample ids, and each sample's digit (for tests that train a model)."""
+    images, targets = load_digits()
     rng = np.random.default_rng(0)
     crowd = np.concatenate([rng.permutation(len(images)), rng.integers(0, len(images), CROWD)])
     crowd = crowd[crowd != target][:CROWD]
@@ -97,12 +98,14 @@ def _hidden_copies_project(path: Path, target: int = 77) -> tuple[Project, list[
         rows.append((f"images/{file.name}", hashlib.sha256(file.read_bytes()).hexdigest(), 64, 64, "train"))
     with project.store.transaction():
         project.store.samples.add_many(rows)
-    copies = [int(r) for r in project.store.samples.ids()[:HIDDEN_COPIES]]
-    return project, copies
+    ids = [int(r) for r in project.store.samples.ids()]
+    sources = [target] * HIDDEN_COPIES + crowd.tolist()
+    digits = {sample_id: int(targets[source]) for sample_id, source in zip(ids, sources)}
+    return project, ids[:HIDDEN_COPIES], digits
 
 
 def test_cheap_embedding_finds_the_hidden_copies(tmp_path: Path) -> None:
-    project, copies = _hidden_copies_project(tmp_path / "p")
+    project, copies, _digits = _hidden_copies_project(tmp_path / "p")
     done = cheap_embedding.compute_missing(project)
     assert done.computed == HIDDEN_COPIES + CROWD and not done.skipped
     store = project.store
@@ -158,7 +161,7 @@ def _clustered(n: int, dims: int = 32, seed: int = 0) -> VectorSet:
     centers = rng.normal(size=(50, dims))
     data = centers[rng.integers(0, 50, n)] + 0.4 * rng.normal(size=(n, dims))
     data /= np.linalg.norm(data, axis=1, keepdims=True)
-    return VectorSet("cheap-v1", (n, "t"), np.arange(1, n + 1, dtype=np.int64), data.astype(np.float16))
+    return VectorSet("cheap-v1", "t", np.arange(1, n + 1, dtype=np.int64), data.astype(np.float16))
 
 
 def test_index_recall_against_brute_force() -> None:
