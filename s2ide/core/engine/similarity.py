@@ -119,14 +119,18 @@ def nearest(
 
     `allowed` is a boolean mask of the rows that may be returned. Ties keep the lower row first.
     """
-    scores = similarities(vectors, queries)
-    best = scores.max(axis=1) if scores.shape[1] > 1 else scores[:, 0]
+    queries = np.asarray(queries, dtype=np.float32)
+    if queries.shape[1] == 1 and vectors.dtype == np.float32:
+        best = vectors @ queries[:, 0]  # one matrix-vector product, the common case
+    else:
+        scores = similarities(vectors, queries)
+        best = scores.max(axis=1) if scores.shape[1] > 1 else scores[:, 0]
     if allowed is not None:
-        best = np.where(allowed, best, -np.inf)
+        best[~allowed] = -np.inf
     k = min(k, int(np.isfinite(best).sum()))
     if k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    top = np.argpartition(-best, k - 1)[:k] if k < len(best) else np.arange(len(best))
+    top = np.argpartition(best, len(best) - k)[len(best) - k :] if k < len(best) else np.arange(len(best))
     top = top[np.lexsort((top, -best[top]))]
     return top.astype(np.int64), np.clip(1.0 - best[top], 0.0, 2.0).astype(np.float32)
 

@@ -27,6 +27,7 @@ from s2ide.core.io.demo import load_digits, render_digit
 from s2ide.core.labeling.tags import set_tag
 from s2ide.core.project import Project
 from s2ide.core.review.users import add_user
+from s2ide.core.tasks import TaskState
 from tests.store_helpers import add_model
 
 HIDDEN_COPIES = 20
@@ -231,3 +232,32 @@ def test_a_new_project_has_the_tables(tmp_path: Path) -> None:
     names = {r[0] for r in made.store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"sample_embeddings", "priority_samples"} <= names
     made.close()
+
+
+@pytest.mark.slow
+def test_a_trained_models_embedding_finds_the_hidden_copies(tmp_path: Path) -> None:
+    """The same proof with the active model's embedding (a small net trained on 300 labels of the crowd)."""
+    from dataclasses import replace
+
+    from s2ide.core.engine.ml_settings import save_train_config
+    from s2ide.ml.loop import retrain
+    from tests.ml.digits import FAST_CONFIG
+
+    project, copies, digits = _hidden_copies_project(tmp_path / "p")
+    store = project.store
+    add_user(store, "eng", "engineer")
+    label_of = {label.name: label.id for label in store.labels.list()}
+    crowd = [sample_id for sample_id in digits if sample_id not in copies]
+    for sample_id in np.random.default_rng(3).choice(crowd, 300, replace=False).tolist():
+        set_tag(store, sample_id, label_of[str(digits[sample_id])], "eng")
+    config = replace(FAST_CONFIG, epochs=8, patience=8, threads=2)
+    save_train_config(store, config, "eng")
+    project.close()
+    result = retrain(project, config, TaskState(), user="eng")
+    assert result.prediction is not None and result.prediction.count == HIDDEN_COPIES + CROWD
+    for query in copies[:3]:
+        found = find_similar(project.store, [query], 20)
+        assert found.source.startswith("model ")
+        hits = len({m.sample_id for m in found.matches} & set(copies))
+        assert hits >= 15, f"sample {query}: {hits} of the other 19 copies in the top 20"
+    project.close()
