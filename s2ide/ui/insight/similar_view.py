@@ -165,25 +165,25 @@ class SimilarView(QWidget):
         self.slice_button.setToolTip("a named slice the model tests check each version on")
         self.slice_button.clicked.connect(self._ask_slice)
         self.slice_button.setVisible(save_slice_function() is not None)
-        actions = QHBoxLayout()
-        for widget in (
-            self.queue_button,
-            self.tag_choice,
-            self.tag_button,
-            self.escalate_button,
-            self.exclude_button,
-            self.gallery_button,
-            self.slice_button,
-        ):
-            actions.addWidget(widget)
-        actions.addStretch(1)
+        # two short rows above the table: the dock shares a narrow column and a short screen
+        first = QHBoxLayout()
+        for widget in (self.queue_button, self.exclude_button, self.gallery_button):
+            first.addWidget(widget)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        second.addWidget(self.tag_choice)
+        for button in (self.tag_button, self.escalate_button, self.slice_button):
+            second.addWidget(button)
+        second.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addLayout(controls)
+        layout.addLayout(first)
+        layout.addLayout(second)
         layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
+        context.annotationsChanged.connect(self._on_annotations)
         context.labelsChanged.connect(self._fill_labels)
         context.projectChanged.connect(self._on_project)
         self._fill_labels()
@@ -384,6 +384,11 @@ class SimilarView(QWidget):
                 for r in self.rows
             ]
         )
+
+    def _on_annotations(self, sample_id: int) -> None:
+        """A shown sample was labeled or escalated elsewhere (Next, the canvas): update its row."""
+        if any(r.sample_id == sample_id for r in self.rows):
+            self._refresh_rows()
 
     def _ask_escalate(self) -> None:
         if self.context.project is None:
