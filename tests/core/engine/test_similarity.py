@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -105,8 +106,23 @@ def _hidden_copies_project(path: Path, target: int = 77) -> tuple[Project, list[
     return project, ids[:HIDDEN_COPIES], digits
 
 
-def test_cheap_embedding_finds_the_hidden_copies(tmp_path: Path) -> None:
-    project, copies, _digits = _hidden_copies_project(tmp_path / "p")
+@pytest.fixture(scope="module")
+def hidden_copies(tmp_path_factory) -> tuple[Path, list[int], dict[int, int]]:
+    """Built once for the module (2,020 images); each test works on its own copy of the folder."""
+    path = tmp_path_factory.mktemp("hidden") / "p"
+    project, copies, digits = _hidden_copies_project(path)
+    project.close()
+    return path, copies, digits
+
+
+def _copy_of(hidden_copies, tmp_path: Path) -> tuple[Project, list[int], dict[int, int]]:
+    source, copies, digits = hidden_copies
+    shutil.copytree(source, tmp_path / "p")
+    return Project.open(tmp_path / "p"), copies, digits
+
+
+def test_cheap_embedding_finds_the_hidden_copies(hidden_copies, tmp_path: Path) -> None:
+    project, copies, _digits = _copy_of(hidden_copies, tmp_path)
     done = cheap_embedding.compute_missing(project)
     assert done.computed == HIDDEN_COPIES + CROWD and not done.skipped
     store = project.store
@@ -235,7 +251,7 @@ def test_a_new_project_has_the_tables(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_trained_models_embedding_finds_the_hidden_copies(tmp_path: Path) -> None:
+def test_a_trained_models_embedding_finds_the_hidden_copies(hidden_copies, tmp_path: Path) -> None:
     """The same proof with the active model's embedding (a small net trained on 300 labels of the crowd)."""
     from dataclasses import replace
 
@@ -243,7 +259,7 @@ def test_a_trained_models_embedding_finds_the_hidden_copies(tmp_path: Path) -> N
     from s2ide.ml.loop import retrain
     from tests.ml.digits import FAST_CONFIG
 
-    project, copies, digits = _hidden_copies_project(tmp_path / "p")
+    project, copies, digits = _copy_of(hidden_copies, tmp_path)
     store = project.store
     add_user(store, "eng", "engineer")
     label_of = {label.name: label.id for label in store.labels.list()}
