@@ -251,6 +251,7 @@ def test_a_new_project_has_the_tables(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # a few seconds alone; minutes on a machine shared by eight test runs
 def test_a_trained_models_embedding_finds_the_hidden_copies(hidden_copies, tmp_path: Path) -> None:
     """The same proof with the active model's embedding (a small net trained on 300 labels of the crowd)."""
     from dataclasses import replace
