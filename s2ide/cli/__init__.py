@@ -13,11 +13,31 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from s2ide import __version__
-from s2ide.cli import db_cmds, escalation_cmds, format_cmds, ml_cmds, project_cmds, quality_cmds, shape_cmds, team_cmds
+from s2ide.cli import (
+    db_cmds,
+    escalation_cmds,
+    format_cmds,
+    ml_cmds,
+    project_cmds,
+    quality_cmds,
+    shape_cmds,
+    similar_cmds,
+    team_cmds,
+)
 from s2ide.cli.command_guess import unknown_command
 from s2ide.core.errors import Cancelled, S2Error
 
-COMMAND_MODULES = [project_cmds, ml_cmds, escalation_cmds, format_cmds, shape_cmds, quality_cmds, db_cmds, team_cmds]
+COMMAND_MODULES = [
+    project_cmds,
+    ml_cmds,
+    escalation_cmds,
+    format_cmds,
+    shape_cmds,
+    quality_cmds,
+    similar_cmds,
+    db_cmds,
+    team_cmds,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

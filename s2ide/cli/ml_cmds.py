@@ -45,6 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--strategy", choices=[s.value for s in Strategy], help="how to choose (default: the project's strategy)"
     )
     p.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    p.add_argument(
+        "--prioritize",
+        nargs="+",
+        metavar="SAMPLE",
+        help="put these samples (ids or paths) first in everyone's Next, before the strategy's choice",
+    )
+    p.add_argument("--clear-priority", action="store_true", help="empty the priority slice")
+    p.add_argument("--user", help="who prioritizes (a lead or engineer; needed with --prioritize)")
     add_json_arg(p)
     p.set_defaults(run=cmd_queue)
 
@@ -173,10 +181,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_queue(args: argparse.Namespace) -> int:
     _positive(args.limit, "--limit")
     project = open_project(args.project)
+    if args.prioritize or args.clear_priority:
+        _change_priority(project, args)
     strategy = Strategy(args.strategy) if args.strategy else None
     names = _label_names(project)
     out: list[dict[str, Any]] = [
-        {"id": e.sample_id, "path": e.path, "label": names.get(e.label_id), "score": e.score, "priority": e.priority}
+        {
+            "id": e.sample_id,
+            "path": e.path,
+            "label": names.get(e.label_id),
+            "score": e.score,
+            "priority": e.priority,
+            "prioritized": e.pinned,
+        }
         for e in build_queue(project.store, strategy, args.limit)
     ]
     if args.json:
@@ -184,6 +201,21 @@ def cmd_queue(args: argparse.Namespace) -> int:
     else:
         print_table(out, ["id", "path", "label", "score"])
     return 0
+
+
+def _change_priority(project: Project, args: argparse.Namespace) -> None:
+    from s2ide.core.engine.priority import clear_priority, prioritize
+    from s2ide.core.labeling.tags import find_sample
+
+    if not args.user:
+        raise S2Error("say who changes the priority slice (--user NAME, a lead or engineer)")
+    if args.clear_priority:
+        _say(f"{clear_priority(project.store, args.user)} sample(s) left the priority slice")
+    if args.prioritize:
+        ids = [find_sample(project, ref).id for ref in args.prioritize]
+        added = prioritize(project.store, ids, args.user)
+        kept = len(ids) - len(added)
+        _say(f"{len(added)} sample(s) now first in everyone's Next" + (f" ({kept} were already)" if kept else ""))
 
 
 def _active(project: Project) -> ModelVersion:

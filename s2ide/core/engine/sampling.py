@@ -9,12 +9,13 @@ queue), highest loss first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 
 from s2ide.core.engine.ml_settings import LoopSettings, load_loop_settings
+from s2ide.core.engine.priority import pending
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
@@ -258,6 +259,7 @@ class QueueEntry:
     label_id: int | None  # the model's predicted label (None without a prediction)
     score: float | None  # the model's confidence in that label
     priority: float | None  # the strategy's key (margin, entropy, loss, ...), for display
+    pinned: bool = False  # in the priority slice: served before the strategy's choice
 
 
 def _entry(row: dict, arrays: PredictionArrays | None, index: int | None, priority: float | None) -> QueueEntry:
@@ -282,7 +284,9 @@ def build_queue(
 
     if strategy is Strategy.RANDOM:
         order = np.random.default_rng(seed).permutation(len(candidates))
-        return [_entry(candidates[i], arrays, position.get(candidates[i]["id"]), None) for i in order[: limit or None]]
+        chosen = [_entry(candidates[i], arrays, position.get(candidates[i]["id"]), None) for i in order]
+        chosen = _pinned_first(store, chosen, rows, arrays, position)
+        return chosen[:limit] if limit is not None else chosen
 
     predicted = [r for r in candidates if r["id"] in position]
     missing = [r for r in candidates if r["id"] not in position]
@@ -312,7 +316,32 @@ def build_queue(
             }.get(strategy, margin)(probs)
         entries = [_entry(predicted[i], arrays, int(index[i]), float(keys[i])) for i in order]
     entries += [_entry(r, None, None, None) for r in missing]
+    entries = _pinned_first(store, entries, rows, arrays, position)
     return entries[:limit] if limit is not None else entries
+
+
+def _pinned_first(
+    store: Store,
+    entries: list[QueueEntry],
+    rows: list[dict],
+    arrays: PredictionArrays | None,
+    position: dict[int, int],
+) -> list[QueueEntry]:
+    """The priority slice's samples still to label, in its order, then the strategy's choice."""
+    pinned = [sample_id for sample_id, _path in pending(store)]
+    if not pinned:
+        return entries
+    by_id = {entry.sample_id: entry for entry in entries}
+    row_of = {row["id"]: row for row in rows}
+    front = []
+    for sample_id in pinned:
+        entry = by_id.get(sample_id)
+        if entry is None and sample_id in row_of:
+            entry = _entry(row_of[sample_id], arrays, position.get(sample_id), None)
+        if entry is not None:
+            front.append(replace(entry, pinned=True))
+    taken = set(pinned)
+    return front + [entry for entry in entries if entry.sample_id not in taken]
 
 
 def queue_batch(store: Store) -> int:

@@ -30,6 +30,7 @@ class Action(StrEnum):
     EDIT_REVIEW_SETTINGS = "change the escalation reasons or the double-labeling share"
     REVIEW_ESCALATION = "take an escalation into review"
     EDIT_MODEL_TESTS = "pin model tests and define slices"
+    SET_PRIORITY = "put samples first in everyone's queue"
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -48,6 +49,7 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
             Action.EDIT_REVIEW_SETTINGS,
             Action.REVIEW_ESCALATION,
             Action.EDIT_MODEL_TESTS,
+            Action.SET_PRIORITY,
         }
     ),
 }

@@ -28,6 +28,7 @@ from s2ide.core.store.repositories import (
     UserRepository,
 )
 from s2ide.core.store.team_activity import TeamActivityRepository
+from s2ide.core.store.vectors import PriorityRepository, VectorRepository
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -80,6 +81,8 @@ class Store:
         self.model_tests = ModelTestRepository(self.conn)
         self.slices = SliceRepository(self.conn)
         self.check_reads = CheckReadRepository(self.conn)
+        self.vectors = VectorRepository(self.conn)
+        self.priority = PriorityRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

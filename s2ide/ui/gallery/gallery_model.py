@@ -65,6 +65,15 @@ class GalleryModel(QAbstractListModel):
         self._pages = {}
         self.endResetModel()
 
+    def order_by(self, ids: list[int]) -> None:
+        """Put the rows in this order (a ranking, e.g. most similar first); rows not named go last."""
+        rank = {int(sample_id): i for i, sample_id in enumerate(ids)}
+        self.beginResetModel()
+        self._rows.sort(key=lambda row: rank.get(row[0], len(rank)))
+        self._row_of = None
+        self._pages = {}
+        self.endResetModel()
+
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -34,7 +35,7 @@ from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS, STATUSES
 from s2ide.ui.gallery.gallery_model import GalleryModel, Role
 from s2ide.ui.gallery.thumbnails import ThumbnailLoader
-from s2ide.ui.shell.context import AppContext
+from s2ide.ui.shell.context import AppContext, RankedIds
 
 THUMB = 112  # default thumbnail cell; Ctrl+wheel over the gallery changes it
 MIN_THUMB, MAX_THUMB = 64, 256
@@ -148,6 +149,7 @@ class QtGallery(QWidget):
         self.model = GalleryModel(self)
         self.loader = ThumbnailLoader(self, display_size=THUMB)
         self._shown_ids: list[int] | None = None
+        self._ranked = False  # the shown ids are a ranking: keep their order
         self._syncing = False
 
         self.label_filter = QComboBox()
@@ -183,6 +185,8 @@ class QtGallery(QWidget):
         self.view.setItemDelegate(self.delegate)
         self.loader.ready.connect(self._on_thumbnail_ready)
         self.view.viewport().installEventFilter(self)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setToolTip("Ctrl+wheel: thumbnail size")
 
         filters = QHBoxLayout()
@@ -260,12 +264,15 @@ class QtGallery(QWidget):
             self.shown.clear()
             return
         self.model.load(self.context.store.samples, self.current_filter())
+        if self._ranked and self._shown_ids:
+            self.model.order_by(self._shown_ids)
         self.shown.setText(f"{self.model.rowCount():,} shown")
         self._select(self.context.current_sample_id)
 
     def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
         """Show just these samples (None: all), with a chip to go back to all."""
         self._shown_ids = None if ids is None else list(ids)
+        self._ranked = isinstance(ids, RankedIds)
         if ids is None:
             self.chip.hide()
         else:
@@ -275,6 +282,19 @@ class QtGallery(QWidget):
 
     def clear_shown(self) -> None:
         self.show_samples(None, "")
+
+    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+        """Right-click: actions on the samples under the mouse (the selection when it holds that one)."""
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        clicked = self.model.sample_id(index.row())
+        selected = [self.model.sample_id(i.row()) for i in self.view.selectionModel().selectedIndexes()]
+        ids = selected if clicked in selected else [clicked]
+        menu = QMenu(self)
+        label = "Find similar" if len(ids) == 1 else f"Find similar to these {len(ids)}"
+        menu.addAction(label, lambda: self.context.find_similar(ids))
+        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     # -- following the context -------------------------------------------------------------
     def _on_project_changed(self) -> None:

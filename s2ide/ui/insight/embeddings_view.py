@@ -329,8 +329,16 @@ class EmbeddingsView(QWidget):
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setFixedWidth(128)
-        for widget in (self.thumb, self.hover_text, self.legend):
+        self.selection_ids: list[int] = []
+        self.similar_mean = QPushButton("Similar: mean")
+        self.similar_mean.setToolTip("samples near the selection's mean embedding (what the selected share)")
+        self.similar_any = QPushButton("Similar: any")
+        self.similar_any.setToolTip("samples near any one of the selected")
+        self.similar_mean.clicked.connect(lambda: self.find_similar("mean"))
+        self.similar_any.clicked.connect(lambda: self.find_similar("any"))
+        for widget in (self.thumb, self.hover_text, self.legend, self.similar_mean, self.similar_any):
             side.addWidget(widget)
+        self._enable_similar()
         side.addStretch(1)
         body.addLayout(side)
         layout.addLayout(body, 1)
@@ -384,7 +392,18 @@ class EmbeddingsView(QWidget):
         if self.data is None:
             return
         ids = [int(i) for i in self.data.sample_ids[indices]]
+        self.selection_ids = ids
+        self._enable_similar()
         self.context.show_samples(ids, f"{len(ids):,} samples selected in the embeddings of {self.data.version}")
+
+    def _enable_similar(self) -> None:
+        for button in (self.similar_mean, self.similar_any):
+            button.setEnabled(bool(self.selection_ids))
+
+    def find_similar(self, mode: str) -> None:
+        """Search from the lasso's samples: by their mean, or close to any of them."""
+        if self.selection_ids:
+            self.context.find_similar(self.selection_ids, mode)
 
     def _on_hovered(self, index: int) -> None:
         data = self.data

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -78,6 +79,8 @@ class SampleReviewTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         layout.addWidget(self.table)
 
     def set_rows(self, rows: list[ReviewRow]) -> None:
@@ -115,6 +118,24 @@ class SampleReviewTable(QWidget):
     def open_row(self, index: int) -> None:
         if 0 <= index < len(self.rows):
             self.context.open_sample(self.rows[index].sample_id)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.rows[i].sample_id for i in rows if 0 <= i < len(self.rows)]
+
+    def _context_menu(self, pos: Any) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or index.row() >= len(self.rows):
+            return
+        clicked = self.rows[index.row()].sample_id
+        selected = self.selected_ids()
+        ids = selected if clicked in selected else [clicked]
+        menu = QMenu(self)
+        menu.addAction(
+            "Find similar" if len(ids) == 1 else f"Find similar to these {len(ids)}",
+            lambda: self.context.find_similar(ids),
+        )
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def show_all(self, title: str) -> None:
         self.context.show_samples([row.sample_id for row in self.rows], title)

@@ -53,6 +53,11 @@ class EscalationDetail(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.show_button = QPushButton("Show on canvas")
         self.show_button.clicked.connect(lambda: self.escalation and self.openRequested.emit(self.escalation))
+        self.similar_button = QPushButton("Find similar")
+        self.similar_button.setToolTip("samples that look like this one (Ctrl+Shift+F on the open sample)")
+        self.similar_button.clicked.connect(
+            lambda: self.escalation and self.context.find_similar([self.escalation.sample_id])
+        )
         self.thread_view = QTextBrowser()
         self.thread_view.setMinimumHeight(40)
         self.comment = QLineEdit()
@@ -116,6 +121,7 @@ class EscalationDetail(QWidget):
         thread_row = QHBoxLayout()
         thread_row.addWidget(QLabel("Thread"), 1)
         thread_row.addWidget(self.show_button)
+        thread_row.addWidget(self.similar_button)
         left.addLayout(thread_row)
         left.addWidget(self.thread_view, 1)
         left.addLayout(comment_row)
@@ -148,7 +154,7 @@ class EscalationDetail(QWidget):
         lead = self.context.user is not None and can(self.context.user.role, Action.RESOLVE_ESCALATION)
         self.decide.setVisible(lead)
         self.role_note.setVisible(not lead and escalation is not None)
-        for widget in (self.show_button, self.comment):
+        for widget in (self.show_button, self.similar_button, self.comment):
             widget.setEnabled(escalation is not None)
         if escalation is None or self.context.project is None:
             self.header.setText("<i>Choose an escalation in the table (double-click shows it on the canvas).</i>")

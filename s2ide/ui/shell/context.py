@@ -21,6 +21,10 @@ from s2ide.core.store.records import Label, User
 NextProvider = Callable[["AppContext", int | None], int | None]
 
 
+class RankedIds(list[int]):
+    """Sample ids for `show_samples` that the gallery keeps in this order (most similar first)."""
+
+
 class AppContext(QObject):
     projectChanged = Signal()  # a project was opened or closed
     userChanged = Signal()
@@ -31,6 +35,7 @@ class AppContext(QObject):
     predictionsChanged = Signal()
     modelsChanged = Signal()
     showSamplesRequested = Signal(object, str)  # ids (list[int]) or None for all, a title
+    findSimilarRequested = Signal(object, str)  # example sample ids (list[int]), "mean" or "any"
     statusMessage = Signal(str, int)  # text, timeout in ms (0: until replaced)
     drawLabelRequested = Signal(int)  # detect/segment projects: a label key chose the class to draw
 
@@ -125,7 +130,12 @@ class AppContext(QObject):
 
     def show_samples(self, ids: Sequence[int] | None, title: str) -> None:
         """Ask the gallery to show just these samples (click-through from plots and tables)."""
-        self.showSamplesRequested.emit(None if ids is None else list(ids), title)
+        self.showSamplesRequested.emit(None if ids is None else ids if isinstance(ids, RankedIds) else list(ids), title)
+
+    def find_similar(self, ids: Sequence[int], mode: str = "mean") -> None:
+        """Ask for the samples that look like these (the Similar view answers)."""
+        if ids:
+            self.findSimilarRequested.emit([int(i) for i in ids], mode)
 
     def commit_edit(self, edit: Edit) -> bool:
         """Save an edit so that Edit ▸ Undo can revert it (a tag, an accepted suggestion); without an

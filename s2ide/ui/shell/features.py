@@ -20,6 +20,7 @@ FEATURE_MODULES: list[str] = [
     "s2ide.ui.review.feature",  # after training: second labels owed come before the strategy's choice
     "s2ide.ui.insight.feature",
     "s2ide.ui.insight.labeling_time",  # time telemetry: records sample open intervals, shows s/label
+    "s2ide.ui.insight.similar_feature",  # after review: the priority slice comes first in Next
     "s2ide.ui.interchange.feature",
     "s2ide.ui.review.team_dashboard",
     "s2ide.ui.shell.team_dialog",  # File > Open team project…, Team settings…

@@ -80,6 +80,10 @@ def test_view_from_store_colors_and_selection(qtbot, project) -> None:
         with qtbot.waitSignal(context.showSamplesRequested) as blocker:
             view.panel.view_box.sigSelected.emit(around)
         assert blocker.args[0] == ids
+        assert view.similar_any.isEnabled()  # the lasso's samples can seed a search: mean or any
+        with qtbot.waitSignal(context.findSimilarRequested) as found:
+            view.similar_any.click()
+        assert found.args == [ids, "any"]
         view.panel.hovered.emit(0)
         assert "cat" in view.hover_text.text()
     finally:

@@ -115,6 +115,9 @@ def test_lead_opens_returns_and_resolves(window, qtbot):
     items = _region_items(window)
     assert len(items) == 2 and items[0].zValue() == 1000
     assert "Model" in detail.header.text() and "no prediction" in detail.header.text()
+    with qtbot.waitSignal(ctx.findSimilarRequested) as similar:  # more like the escalated sample
+        qtbot.mouseClick(detail.similar_button, Qt.MouseButton.LeftButton)
+    assert similar.args == [[samples[0]], "mean"]
     qtbot.mouseClick(detail.take_button, Qt.MouseButton.LeftButton)
     assert store.review.escalations.get(e.id).state == "in_review"
     detail.answer.setPlainText("Which ear is folded?")
