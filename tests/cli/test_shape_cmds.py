@@ -7,6 +7,7 @@ import json
 from PIL import Image
 
 from s2ide.cli import main
+from s2ide.core.project import os_user
 
 
 def run(capsys, *argv):
@@ -23,7 +24,8 @@ def test_mark_done_and_empty(tmp_path, capsys):
     for index in range(2):
         Image.new("RGB", (20, 20), (index * 90, 0, 0)).save(folder / f"{index}.png")
     assert run(capsys, "import", project, folder)[0] == 0
-    assert run(capsys, "users", project, "add", "ann", "--role", "labeler")[0] == 0
+    owner = os_user()  # the creator owns the project; once it has users, adding one names who adds
+    assert run(capsys, "users", project, "add", "ann", "--role", "labeler", "--by", owner)[0] == 0
     code, out, err = run(capsys, "mark-done", project, "1", "--user", "ann", "--json")
     assert code == 0, err
     assert json.loads(out)["status"] == "labeled"

@@ -43,7 +43,7 @@ def test_train_predict_and_cli_json(tmp_path, capsys, task):
     project = _project(tmp_path, task)
     path = project.path
     project.close()
-    code, out, err = run(capsys, "train", path, "--json")
+    code, out, err = run(capsys, "train", path, "--json", "--user", "eng")
     assert code == 0, err
     model = json.loads(out)
     assert model["active"] and model["architecture"].startswith("s2ide-")

@@ -77,9 +77,19 @@ def test_a_full_disk_while_labeling_and_importing(small_disk, tmp_path):
     assert failure is not None, "the disk never filled up"
     assert "disk full" in failure and str(project.path) in failure and "free" in failure
 
+    _fill(small_disk)  # whatever the failed write gave back is taken too
     process = spawn(cli("label", str(project.path), "1", "dog", "--user", "cli"))
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 1 and "disk full" in err and "unexpected" not in err
+    # SQLite may still fit a small commit into WAL pages it already owns: then it is saved for real;
+    # otherwise it is refused as "disk full". Never an unexpected error, never a silent loss.
+    assert "unexpected" not in err
+    if process.returncode == 0:
+        tag = project.store.annotations.tag_of(1)
+        assert tag is not None and project.store.labels.get(tag.label_id).name == "dog"
+        ledger.try_(1, "dog")  # acknowledged: it must survive like every other edit
+        ledger.ack(1, "dog")
+    else:
+        assert process.returncode == 1 and "disk full" in err
 
     before = project.store.samples.count()
     with pytest.raises(DiskFullError):

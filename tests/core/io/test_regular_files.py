@@ -79,7 +79,7 @@ def test_the_cli_import_finishes_and_names_the_fifo(capsys, project, tmp_path):
     write_image(src / "a.png")
     os.mkfifo(src / "pipe.png")
     try:
-        code = within(15, lambda: main(["import", str(project.path), str(src)]))
+        code = within(15, lambda: main(["import", str(project.path), str(src), "--user", "leo"]))
     finally:
         _unblock(src / "pipe.png")
     out = capsys.readouterr().out

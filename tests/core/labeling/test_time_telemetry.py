@@ -7,6 +7,7 @@ import sqlite3
 
 from s2ide.core.labeling.time_telemetry import IDLE_CAP_S, SampleClock, time_stats
 from s2ide.core.project import Project
+from s2ide.core.store import migrations
 from s2ide.core.store.sessions_time import intervals
 
 
@@ -58,9 +59,10 @@ def test_idle_time_is_capped_and_no_user_records_nothing(filled_project):
 def test_an_old_project_gains_the_table(tmp_path):
     made = Project.create(tmp_path / "old", ["a"])
     made.close()
+    step = next(v for v, f in migrations.MIGRATIONS.items() if f.__name__ == "add_sessions_time")
     conn = sqlite3.connect(tmp_path / "old" / "project.db")
     conn.execute("DROP TABLE sessions_time")
-    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step - 1),))
     conn.commit()
     conn.close()
     opened = Project.open(tmp_path / "old")
