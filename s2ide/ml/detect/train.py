@@ -30,8 +30,8 @@ from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.codec import decode, encode, focal_loss, sides_loss
 from s2ide.ml.detect.data import MIN_BOX, BoxSnapshot, BoxSplit, load_split, take_box_snapshot
 from s2ide.ml.detect.net import DETECTOR, STRIDE, CenterNet, build_detector
-from s2ide.ml.registry import save_weights
 from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
+from s2ide.ml.shape_runs import discard_run, finish_run
 from s2ide.ml.train import pick_device
 
 
@@ -57,22 +57,22 @@ def train_detector(
         try:
             return _fit_and_register(project, store, config, shape, state, on_epoch, snapshot, version, weights, user)
         except Cancelled:
-            _discard(store, version, weights, None, user)
+            discard_run(store, version, weights, None, user)
             raise
         except ImageError as exc:
-            _discard(store, version, weights, f"unreadable image: {exc}", user)
+            discard_run(store, version, weights, f"unreadable image: {exc}", user)
             raise TrainingFailed(f"training stopped, active model unchanged: {exc}") from exc
         except S2Error as exc:
-            _discard(store, version, weights, str(exc), user)
+            discard_run(store, version, weights, str(exc), user)
             raise
         except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
-            _discard(store, version, weights, "out of memory", user)
+            discard_run(store, version, weights, "out of memory", user)
             raise TrainingFailed(
                 "out of memory while training: lower the batch size or the input size (active model unchanged)"
             ) from exc
         except RuntimeError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            _discard(store, version, weights, message, user)
+            discard_run(store, version, weights, message, user)
             raise TrainingFailed(f"training failed ({message}); the active model is unchanged") from exc
     finally:
         store.close()
@@ -95,17 +95,6 @@ def _register_start(project: Project, store: Store, snapshot: BoxSnapshot, user:
         )
         store.audit.record(user, "train", "model", row.version, None, {"state": "training"})
     return row.version, project.models_dir / f"{row.version}.safetensors"
-
-
-def _discard(store: Store, version: str, weights: Path, error: str | None, user: str) -> None:
-    weights.unlink(missing_ok=True)
-    with store.transaction():
-        if error is None:
-            store.models.delete(version)
-            store.audit.record(user, "train cancelled", "model", version, {"state": "training"}, None)
-        else:
-            store.models.update(version, state="failed", metrics={"error": error})
-            store.audit.record(user, "train failed", "model", version, {"state": "training"}, {"error": error})
 
 
 class Loaded:
@@ -269,25 +258,9 @@ def _fit_and_register(
         validation_ids=list(snapshot.val.sample_ids),
     )
     train_ids = list(snapshot.train.sample_ids)
-    save_weights(weights, network, train_ids)
     state.check()
-    activate, reason = _activation(store, config, metrics)
-    with store.transaction():
-        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
-        if activate:
-            store.models.set_active(version)
-        store.audit.record(
-            user, "train finished", "model", version, {"state": "training"},
-            {"state": "active" if activate else "ready", "reason": reason},
-        )  # fmt: skip
-    return TrainResult(
-        model=store.models.get(version),
-        activated=activate,
-        reason=reason,
-        history=fit.history,
-        train_ids=train_ids,
-        images_per_second=metrics["images_per_second"],
-    )
+    decision = _activation(store, config, metrics)
+    return finish_run(store, version, weights, network, train_ids, hyper, metrics, decision, fit.history, user)
 
 
 class Fit:

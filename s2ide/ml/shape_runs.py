@@ -1,0 +1,60 @@
+"""What every shape-model run (detector, segmenter) does once fitted or when it stops: register
+the version, decide and record activation, or take a cancelled/failed run back out.
+
+Kept apart from the two trainers so the registry and audit rules are written once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from s2ide.core.store import Store
+from s2ide.ml.registry import save_weights
+from s2ide.ml.results import EpochStats, TrainResult
+
+
+def discard_run(store: Store, version: str, weights: Path, error: str | None, user: str) -> None:
+    """A cancelled run leaves no version behind; a failed one stays, marked failed with its error."""
+    weights.unlink(missing_ok=True)
+    with store.transaction():
+        if error is None:
+            store.models.delete(version)
+            store.audit.record(user, "train cancelled", "model", version, {"state": "training"}, None)
+        else:
+            store.models.update(version, state="failed", metrics={"error": error})
+            store.audit.record(user, "train failed", "model", version, {"state": "training"}, {"error": error})
+
+
+def finish_run(
+    store: Store,
+    version: str,
+    weights: Path,
+    network: Any,
+    train_ids: list[int],
+    hyper: dict[str, Any],
+    metrics: dict[str, Any],
+    decision: tuple[bool, str],
+    history: list[EpochStats],
+    user: str,
+) -> TrainResult:
+    """Save the weights, mark the version ready (active when `decision` says so) in one commit
+    with its audit row, and report the run."""
+    save_weights(weights, network, train_ids)
+    activate, reason = decision
+    with store.transaction():
+        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
+        if activate:
+            store.models.set_active(version)
+        store.audit.record(
+            user, "train finished", "model", version, {"state": "training"},
+            {"state": "active" if activate else "ready", "reason": reason},
+        )  # fmt: skip
+    return TrainResult(
+        model=store.models.get(version),
+        activated=activate,
+        reason=reason,
+        history=history,
+        train_ids=train_ids,
+        images_per_second=metrics["images_per_second"],
+    )
