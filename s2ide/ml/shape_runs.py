@@ -1,5 +1,5 @@
-"""What every shape-model run (detector, segmenter) does once fitted or when it stops: register
-the version, decide and record activation, or take a cancelled/failed run back out.
+"""What every shape-model run (detector, segmenter) does once fitted: register the version and
+decide and record its activation (a run that stops early ends in ml/run_guard.py).
 
 Kept apart from the two trainers so the registry and audit rules are written once.
 """
@@ -12,18 +12,6 @@ from typing import Any
 from s2ide.core.store import Store
 from s2ide.ml.registry import save_weights
 from s2ide.ml.results import EpochStats, TrainResult
-
-
-def discard_run(store: Store, version: str, weights: Path, error: str | None, user: str) -> None:
-    """A cancelled run leaves no version behind; a failed one stays, marked failed with its error."""
-    weights.unlink(missing_ok=True)
-    with store.transaction():
-        if error is None:
-            store.models.delete(version)
-            store.audit.record(user, "train cancelled", "model", version, {"state": "training"}, None)
-        else:
-            store.models.update(version, state="failed", metrics={"error": error})
-            store.audit.record(user, "train failed", "model", version, {"state": "training"}, {"error": error})
 
 
 def finish_run(

@@ -30,17 +30,17 @@ from s2ide.core.engine.metrics import classification_report
 from s2ide.core.engine.ml_settings import ActivationRule, TrainConfig, load_train_config
 from s2ide.core.engine.model_tests import SuiteResult, run_suite, suite_sample_ids
 from s2ide.core.engine.run_owner import HEARTBEAT_SECONDS, is_abandoned, owner_stamp
-from s2ide.core.errors import Cancelled, ImageError, S2Error
+from s2ide.core.errors import ImageError, S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion, NewModel
-from s2ide.core.store.storage_errors import disk_full, is_disk_full
 from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
 from s2ide.ml.nets import ARCHITECTURE, Classifier, Ensemble, SmallResNet, build_member
 from s2ide.ml.registry import load_network, read_train_ids, save_weights, weights_path
 from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
+from s2ide.ml.run_guard import guarded_run
 
 
 def pick_device(config: TrainConfig) -> torch.device:
@@ -202,52 +202,14 @@ def _train(
         store.audit.record(user, "train", "model", row.version, None, {"state": "training"})
     version = row.version
     weights = project.models_dir / f"{version}.safetensors"
-    try:
-        result = _fit_and_register(project, store, config, state, on_epoch, snapshot, version, weights, user)
-    except Cancelled:
-        _discard(store, version, weights, None, user)
-        raise
-    except ImageError as exc:
-        _discard(store, version, weights, f"unreadable image: {exc}", user)
-        raise TrainingFailed(f"training stopped, active model unchanged: {exc}") from exc
-    except S2Error as exc:
-        _discard(store, version, weights, str(exc), user)
-        raise
-    except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
-        _discard(store, version, weights, "out of memory", user)
-        raise TrainingFailed(
-            "out of memory while training: lower the batch size or the input size (active model unchanged)"
-        ) from exc
-    except RuntimeError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _discard(store, version, weights, message, user)
-        if "out of memory" in message.lower():
-            raise TrainingFailed(
-                "out of memory while training: lower the batch size or the input size (active model unchanged)"
-            ) from exc
-        raise TrainingFailed(f"training failed ({message}); the active model is unchanged") from exc
-    except Exception as exc:  # e.g. a full disk while saving the weights: failed at once, never left `training`
-        full = is_disk_full(exc)
-        _discard(store, version, weights, "disk full" if full else f"{type(exc).__name__}: {exc}", user)
-        if full:
-            raise disk_full(
-                project.models_dir, f"{version} was marked failed and the active model is unchanged"
-            ) from exc
-        raise TrainingFailed(f"training failed ({type(exc).__name__}: {exc}); the active model is unchanged") from exc
-    return result
-
-
-def _discard(store: Store, version: str, weights: Any, error: str | None, user: str) -> None:
-    """A cancelled run leaves no trace but the audit row; a failed one stays listed as failed."""
-    weights.unlink(missing_ok=True)  # first: on a full disk this frees the room the update needs
-    weights.with_suffix(".tmp").unlink(missing_ok=True)
-    with store.transaction():
-        if error is None:
-            store.models.delete(version)
-            store.audit.record(user, "train cancelled", "model", version, {"state": "training"}, None)
-        else:
-            store.models.update(version, state="failed", metrics={"error": error})
-            store.audit.record(user, "train failed", "model", version, {"state": "training"}, {"error": error})
+    return guarded_run(
+        lambda: _fit_and_register(project, store, config, state, on_epoch, snapshot, version, weights, user),
+        store,
+        version,
+        weights,
+        user,
+        project.models_dir,
+    )
 
 
 def _fit_and_register(

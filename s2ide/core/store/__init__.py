@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from s2ide.core.store.analytics import AnalyticsRepository
+from s2ide.core.store.annotations import AnnotationRepository
+from s2ide.core.store.audit import AuditRepository
 from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
@@ -18,8 +20,6 @@ from s2ide.core.store.predictions import PredictionRepository
 from s2ide.core.store.prelabels import PrelabelOutcomeRepository
 from s2ide.core.store.quality import CheckReadRepository, ModelTestRepository, SliceRepository
 from s2ide.core.store.repositories import (
-    AnnotationRepository,
-    AuditRepository,
     LabelRepository,
     MetaRepository,
     SampleFilter,

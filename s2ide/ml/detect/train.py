@@ -22,7 +22,6 @@ from s2ide.core.engine.detection_metrics import ImageBoxes, coco_map
 from s2ide.core.engine.ml_settings import ActivationRule, TrainConfig, load_train_config
 from s2ide.core.engine.run_owner import is_abandoned, owner_stamp
 from s2ide.core.engine.shape_settings import ShapeModelConfig, load_shape_config
-from s2ide.core.errors import Cancelled, ImageError, S2Error
 from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.models import NewModel
@@ -30,8 +29,9 @@ from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.codec import decode, encode, focal_loss, sides_loss
 from s2ide.ml.detect.data import MIN_BOX, BoxSnapshot, BoxSplit, load_split, take_box_snapshot
 from s2ide.ml.detect.net import DETECTOR, STRIDE, CenterNet, build_detector
-from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
-from s2ide.ml.shape_runs import discard_run, finish_run
+from s2ide.ml.results import EpochCallback, EpochStats, TrainResult
+from s2ide.ml.run_guard import guarded_run
+from s2ide.ml.shape_runs import finish_run
 from s2ide.ml.train import pick_device
 
 
@@ -54,26 +54,14 @@ def train_detector(
         snapshot = take_box_snapshot(project, store, config.val_fraction, config.seed)
         state.check()
         version, weights = _register_start(project, store, snapshot, user)
-        try:
-            return _fit_and_register(project, store, config, shape, state, on_epoch, snapshot, version, weights, user)
-        except Cancelled:
-            discard_run(store, version, weights, None, user)
-            raise
-        except ImageError as exc:
-            discard_run(store, version, weights, f"unreadable image: {exc}", user)
-            raise TrainingFailed(f"training stopped, active model unchanged: {exc}") from exc
-        except S2Error as exc:
-            discard_run(store, version, weights, str(exc), user)
-            raise
-        except (MemoryError, torch.cuda.OutOfMemoryError) as exc:
-            discard_run(store, version, weights, "out of memory", user)
-            raise TrainingFailed(
-                "out of memory while training: lower the batch size or the input size (active model unchanged)"
-            ) from exc
-        except RuntimeError as exc:
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            discard_run(store, version, weights, message, user)
-            raise TrainingFailed(f"training failed ({message}); the active model is unchanged") from exc
+        return guarded_run(
+            lambda: _fit_and_register(project, store, config, shape, state, on_epoch, snapshot, version, weights, user),
+            store,
+            version,
+            weights,
+            user,
+            project.models_dir,
+        )
     finally:
         store.close()
 
