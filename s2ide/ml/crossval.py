@@ -23,8 +23,9 @@ from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, TrainingDataError, decode_many, take_snapshot
+from s2ide.ml.inference import evaluate, normalize, to_unit
 from s2ide.ml.nets import ARCHITECTURE, build
-from s2ide.ml.train import _choose_channels, evaluate, normalize, to_unit
+from s2ide.ml.train import _choose_channels
 
 DEFAULT_FOLDS = 4
 MAX_EPOCHS = 12  # each fold model only has to rank labels, not to win: fewer epochs than a real run

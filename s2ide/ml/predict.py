@@ -21,9 +21,9 @@ from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 from s2ide.ml.data import decode
+from s2ide.ml.inference import evaluate, pick_device
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
-from s2ide.ml.train import evaluate, pick_device
 
 
 def predict(

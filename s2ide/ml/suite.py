@@ -19,9 +19,9 @@ from s2ide.core.project import Project
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.ml.data import decode
+from s2ide.ml.inference import evaluate
 from s2ide.ml.nets import Classifier
 from s2ide.ml.registry import load_network
-from s2ide.ml.train import evaluate
 
 
 def class_predictions(

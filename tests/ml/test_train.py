@@ -255,8 +255,8 @@ def test_few_labels_measure_on_a_held_out_network_and_register_one_trained_on_al
     """A carved validation set under early_stop_min_val only measures: the validation report
     comes from a network that never saw it, the registered one trains on every label."""
     from s2ide.ml.data import decode_many
+    from s2ide.ml.inference import evaluate
     from s2ide.ml.registry import load_network, read_train_ids
-    from s2ide.ml.train import evaluate
 
     epochs: list = []
     result = train(digits, replace(FAST_CONFIG, epochs=8), TaskState(), on_epoch=epochs.append)

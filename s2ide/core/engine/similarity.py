@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import numpy as np
 
@@ -182,6 +183,12 @@ class SearchResult:
     approximate: bool = False  # answered by the approximate index
 
 
+class NeighbourIndex(Protocol):
+    """An approximate index over the same vectors (core/engine/ann_index.py builds one)."""
+
+    def search(self, query: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]: ...
+
+
 def find_similar(
     store: Store,
     sample_ids: Sequence[int],
@@ -191,7 +198,7 @@ def find_similar(
     unlabeled_only: bool = False,
     exclude: Sequence[int] = (),
     vectors: VectorSet | None = None,
-    index: object | None = None,
+    index: NeighbourIndex | None = None,
 ) -> SearchResult:
     """The `limit` samples nearest to the examples, nearest first; the examples themselves and
     `exclude` are left out. `index` is an `ann_index.AnnIndex` over the same vectors, if one is fresh."""
@@ -213,9 +220,6 @@ def find_similar(
     if unlabeled_only:
         keep = vset.mask_of(store.vectors.unlabeled_ids())
     if index is not None:
-        from s2ide.core.engine.ann_index import AnnIndex
-
-        assert isinstance(index, AnnIndex)
         allowed_ids = None if keep is None else set(vset.sample_ids[keep].tolist())
         found = index.search(query, limit + len(skip), allowed_ids)
         matches = [Match(s, d) for s, d in found if s not in skip][:limit]

@@ -29,10 +29,10 @@ from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.codec import decode, encode, focal_loss, sides_loss
 from s2ide.ml.detect.data import MIN_BOX, BoxSnapshot, BoxSplit, load_split, take_box_snapshot
 from s2ide.ml.detect.net import DETECTOR, STRIDE, CenterNet, build_detector
+from s2ide.ml.inference import pick_device
 from s2ide.ml.results import EpochCallback, EpochStats, TrainResult
 from s2ide.ml.run_guard import guarded_run
 from s2ide.ml.shape_runs import finish_run
-from s2ide.ml.train import pick_device
 
 
 def train_detector(

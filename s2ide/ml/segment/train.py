@@ -26,12 +26,12 @@ from s2ide.core.store import Store
 from s2ide.core.store.models import NewModel
 from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.train import Fit, normalize, steps_per_epoch
+from s2ide.ml.inference import pick_device
 from s2ide.ml.results import EpochCallback, EpochStats, TrainResult
 from s2ide.ml.run_guard import guarded_run
 from s2ide.ml.segment.data import MaskSnapshot, load_masks, take_mask_snapshot
 from s2ide.ml.segment.net import SEGMENTER, UNet, build_segmenter
 from s2ide.ml.shape_runs import finish_run
-from s2ide.ml.train import pick_device
 
 
 def train_segmenter(

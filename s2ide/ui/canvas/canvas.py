@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QMenu
 
 from s2ide.core.errors import S2Error
@@ -22,6 +22,7 @@ from s2ide.core.labeling.history import AddShapes, ChangeShapes, DeleteShapes, E
 from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
 from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
+from s2ide.ui.canvas.items.prediction import prediction_item
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
 from s2ide.ui.canvas.prelabels import Prelabels
 from s2ide.ui.canvas.tools.base import Tool, ToolKind
@@ -48,14 +49,6 @@ TOOL_CLASSES: list[type[Tool]] = [
 ]  # fmt: skip
 DEFAULT_BRUSH = 20.0
 DEFAULT_TOLERANCE = 32.0
-_MOUSE_EVENTS = {
-    QEvent.Type.MouseButtonPress,
-    QEvent.Type.MouseMove,
-    QEvent.Type.MouseButtonRelease,
-    QEvent.Type.MouseButtonDblClick,
-}
-_TOOL_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape, Qt.Key.Key_Backspace}
-_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class AnnotationCanvas(QObject):
@@ -90,9 +83,6 @@ class AnnotationCanvas(QObject):
         self.undo = UndoManager(self.session, self._after_edit, parent=self)
         self.tools: dict[ToolKind, Tool] = {cls.kind: cls(self) for cls in TOOL_CLASSES}
         self.tool: Tool = self.tools[ToolKind.SELECT]
-        self._viewport = view.viewport()
-        self._viewport.installEventFilter(self)
-        view.installEventFilter(self)
         view.zoomChanged.connect(self._on_zoom)
         layers.changed.connect(self._apply_layer)
         context.labelsChanged.connect(self._on_labels)
@@ -539,24 +529,11 @@ class AnnotationCanvas(QObject):
         for label_id, score, text in self.context.store.overlays.active_prediction_geometry(doc.sample_id):
             shapes.extend(parse(text, label_id, score, doc.width, doc.height))
         for shape in shapes:
-            color = self.color_for(shape.label_id)
-            item: QGraphicsItem
-            if shape.mask is not None:
-                item = MaskItem(shape.label_id or 0, shape.mask, color, prediction=True)
-                item.setZValue(-40)
-            else:
-                cls = ITEM_CLASSES.get(shape.kind)
-                if cls is None:
-                    continue
-                shape_item = cls(None, shape.geometry, color, prediction=True, label_id=shape.label_id)
-                shape_item.set_pixel_size(self.pixel_size)
-                shape_item.setZValue(-5)
-                if shape.score is not None:
-                    shape_item.setToolTip(
-                        f"{self._label_name(shape.label_id)} {shape.score:.2f}: click to take it, Shift+Enter takes all"
-                    )
-                item = shape_item
-                self.prelabels.add(shape, shape_item)
+            item = prediction_item(shape, self.color_for(shape.label_id), self.pixel_size, self._label_name)
+            if item is None:
+                continue
+            if isinstance(item, ShapeItem):
+                self.prelabels.add(shape, item)
             self._style(item, Layer.PREDICTIONS)
             self.scene.addItem(item)
             self.prediction_items.append(item)
@@ -610,71 +587,3 @@ class AnnotationCanvas(QObject):
 
     def _forget_session(self) -> None:
         self._session = None
-
-    # -- events ----------------------------------------------------------------------------
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if watched is self._viewport:
-            if kind in _MOUSE_EVENTS and isinstance(event, QMouseEvent):
-                return self._mouse(kind, event)
-            if kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
-                return self.tool.wheel(event)
-            if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent) and not self.tool.busy:
-                menu = self.context_menu(self.view.mapToScene(event.pos()))
-                if menu is not None:
-                    menu.exec(event.globalPos())
-                return True
-            if kind == QEvent.Type.Leave and isinstance(self.tool, BrushTool):
-                self.tool.show_outline(None)
-            return False
-        if watched is self.view and isinstance(event, QKeyEvent):
-            if kind == QEvent.Type.ShortcutOverride and self._tool_wants(event):
-                event.accept()  # Enter closes the polygon being drawn instead of accepting a suggestion
-                return True
-            if kind == QEvent.Type.KeyPress and self._tool_wants(event):
-                return self.tool.key_press(event)
-            if kind == QEvent.Type.KeyPress and self._nudge(event):
-                return True
-        return False
-
-    def _nudge(self, event: QKeyEvent) -> bool:
-        """Arrow keys move the selection by a pixel (ten with Shift), one undo step a press."""
-        step = _ARROWS.get(Qt.Key(event.key()))
-        if step is None or not self.selection or self.tool.busy or self.tool.kind != ToolKind.SELECT:
-            return False
-        if event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier & ~Qt.KeyboardModifier.KeypadModifier:
-            return False
-        scale = 10.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
-        self.nudge_selection(step[0] * scale, step[1] * scale)
-        return True
-
-    def _tool_wants(self, event: QKeyEvent) -> bool:
-        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-            return False
-        if event.key() in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
-            return isinstance(self.tool, BrushTool)
-        return event.key() in _TOOL_KEYS and self.tool.busy
-
-    def _mouse(self, kind: QEvent.Type, event: QMouseEvent) -> bool:
-        view = self.view
-        if view.panning or event.button() == Qt.MouseButton.MiddleButton:
-            return False  # the view pans
-        if event.buttons() & Qt.MouseButton.MiddleButton:
-            return False
-        pos = view.viewportTransform().inverted()[0].map(event.position())  # sub-pixel precise
-        if kind == QEvent.Type.MouseButtonPress:
-            view.setFocus(Qt.FocusReason.MouseFocusReason)
-            if (
-                self.tool.kind == ToolKind.SELECT
-                and event.button() == Qt.MouseButton.LeftButton
-                and self.item_at(pos) is None
-            ):
-                suggestion = self.prelabels.at(pos)
-                if suggestion is not None and self.prelabels.take([suggestion]):
-                    self.message("Suggestion taken: drag to adjust, Delete to drop it, Ctrl+Z to undo")
-            return self.tool.press(pos, event)
-        if kind == QEvent.Type.MouseMove:
-            return self.tool.move(pos, event)
-        if kind == QEvent.Type.MouseButtonRelease:
-            return self.tool.release(pos, event)
-        return self.tool.double_click(pos, event)

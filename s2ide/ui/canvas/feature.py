@@ -21,6 +21,7 @@ from s2ide.core.labeling.document import SampleDocument
 from s2ide.core.labeling.done import is_shape_task, mark_done
 from s2ide.core.labeling.skip import skip_sample
 from s2ide.ui.canvas.canvas import AnnotationCanvas
+from s2ide.ui.canvas.canvas_input import CanvasInput
 from s2ide.ui.canvas.images import CanvasImages, decoded_array
 from s2ide.ui.canvas.layers import Layers, LayersPanel
 from s2ide.ui.canvas.minimap import Minimap
@@ -55,6 +56,7 @@ class CanvasFeature(QObject):
         self.layers = Layers(self)
         self.images = CanvasImages(self.context, view, self.layers, self)
         self.canvas = AnnotationCanvas(self.context, view, self.layers, self)
+        self.canvas_input = CanvasInput(self.canvas)  # mouse and keys on the view reach the tools
         self.canvas.image_provider = self._image_pixels
         self.prefetcher = Prefetcher(self.context, self.images.loader, self)
         self.minimap = Minimap(view)

@@ -16,19 +16,19 @@ label mask by painting over them (not by a click).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QPointF
 
 from s2ide.core.engine.ml_settings import load_loop_settings
 from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds
-from s2ide.core.labeling.history import AddShapes
+from s2ide.core.labeling.document import SampleDocument
+from s2ide.core.labeling.history import AddShapes, Edit
 from s2ide.core.labeling.prediction_shapes import PredictedShape
 from s2ide.ui.canvas.items.base import ShapeItem
-
-if TYPE_CHECKING:
-    from s2ide.ui.canvas.canvas import AnnotationCanvas
+from s2ide.ui.canvas.layers import Layers
+from s2ide.ui.shell.context import AppContext
 
 YOUNG_PER_CLASS = 10
 DIM = 0.35
@@ -45,10 +45,27 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
     return inter / union if union > 0 else (1.0 if a == b else 0.0)
 
 
+class PrelabelHost(Protocol):
+    """What the suggestions need of the canvas (AnnotationCanvas), named so the two modules do
+    not import each other."""
+
+    context: AppContext
+    doc: SampleDocument | None
+    layers: Layers
+
+    def message(self, text: str, timeout_ms: int = 4000) -> None: ...
+
+    def can_draw(self, kind: str) -> bool: ...
+
+    def commit(self, edit: Edit) -> bool: ...
+
+    def set_selection(self, ids: set[int]) -> None: ...
+
+
 class Prelabels:
     """The suggestions shown on the open sample and what the labeler does with them."""
 
-    def __init__(self, canvas: AnnotationCanvas) -> None:
+    def __init__(self, canvas: PrelabelHost) -> None:
         self.canvas = canvas
         self.shown: list[tuple[PredictedShape, ShapeItem]] = []
         self.threshold = 0.5
