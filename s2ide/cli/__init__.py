@@ -23,6 +23,7 @@ from s2ide.cli import (
     shape_cmds,
     similar_cmds,
     team_cmds,
+    worker_cmds,
 )
 from s2ide.cli.command_guess import unknown_command
 from s2ide.core.errors import Cancelled, S2Error
@@ -37,6 +38,7 @@ COMMAND_MODULES = [
     similar_cmds,
     db_cmds,
     team_cmds,
+    worker_cmds,
 ]
 
 

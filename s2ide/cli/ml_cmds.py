@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_project_arg(p)
     p.add_argument("--epochs", type=int, help="epochs to train (default: the project's setting)")
     p.add_argument("--user", help="the engineer training (default: you, on a team project; the OS user locally)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--here", action="store_true", help="train on this machine (a team project's default: a worker)")
+    where.add_argument(
+        "--queue", action="store_true", help="queue the job for `s2ide worker` even when none is running yet"
+    )
     add_json_arg(p)
     p.set_defaults(run=cmd_train)
 
@@ -101,6 +106,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if project.is_team or project.store.users.list():  # once a project has users, training is an engineer's
         user = acting_user(project, args.user, "training")
         require(project.store, user, Action.MANAGE_MODELS)
+    if (project.is_team and not args.here) or args.queue:
+        from s2ide.cli.worker_cmds import train_through_queue
+
+        version = train_through_queue(project, user if user != "cli" else "s2ide", args, _say)
+        if version is not None:
+            _print_trained(project.store.models.get(version), args.json)
+        return 0
     config = load_train_config(project.store)
     if args.epochs is not None:
         config.epochs = args.epochs
@@ -121,7 +133,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say(f"{model.version} predicted {result.prediction.count} samples")
         for line in result.prediction.skipped[:5]:
             _say(f"skipped: {line}")
-    if args.json:
+    _print_trained(model, args.json)
+    return 0
+
+
+def _print_trained(model: ModelVersion, as_json: bool) -> None:
+    if as_json:
         print_json(model.summary())
     elif model.task in ("detect", "segment"):
         from s2ide.cli.shape_outputs import train_line
@@ -131,7 +148,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         accuracy = model.metrics.get("accuracy")
         where = model.metrics.get("evaluated_on")
         print(f"{model.version}: trained on {model.trained_on} labels, {where} accuracy {accuracy:.3f} ({model.state})")
-    return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import time
 
-from s2ide.cli._common import add_json_arg, add_project_arg, open_project
+from s2ide.cli._common import acting_user, add_json_arg, add_project_arg, open_project
 from s2ide.core.engine.work_queue import DEFAULT_TTL_S, take_next
-from s2ide.core.errors import InvalidInputError
 from s2ide.core.store.changes import ChangeEvent, ChangeFeed
 
 POLL_S = 0.1  # PRAGMA data_version costs microseconds; 100 ms keeps a change well inside a second
@@ -60,19 +58,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_user(project_users: set[str], given: str | None) -> str:
-    if given:
-        return given
-    login = getpass.getuser()
-    if login in project_users:
-        return login
-    raise InvalidInputError(f"say who takes the sample with --user (your login name {login!r} is not a project user)")
-
-
 def cmd_next(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     try:
-        user = _default_user({u.name for u in project.store.users.list()}, args.user)
+        user = acting_user(project, args.user, "taking the next sample")
         lease = take_next(project.store, user, args.ttl)
     finally:
         project.close()

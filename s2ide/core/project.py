@@ -280,6 +280,7 @@ class TeamProject(Project):
             with store.transaction():
                 project._install(conn, store, owner, database, local.name, local.task)
                 report = copy_project(source, conn)
+                report.rows["model_weights"] = _push_weights(local, store)
         finally:
             source.close()
             conn.close()
@@ -414,6 +415,20 @@ class TeamProject(Project):
 
     def image_path(self, stored: str) -> Path:
         return self.media_root() / stored
+
+
+def _push_weights(local: Project, store: Store) -> int:
+    """Each local version's weights file, into the team database (where every machine finds it)."""
+    copied = 0
+    for model in store.models.list():
+        if not model.weights_file:
+            continue
+        path = local.models_dir / model.weights_file
+        if path.is_file():
+            data = path.read_bytes()
+            store.model_weights.put(model.version, hashlib.sha256(data).hexdigest(), data)
+            copied += 1
+    return copied
 
 
 def is_project(path: Path | str) -> bool:

@@ -8,6 +8,7 @@ checked against the network the registry entry describes. A pickle, a zip from
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 from pathlib import Path
@@ -47,12 +48,56 @@ class ModelFileError(S2Error):
 
 
 def weights_path(project: Project, model: ModelVersion) -> Path:
+    """The version's weights file on this machine; a team project's comes from the database
+    the first time (or when this machine's copy is not the one the database holds)."""
     if not model.weights_file:
         raise ModelFileError(f"model {model.version} has no weights file")
     path = project.models_dir / model.weights_file
     if path.resolve().parent != project.models_dir.resolve():
         raise ModelFileError(f"model {model.version}: weights file {model.weights_file!r} is outside models/")
+    if project.is_team:
+        _fetch_weights(project, model.version, path)
     return path
+
+
+def _fetch_weights(project: Project, version: str, path: Path) -> None:
+    store = project.store
+    expected = store.model_weights.checksum(version)
+    if expected is None or (path.is_file() and _sha256(path) == expected):
+        return  # nothing in the database (a version from before weights moved there), or already here
+    found = store.model_weights.get(version)
+    if found is None:
+        return
+    sha, data = found
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise ModelFileError(f"model {version}: the weights in the database do not match their checksum")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".download")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    _SHA_CACHE.pop(path, None)
+
+
+_SHA_CACHE: dict[Path, tuple[int, int, str]] = {}
+
+
+def _sha256(path: Path) -> str:
+    """A file's sha256, remembered while its size and mtime stay the same."""
+    stat = path.stat()
+    cached = _SHA_CACHE.get(path)
+    if cached and cached[:2] == (stat.st_size, stat.st_mtime_ns):
+        return cached[2]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    _SHA_CACHE[path] = (stat.st_size, stat.st_mtime_ns, digest)
+    return digest
+
+
+def publish_weights(store: Store, version: str, path: Path) -> None:
+    """Put a team project's new weights into its database (call inside the transaction that
+    marks the version ready), so every machine of the team can load the version."""
+    if store.dialect == "postgresql":
+        data = path.read_bytes()
+        store.model_weights.put(version, hashlib.sha256(data).hexdigest(), data)
 
 
 def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> None:

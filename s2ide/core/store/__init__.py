@@ -13,6 +13,7 @@ from s2ide.core.store.database import Transactions, open_connection
 from s2ide.core.store.escalations import ReviewRepositories
 from s2ide.core.store.export_reads import ExportReadRepository
 from s2ide.core.store.external_models import ExternalModelRepository
+from s2ide.core.store.jobs import JobRepository, ModelWeightsRepository
 from s2ide.core.store.leases import LeaseRepository
 from s2ide.core.store.models import ModelRepository
 from s2ide.core.store.overlays import OverlayRepository
@@ -83,6 +84,8 @@ class Store:
         self.check_reads = CheckReadRepository(self.conn)
         self.vectors = VectorRepository(self.conn)
         self.priority = PriorityRepository(self.conn)
+        self.jobs = JobRepository(self.conn)
+        self.model_weights = ModelWeightsRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -97,6 +97,7 @@ _GRANTS: dict[str, dict[str, str]] = {
         "comments": "INSERT",
         "label_votes": "INSERT, UPDATE, DELETE",
         "audit": "INSERT",
+        "jobs": "INSERT",  # anyone may ask for a retrain (the app's auto-retrain); a worker (an engineer) runs it
     },
     "lead": {
         "samples": "DELETE",
@@ -109,6 +110,9 @@ _GRANTS: dict[str, dict[str, str]] = {
     "engineer": {
         "models": "INSERT, UPDATE, DELETE",
         "predictions": "INSERT, UPDATE, DELETE",
+        "jobs": "UPDATE, DELETE",
+        "workers": "INSERT, UPDATE, DELETE",
+        "model_weights": "INSERT, UPDATE, DELETE",
     },
 }
 # Tables no client writes directly: the owner's triggers and SECURITY DEFINER functions do.

@@ -27,7 +27,8 @@ ORDER = (
     "label_votes",
     "audit",
 )
-SKIP = {"meta", "users", "annotation_tally", "sqlite_sequence"}  # meta and users: by hand; tally: by triggers
+SKIP = {"meta", "users", "annotation_tally", "sqlite_sequence", "jobs", "workers", "leases"}
+# meta and users: by hand; tally: by triggers; jobs, workers and leases belong to the machine they ran on
 AUDIT_TRIGGERS = {
     "audit": "audit_stamp",
     "escalations": "escalations_audit",
