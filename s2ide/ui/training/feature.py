@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMessageBox, QToolBar
 
 from s2ide.core.engine.sampling import Strategy, build_queue, get_strategy
 from s2ide.core.errors import S2Error
@@ -78,6 +78,7 @@ class MLFeature:
         context = window.context
         self.runner = window.add_task(TaskRunner(window))
         self.jobs = ModelJobs(context, self.runner, window)
+        self.jobs.ask_without_worker = self.ask_without_worker
         self.panel = QtTrainingPanel(context, self.jobs)
         # beside the canvas feature's Layers dock when there is one (tabs), else on its own
         layers = window.findChild(QDockWidget, "dock_layers")
@@ -103,6 +104,23 @@ class MLFeature:
         menu.addAction("Pin the open sample as a model &test…", lambda: pin_open_sample(window, context))
         menu.addAction("Save the gallery's samples as a s&lice…", lambda: save_gallery_slice(window, context))
         menu.addAction("&Export model…", lambda: export_model(window, context, self.jobs))
+
+    def ask_without_worker(self) -> str | None:
+        """No `s2ide worker` serves this team project: train here, queue for a later worker, or neither."""
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("No worker is running")
+        box.setText("No training worker is running for this team project.")
+        box.setInformativeText(
+            "Training normally runs on the team's GPU machine (`s2ide worker URL` there). Train on this machine "
+            "instead, or queue the job for when a worker starts?"
+        )
+        here = box.addButton("Train on this machine", QMessageBox.ButtonRole.AcceptRole)
+        queue = box.addButton("Queue for a worker", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "here" if clicked is here else "queue" if clicked is queue else None
 
     def show_external_models(self) -> None:
         from s2ide.ui.training.external_models import QtExternalModelsDialog

@@ -7,6 +7,7 @@ use it, so it lives apart from either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,6 +28,7 @@ class ModelJobs(QObject):
     jobFinished = Signal(str)  # a one-line summary
     jobFailed = Signal(str)
     strategyChanged = Signal()
+    workerNotice = Signal(str)  # from the follower thread: queued with no worker, restarted elsewhere
 
     def __init__(self, context: AppContext, runner: TaskRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -39,12 +41,16 @@ class ModelJobs(QObject):
         # jobs run in a child process (no GIL shared with the GUI, survives an OOM kill); tests
         # may run them in the worker thread itself to save the process start
         self.in_child_process = True
+        # a team project with no live worker: "queue", "here" (train on this machine) or None (do nothing);
+        # the Training feature asks the person, tests and scripts set their answer
+        self.ask_without_worker: Callable[[], str | None] = lambda: "queue"
         self._changed_since_training: set[int] = set()
         self._retrain_timer = QTimer(self)
         self._retrain_timer.setSingleShot(True)
         self._retrain_timer.setInterval(500)
         self._retrain_timer.timeout.connect(self._maybe_retrain)
         context.annotationsChanged.connect(self._on_annotation)
+        self.workerNotice.connect(self._on_worker_notice)
         context.projectChanged.connect(self._changed_since_training.clear)
 
     @property
@@ -52,7 +58,9 @@ class ModelJobs(QObject):
         return self.runner.running
 
     # -- jobs ------------------------------------------------------------------------------
-    def start_training(self) -> bool:
+    def start_training(self, interactive: bool = True) -> bool:
+        """Train: on a team project through `s2ide worker` (asking what to do when none runs, or
+        just queueing when not `interactive`, as the auto-retrain does), else in a child process."""
         ctx = self.context
         if ctx.project is None:
             ctx.message("Open a project first.")
@@ -61,6 +69,16 @@ class ModelJobs(QObject):
             ctx.message("A model job is running already; cancel it first.")
             return False
         project = ctx.project
+        if project.is_team:
+            from s2ide.ml.remote_jobs import live_worker_count
+
+            where: str | None = "queue"
+            if not live_worker_count(project):
+                where = self.ask_without_worker() if interactive else "queue"
+            if where is None:
+                return False
+            if where == "queue":
+                return self._train_on_worker(project)
         try:
             config = self.config_override or load_train_config(ctx.store)
         except S2Error as exc:
@@ -91,6 +109,27 @@ class ModelJobs(QObject):
         self._changed_since_training.clear()
         self.trainingStarted.emit()
         self.runner.start(job, "Training")
+        return True
+
+    def _train_on_worker(self, project: Any) -> bool:
+        user = self.context.user_name
+        emit_epoch = self.epochDone.emit
+        say = self.workerNotice.emit
+
+        def job(state: TaskState) -> str:
+            from s2ide.ml.remote_jobs import follow_job, live_worker_count, request_training
+
+            job_id = request_training(project, user)
+            if not live_worker_count(project):
+                say(f"Training job {job_id} is queued; it starts when `s2ide worker` runs on a machine of the team.")
+            done = follow_job(
+                project, job_id, state, emit_epoch, lambda j: say(f"Job {j.id}: its worker stopped; {j.worker} took it")
+            )
+            return f"{done.summary} (trained by worker {done.worker})"
+
+        self._changed_since_training.clear()
+        self.trainingStarted.emit()
+        self.runner.start(job, "Training on a worker")
         return True
 
     def start_prediction(self, version: str | None = None) -> bool:
@@ -182,6 +221,9 @@ class ModelJobs(QObject):
         self.context.message(text, 10000)
         self.jobFinished.emit(text)
 
+    def _on_worker_notice(self, text: str) -> None:
+        self.context.message(text, 15000)
+
     def _on_failed(self, message: str) -> None:
         self.context.modelsChanged.emit()  # a failed run is listed as failed
         self.jobFailed.emit(message)
@@ -198,4 +240,4 @@ class ModelJobs(QObject):
         every = load_loop_settings(ctx.store).retrain_after
         if every > 0 and len(self._changed_since_training) >= every:
             ctx.message(f"{len(self._changed_since_training)} new labels: retraining in the background")
-            self.start_training()
+            self.start_training(interactive=False)

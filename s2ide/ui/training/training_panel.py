@@ -39,6 +39,7 @@ from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import Progress
 from s2ide.ui.shell.context import AppContext
+from s2ide.ui.training.worker_status import QtWorkerStatus
 
 if TYPE_CHECKING:
     from s2ide.ui.training.model_jobs import ModelJobs
@@ -237,6 +238,8 @@ class QtTrainingPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        self.worker_status = QtWorkerStatus(context, self)
+        layout.addWidget(self.worker_status)
         layout.addWidget(plot_holder, 2)
         layout.addWidget(QLabel("Model versions"))
         layout.addWidget(self.table, 2)
