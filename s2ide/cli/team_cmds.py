@@ -54,6 +54,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        feed.close()
         project.close()
     return 0
 

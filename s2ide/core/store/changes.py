@@ -13,8 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from s2ide.core.errors import S2Error
+
 if TYPE_CHECKING:
     from s2ide.core.store import Store
+    from s2ide.core.store.postgres import PgListener
 
 BATCH = 1000  # rows read per poll; the rest come on the next one
 
@@ -60,13 +63,37 @@ def _sample_of(entity: str, entity_id: str | None, before: str | None, after: st
 class ChangeFeed:
     """One reader's position in the change feed of one store connection."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, notifications: bool = True) -> None:
         self._conn = store.conn
         self._postgres = getattr(store, "dialect", "sqlite") == "postgresql"
+        # PostgreSQL: the audit trigger NOTIFYs each change; a listener hears it without a query
+        self._listener: PgListener | None = None
+        self._version = 0
+        if self._postgres and notifications:
+            from s2ide.core.store.postgres import listen
+
+            try:
+                self._listener = listen(self._conn)  # type: ignore[arg-type]
+            except Exception:  # e.g. a pooler that cannot LISTEN: polling the audit's newest id still works
+                self._listener = None
         self._version = self._data_version()
         self.last_id = self._last_audit_id()
 
+    def fileno(self) -> int | None:
+        """A socket that becomes readable when a change is committed (PostgreSQL), for event loops."""
+        return self._listener.fileno() if self._listener is not None else None
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
     def _data_version(self) -> int:
+        if self._listener is not None:
+            try:
+                return self._version + self._listener.drain()
+            except S2Error:  # the listener's link dropped: fall back to polling
+                self._listener = None
         if self._postgres:  # every change on a team project writes an audit row (by trigger): its newest id
             return self._last_audit_id()
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])

@@ -305,3 +305,49 @@ def _connect_reason(exc: BaseException) -> str:
         return " ".join(reason.replace("DETAIL:", "(").split()) + (")" if "DETAIL:" in reason else "")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else type(exc).__name__
+
+
+# -- change notifications -------------------------------------------------------------------------
+CHANGES_CHANNEL = "s2ide_changes"  # the audit trigger's pg_notify (pg_schema.py) sends on it
+
+
+class PgListener:
+    """A connection of its own that LISTENs on the change channel: `drain()` says how many
+    notifications arrived since the last call without a query, and `fileno()` lets an event loop
+    wake up the moment one does (the app's QSocketNotifier), so a change reaches the screen
+    in milliseconds instead of a polling interval."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+        raw.execute(f"LISTEN {CHANGES_CHANNEL}")
+
+    def fileno(self) -> int:
+        return int(self.raw.pgconn.socket)
+
+    def drain(self) -> int:
+        """Notifications received since the last call; raises ConnectionLost when the link is gone."""
+        import psycopg
+
+        pgconn = self.raw.pgconn
+        try:
+            pgconn.consume_input()
+        except psycopg.OperationalError as exc:
+            raise ConnectionLost(f"lost the change notifications ({_first_line(exc)})") from exc
+        count = 0
+        while pgconn.notifies() is not None:
+            count += 1
+        return count
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def listen(conn: PgConnection) -> PgListener:
+    """A listener on the same server, database and user as `conn` (its password, if any, reused)."""
+    import psycopg
+
+    info = conn.raw.info
+    extra: dict[str, Any] = {"autocommit": True, "application_name": "s2ide-listen"}
+    if info.password:
+        extra["password"] = info.password
+    return PgListener(psycopg.connect(info.dsn, **extra))

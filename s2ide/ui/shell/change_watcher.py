@@ -1,7 +1,8 @@
 """Show changes that other processes commit (the CLI, a colleague's app, a training process).
 
-Each open project gets a ChangeFeed; a timer on the GUI thread asks it four times a second
-whether another connection committed (a PRAGMA that costs microseconds) and, when one did,
+Each open project gets a ChangeFeed. On PostgreSQL the audit trigger NOTIFYs every change and a
+socket notifier wakes the GUI thread the moment one arrives; on SQLite a timer asks four times a
+second whether another connection committed (a PRAGMA that costs microseconds). When one did, it
 turns the new audit rows into the context's ordinary signals, so every view refreshes as it
 does for the user's own edits. A change to the open sample by someone else is announced in the
 status bar with their name; an edit in progress is never replaced under the user (the canvas
@@ -10,12 +11,13 @@ skips reloads while a tool is busy), and both versions stay in the audit history
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from s2ide.core.store.changes import ChangeEvent, ChangeFeed
 from s2ide.ui.shell.context import AppContext
 
 POLL_MS = 250
+BACKUP_POLL_MS = 2000  # with LISTEN/NOTIFY: only catches a listener whose link dropped
 MANY = 50  # more changed samples than this in one poll: reload lists once instead
 
 
@@ -24,6 +26,7 @@ class ChangeWatcher(QObject):
         super().__init__(context)
         self.context = context
         self.feed: ChangeFeed | None = None
+        self.notifier: QSocketNotifier | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -32,9 +35,22 @@ class ChangeWatcher(QObject):
 
     def _on_project(self) -> None:
         self.timer.stop()
+        if self.notifier is not None:
+            self.notifier.setEnabled(False)
+            self.notifier.deleteLater()
+            self.notifier = None
+        if self.feed is not None:
+            self.feed.close()
         self.feed = None
         if self.context.project is not None:
             self.feed = ChangeFeed(self.context.store)
+            fd = self.feed.fileno()
+            if fd is not None:  # PostgreSQL: NOTIFY wakes the loop at once; the timer only backs it up
+                self.notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+                self.notifier.activated.connect(self.poll)
+                self.timer.setInterval(BACKUP_POLL_MS)
+            else:
+                self.timer.setInterval(POLL_MS)
             self.timer.start()
 
     def poll(self) -> None:
@@ -42,6 +58,9 @@ class ChangeWatcher(QObject):
         if self.feed is None or self.context.project is None:
             return
         events = self.feed.poll()
+        if self.notifier is not None and self.feed.fileno() is None:  # the listener's link dropped: poll
+            self.notifier.setEnabled(False)
+            self.timer.setInterval(POLL_MS)
         if events is None:
             return
         while True:

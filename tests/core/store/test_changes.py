@@ -76,3 +76,31 @@ def test_the_feed_and_leases_work_on_a_team_project(team_project, team_url) -> N
     finally:
         other.close()
     assert [(s, h) for s, h, _t, _e in holders(store)] == [(second, team_project.signed_in_user)]
+
+
+def test_on_postgresql_a_notify_wakes_the_feed_without_polling(team_project, team_url) -> None:
+    """The audit trigger's NOTIFY makes the feed's socket readable the moment another connection
+    commits, so an event loop sleeps until a change instead of polling."""
+    import select
+
+    store = team_project.store
+    with store.transaction():
+        first = store.samples.add("a.png", "sha-a", 4, 4)
+    feed = ChangeFeed(store)
+    fd = feed.fileno()
+    assert fd is not None
+    assert select.select([fd], [], [], 0.05)[0] == [] and feed.poll() is None  # quiet until someone commits
+    other = Project.open(team_url)
+    try:
+        started = time.perf_counter()
+        set_tag(other.store, first, other.store.labels.by_name("dog").id, other.signed_in_user)
+        readable = select.select([fd], [], [], 1.0)[0]
+        latency = time.perf_counter() - started
+    finally:
+        other.close()
+    assert readable == [fd] and latency < 1.0
+    events = feed.poll()
+    assert events and events[-1].action == "tag" and events[-1].sample_id == first
+    assert feed.poll() is None
+    feed.close()
+    assert feed.fileno() is None

@@ -101,3 +101,30 @@ def test_the_team_dashboard_follows_another_persons_labels(qtbot, filled_project
         assert "active now" in dashboard.status.text()
     finally:
         next(windows, None)
+
+
+def test_on_a_team_project_a_colleagues_label_arrives_by_notify(qtbot, team_project, team_url) -> None:
+    """PostgreSQL: the watcher sleeps on the NOTIFY socket (its timer is only a slow backup), and
+    a label committed by another connection reaches the context's signals within a second."""
+    import time
+
+    from s2ide.ui.shell.change_watcher import BACKUP_POLL_MS, ChangeWatcher
+    from s2ide.ui.shell.context import AppContext
+
+    with team_project.store.transaction():
+        sample_id = team_project.store.samples.add("a.png", "sha-a", 4, 4)
+    ctx = AppContext()
+    ctx.open_project(team_url)
+    watcher = ChangeWatcher(ctx)
+    assert watcher.notifier is not None and watcher.timer.interval() == BACKUP_POLL_MS
+    other = Project.open(team_url)
+    try:
+        with qtbot.waitSignal(ctx.annotationsChanged, timeout=1000) as changed:
+            started = time.perf_counter()
+            set_tag(other.store, sample_id, other.store.labels.by_name("cat").id, other.signed_in_user)
+        latency = time.perf_counter() - started
+    finally:
+        other.close()
+    assert changed.args == [sample_id] and latency < BACKUP_POLL_MS / 1000  # woken by NOTIFY, not the timer
+    ctx.close_project()
+    ctx.projectChanged.emit()
