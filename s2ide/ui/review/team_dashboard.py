@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from s2ide.core.engine.work_queue import holders
 from s2ide.core.review.team import TeamRow, team_summary
 from s2ide.core.review.users import Action, can
 from s2ide.ui.shell.column_table import ColumnTableModel
@@ -19,8 +20,12 @@ from s2ide.ui.shell.context import AppContext
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
-COLUMNS = ("Person", "Role", "Now", "Labels today", "Last hour", "Per hour (UTC)", "Open escalations", "Agreement")
+COLUMNS = (
+    "Person", "Role", "Now", "Holding", "Labels today", "Last hour", "Per hour (UTC)", "Open escalations", "Agreement"
+)  # fmt: skip
+HOLDING = COLUMNS.index("Holding")
 REFRESH_MS = 1000
+LEASES_REFRESH_MS = 5000
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -33,9 +38,15 @@ def _hours(row: TeamRow) -> str:
 class TeamModel(ColumnTableModel):
     columns = COLUMNS
 
-    def set_rows(self, rows: list[TeamRow]) -> None:
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.held: dict[str, list[tuple[int, str]]] = {}
+
+    def set_rows(self, rows: list[TeamRow], held: dict[str, list[tuple[int, str]]] | None = None) -> None:
+        """`held`: each person's leased samples now (sample id, until when), from Next's leases."""
         self.beginResetModel()
         self.rows = rows
+        self.held = held or {}
         self.endResetModel()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -48,10 +59,12 @@ class TeamModel(ColumnTableModel):
                 agreement += f" (κ {row.kappa:.2f})"
             seen = "active" if row.active_now else (row.last_change[11:16] if row.last_change else "")
             escalations = f"{row.open_raised} raised" + (f", {row.open_assigned} assigned" if row.open_assigned else "")
+            holding = self.held.get(row.user, [])
             values = (
                 row.user,
                 row.role,
                 seen,
+                ", ".join(f"#{sample}" for sample, _until in holding[:3]) + (" …" if len(holding) > 3 else ""),
                 row.labels_today,
                 row.labels_last_hour,
                 _hours(row),
@@ -61,7 +74,11 @@ class TeamModel(ColumnTableModel):
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2 and row.last_change:
             return f"last change {row.last_change[:19].replace('T', ' ')} UTC ({row.changes_today} changes today)"
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4):
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == HOLDING and self.held.get(row.user):
+            return "\n".join(
+                f"sample {sample} until {until[11:19]} UTC" for sample, until in self.held[row.user]
+            )  # fmt: skip
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (HOLDING + 1, HOLDING + 2):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -86,6 +103,10 @@ class TeamDashboard(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.reload)
+        self._leases_timer = QTimer(self)
+        self._leases_timer.setSingleShot(True)
+        self._leases_timer.setInterval(LEASES_REFRESH_MS)
+        self._leases_timer.timeout.connect(self.reload)
         for signal in (context.samplesChanged, context.labelsChanged, context.modelsChanged, context.userChanged):
             signal.connect(self.schedule)
         context.annotationsChanged.connect(lambda _id: self.schedule())
@@ -110,10 +131,18 @@ class TeamDashboard(QWidget):
             self.status.setText("The team dashboard is for leads and engineers.")
             return
         rows = team_summary(ctx.store)
-        self.model.set_rows(rows)
+        held: dict[str, list[tuple[int, str]]] = {}
+        for sample_id, holder, _taken, until in holders(ctx.store):
+            held.setdefault(holder, []).append((sample_id, until))
+        self.model.set_rows(rows, held)
         active = sum(r.active_now for r in rows)
         labels = sum(r.labels_today for r in rows)
-        self.status.setText(f"{active} active now · {labels} labels today (UTC) · updates as changes arrive")
+        holding = sum(len(v) for v in held.values())
+        self.status.setText(
+            f"{active} active now · {holding} samples held · {labels} labels today (UTC) · updates as changes arrive"
+        )
+        if self.isVisible():
+            self._leases_timer.start()  # leases are taken without an audit row: look again shortly
 
 
 def attach(window: QMainWindow) -> None:

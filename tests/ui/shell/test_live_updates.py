@@ -99,6 +99,21 @@ def test_the_team_dashboard_follows_another_persons_labels(qtbot, filled_project
             other.close()
         qtbot.waitUntil(lambda: rows()["lara"].labels_today == before + 1 and rows()["lara"].active_now, timeout=3000)
         assert "active now" in dashboard.status.text()
+        # who holds what: lara's Next lease shows in her row within the dashboard's lease refresh
+        from s2ide.core.engine.work_queue import take_next
+        from s2ide.ui.review.team_dashboard import HOLDING
+
+        other = Project.open(filled_project.path)
+        try:
+            set_tag(other.store, other.store.samples.ids()[1], None, "lara")  # one sample left to label
+            lease = take_next(other.store, "lara", 600)
+        finally:
+            other.close()
+        assert lease is not None
+        lara_row = lambda: list(rows()).index("lara")  # noqa: E731
+        cell = lambda: dashboard.model.index(lara_row(), HOLDING).data()  # noqa: E731
+        qtbot.waitUntil(lambda: cell() == f"#{lease.sample_id}", timeout=7000)
+        assert "1 samples held" in dashboard.status.text()
     finally:
         next(windows, None)
 
