@@ -76,10 +76,10 @@ class CanvasImages(QObject):
         self.sample_id = sample_id
         try:
             sample = self.context.store.samples.get(sample_id)
+            path = self.context.project.image_path(sample.path)  # a team project may lack this machine's mount
         except S2Error as exc:
             self._on_failed(sample_id, str(exc))
             return
-        path = self.context.project.image_path(sample.path)
         if self.loader.request(sample_id, path) is None and self.sample_id == sample_id and self.error is None:
             self.view.set_image(None)  # nothing stale stays on screen while the new one decodes
 

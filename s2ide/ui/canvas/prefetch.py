@@ -128,7 +128,10 @@ class Prefetcher(QObject):
             return []
         ids = self.upcoming(sample_id)
         paths = self.context.store.overlays.paths(ids)
-        self.loader.prefetch([(i, project.image_path(paths[i])) for i in ids if i in paths])
+        try:
+            self.loader.prefetch([(i, project.image_path(paths[i])) for i in ids if i in paths])
+        except S2Error:  # no media root on this machine: the open sample already says so
+            pass
         missing = [i for i in ids if i not in self._docs]
         if missing:
             self._pool.start(_DocJob(project, missing, self._generation, self._emitter))

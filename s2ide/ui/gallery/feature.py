@@ -216,9 +216,11 @@ class Foundation:
         except S2Error:
             self.sample_info.clear()
             return
-        path = self.context.project.image_path(sample.path)
         try:
+            path = self.context.project.image_path(sample.path)
             size = _human_size(path.stat().st_size)
+        except S2Error:  # a team project without this machine's media root
+            path, size = Path(sample.path), "no media root"
         except OSError:
             size = "missing file"
         self.sample_info.setText(f"{path.name} · {sample.width}×{sample.height} · {size}")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.labeling.done import is_shape_task
+from s2ide.core.project import MediaRootError
 from s2ide.core.review.agreement import hidden_tags
 from s2ide.core.store import SampleFilter
 from s2ide.core.store.schema import SPLITS, STATUSES
@@ -60,6 +61,7 @@ class GalleryDelegate(QStyledItemDelegate):
         self.context = context
         self.loader = loader
         self.thumb = THUMB
+        self._media_root_said: str | None = None  # the project whose missing media root was announced
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.thumb + 2 * PAD, self.thumb + TEXT_H + 2 * PAD)
@@ -97,9 +99,16 @@ class GalleryDelegate(QStyledItemDelegate):
         if project is None:
             return
         sha256 = str(index.data(Role.SHA256))
-        pixmap = self.loader.pixmap(
-            sha256, project.image_path(str(index.data(Role.PATH))), project.thumbnail_path(sha256)
-        )
+        try:
+            image = project.image_path(str(index.data(Role.PATH)))
+        except MediaRootError as exc:  # a team project without this machine's mount: say it once, by name
+            painter.setPen(QColor("#bbbbbb"))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "no media root")
+            if self._media_root_said != project.location:
+                self._media_root_said = project.location
+                self.context.message(str(exc), 0)
+            return
+        pixmap = self.loader.pixmap(sha256, image, project.thumbnail_path(sha256))
         if pixmap is None:
             painter.setPen(QColor("#bbbbbb"))
             text = "unreadable" if self.loader.failed(sha256) else "…"
