@@ -108,7 +108,8 @@ def raw_notify_round_trips(url: str, count: int) -> list[float]:
 
 def bench_screen(cluster: Cluster, changes: int) -> None:
     url = new_project(cluster, ["a", "b"], 500)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    media = tempfile.mkdtemp(prefix="s2ide-bench-media-")  # synthetic rows: no files; the mount exists
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "S2IDE_MEDIA_ROOT": media}
     app = subprocess.Popen(
         [sys.executable, "-c", SCREEN_SCRIPT, url, str(changes * 0.4 + 15)],
         env=env, stdout=subprocess.PIPE, text=True,

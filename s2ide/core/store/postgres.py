@@ -333,6 +333,8 @@ class PgListener:
             pgconn.consume_input()
         except psycopg.OperationalError as exc:
             raise ConnectionLost(f"lost the change notifications ({_first_line(exc)})") from exc
+        if pgconn.status != psycopg.pq.ConnStatus.OK:  # the server ended the session (restart, terminate)
+            raise ConnectionLost("lost the change notifications (the server closed the connection)")
         count = 0
         while pgconn.notifies() is not None:
             count += 1

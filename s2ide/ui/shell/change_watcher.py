@@ -11,22 +11,27 @@ skips reloads while a tool is busy), and both versions stay in the audit history
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
+from s2ide.core.errors import S2Error
 from s2ide.core.store.changes import ChangeEvent, ChangeFeed
 from s2ide.ui.shell.context import AppContext
 
 POLL_MS = 250
+RETRY_MS = 2000  # while the server is unreachable
 BACKUP_POLL_MS = 2000  # with LISTEN/NOTIFY: only catches a listener whose link dropped
 MANY = 50  # more changed samples than this in one poll: reload lists once instead
 
 
 class ChangeWatcher(QObject):
+    connectionChanged = Signal(bool)  # False when the project's server went away, True when it is back
+
     def __init__(self, context: AppContext) -> None:
         super().__init__(context)
         self.context = context
         self.feed: ChangeFeed | None = None
         self.notifier: QSocketNotifier | None = None
+        self.lost: str | None = None  # why the connection dropped, until it is back
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -55,9 +60,16 @@ class ChangeWatcher(QObject):
 
     def poll(self) -> None:
         """Read what others committed since the last poll and emit the matching signals."""
-        if self.feed is None or self.context.project is None:
+        if self.context.project is None:
             return
-        events = self.feed.poll()
+        if self.feed is None or self.lost is not None:
+            self._reconnect()
+            return
+        try:
+            events = self.feed.poll()
+        except S2Error as exc:  # ConnectionLost: the server restarted or the network dropped
+            self._on_lost(exc)
+            return
         if self.notifier is not None and self.feed.fileno() is None:  # the listener's link dropped: poll
             self.notifier.setEnabled(False)
             self.timer.setInterval(POLL_MS)
@@ -69,6 +81,31 @@ class ChangeWatcher(QObject):
                 break
             events.extend(more)
         self._announce(events)
+
+    # -- a dropped connection -------------------------------------------------------------------
+    def _on_lost(self, exc: Exception) -> None:
+        """Say so until it is back; what is on screen stays, and nothing uncommitted is shown as saved."""
+        self.lost = str(exc)
+        if self.notifier is not None:
+            self.notifier.setEnabled(False)
+        self.timer.setInterval(RETRY_MS)
+        self.context.message(f"{exc}. Retrying every {RETRY_MS // 1000} s…", 0)
+        self.connectionChanged.emit(False)
+
+    def _reconnect(self) -> None:
+        try:
+            self._on_project()  # a new feed on a new connection (the store replaces a dropped one)
+        except S2Error as exc:
+            self.lost = str(exc)
+            self.timer.setInterval(RETRY_MS)
+            self.timer.start()
+            return
+        if self.lost is not None:
+            self.lost = None
+            self.context.message("Reconnected: showing the project as it is now.", 8000)
+            self.connectionChanged.emit(True)
+            self.context.samplesChanged.emit()  # whatever others did meanwhile
+            self.context.modelsChanged.emit()
 
     def _announce(self, events: list[ChangeEvent]) -> None:
         ctx = self.context

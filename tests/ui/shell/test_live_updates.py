@@ -143,3 +143,33 @@ def test_on_a_team_project_a_colleagues_label_arrives_by_notify(qtbot, team_proj
     assert changed.args == [sample_id] and latency < BACKUP_POLL_MS / 1000  # woken by NOTIFY, not the timer
     ctx.close_project()
     ctx.projectChanged.emit()
+
+
+def test_a_dropped_server_connection_is_said_and_retried(qtbot, team_project, team_url, pg_cluster) -> None:
+    """The server drops every connection (a restart): the status bar says so and that it retries;
+    the watcher reconnects on its own, says so, and reloads what others did meanwhile."""
+    from s2ide.ui.shell.change_watcher import ChangeWatcher
+    from s2ide.ui.shell.context import AppContext
+
+    ctx = AppContext()
+    ctx.open_project(team_url)
+    watcher = ChangeWatcher(ctx)
+    messages: list[str] = []
+    ctx.statusMessage.connect(lambda text, _ms: messages.append(text))
+    states: list[bool] = []
+    watcher.connectionChanged.connect(states.append)
+    reloaded: list[bool] = []
+    ctx.samplesChanged.connect(lambda: reloaded.append(True))
+    database = team_url.rsplit("/", 1)[1]
+    with pg_cluster.admin() as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        )
+    qtbot.waitUntil(lambda: False in states, timeout=5000)  # the socket notifier or the backup timer notices
+    assert states[0] is False
+    assert any("lost the connection" in m and "Retrying" in m for m in messages)
+    qtbot.waitUntil(lambda: states == [False, True], timeout=8000)
+    assert watcher.lost is None and reloaded and any(m.startswith("Reconnected") for m in messages)
+    ctx.close_project()
+    ctx.projectChanged.emit()
