@@ -136,7 +136,7 @@ def bench_screen(cluster: Cluster, changes: int) -> None:
 
 
 def _labeler(url: str, seconds: float, out: mp.Queue) -> None:
-    from s2ide.core.engine.work_queue import take_next
+    from s2ide.core.engine.work_queue import CachedQueue, take_next
 
     project = Project.open(url)
     store = project.store
@@ -147,11 +147,12 @@ def _labeler(url: str, seconds: float, out: mp.Queue) -> None:
     saves: list[float] = []
     handed: list[tuple[int, float, float]] = []  # sample, taken, released (labeled)
     errors: list[str] = []
+    queue = CachedQueue()  # a labeler's client keeps the queue's order between Nexts, as the app does
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             started = time.perf_counter()
-            lease = take_next(store, user, 600)
+            lease = take_next(store, user, 600, queue=queue)
             taken = time.perf_counter()
             nexts.append(taken - started)
             if lease is None:

@@ -95,3 +95,36 @@ def test_an_expired_lease_is_handed_out_again(project, image_tree) -> None:
 def test_only_project_users_who_may_label_take_samples(project) -> None:
     with pytest.raises(InvalidInputError, match="unknown user"):
         take_next(project.store, "nobody")
+
+
+def test_a_cached_queue_is_built_once_and_skips_what_others_took(project, image_tree, monkeypatch) -> None:
+    from s2ide.core.engine import work_queue
+    from s2ide.core.engine.work_queue import CachedQueue
+    from s2ide.core.io.formats import read_plan
+    from s2ide.core.io.import_options import ImportOptions
+    from s2ide.core.io.importing import run_import
+    from s2ide.core.labeling.tags import set_tag
+    from s2ide.core.tasks import TaskState
+
+    run_import(project, read_plan(image_tree, "folder"), ImportOptions(), TaskState())
+    add_user(project.store, "lara2", "labeler", by="eng")
+    builds: list[int] = []
+    real = work_queue.build_queue
+    monkeypatch.setattr(work_queue, "build_queue", lambda store: builds.append(1) or real(store))
+    store = project.store
+    mine, theirs = CachedQueue(), CachedQueue()
+    label = store.labels.list()[0].id
+    handed: list[int] = []
+    for queue, user in [(mine, "lara"), (theirs, "lara2")] * 2:
+        lease = take_next(store, user, queue=queue)
+        assert lease is not None
+        handed.append(lease.sample_id)
+        set_tag(store, lease.sample_id, label, user)
+    assert len(set(handed)) == 4 and len(builds) == 2  # one build per client, not one per Next
+    while (lease := take_next(store, "lara", ttl_s=0.05, queue=mine)) is not None:
+        set_tag(store, lease.sample_id, label, "lara")
+        last = lease
+    assert take_next(store, "lara2", queue=theirs) is None  # exhausted: a fresh look finds nothing either
+    set_tag(store, last.sample_id, None, "lara")  # one goes back to unlabeled
+    time.sleep(0.1)  # and lara's short lease on it runs out
+    assert take_next(store, "lara2", queue=theirs).sample_id == last.sample_id
