@@ -269,6 +269,9 @@ class QtTrainingPanel(QWidget):
         jobs.runner.progress.connect(self._on_progress)
         jobs.trainingStarted.connect(self._on_training_started)
         jobs.epochDone.connect(self._on_epoch)
+        # a job a worker runs for someone else: its curves too (this dock's own job reports itself)
+        self.worker_status.jobStarted.connect(lambda _id: None if jobs.running else self._clear_curves())
+        self.worker_status.epochSeen.connect(lambda stats: None if jobs.running else self._on_epoch(stats))
         jobs.jobFinished.connect(self._on_finished)
         jobs.jobFailed.connect(self._on_failed)
         context.modelsChanged.connect(self.reload)
@@ -357,6 +360,11 @@ class QtTrainingPanel(QWidget):
         self.status.setStyleSheet("")
         self.status.setText("Reading the labels…")
         self.progress.setRange(0, 0)
+        self._ensure_plots()
+        self._draw()
+
+    def _clear_curves(self) -> None:
+        self.history = []
         self._ensure_plots()
         self._draw()
 

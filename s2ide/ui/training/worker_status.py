@@ -4,7 +4,9 @@ line, not only the person who pressed Train; it reads two small tables once a se
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from s2ide.core.errors import S2Error
@@ -14,9 +16,17 @@ REFRESH_MS = 1000
 
 
 class QtWorkerStatus(QLabel):
+    """Also relays the epochs of the training job a worker is running, so every open Training dock
+    draws its curves, not only the dock of the person who asked for it."""
+
+    jobStarted = Signal(int)  # a worker started (or restarted) training job N
+    epochSeen = Signal(object)  # EpochStats of that job, each once
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self._followed: tuple[int, int] | None = None  # (job id, attempt) whose epochs are relayed
+        self._seen = 0
         self.setObjectName("worker_status")
         self.setWordWrap(True)
         self.hide()
@@ -50,6 +60,7 @@ class QtWorkerStatus(QLabel):
         workers = store.jobs.live_workers()
         if not jobs and not (self.context.project and self.context.project.is_team):
             return ""
+        self._relay_epochs(jobs)
         lines = []
         for job in sorted(jobs, key=lambda j: j.id):
             if job.state == "queued":
@@ -64,3 +75,19 @@ class QtWorkerStatus(QLabel):
         else:
             lines.append("No worker is running: Train asks whether to train on this machine")
         return "\n".join(lines)
+
+    def _relay_epochs(self, jobs: list[Any]) -> None:
+        running = [j for j in jobs if j.state == "running" and j.kind == "train"]
+        if not running:
+            return
+        job = min(running, key=lambda j: j.id)
+        if self._followed != (job.id, job.attempts):
+            self._followed, self._seen = (job.id, job.attempts), 0
+            self.jobStarted.emit(job.id)
+        epochs = job.progress.get("epochs") or []
+        if len(epochs) > self._seen:
+            from s2ide.ml.remote_jobs import epoch_stats  # no torch: the stats' plain dataclass
+
+            for entry in epochs[self._seen :]:
+                self.epochSeen.emit(epoch_stats(entry))
+            self._seen = len(epochs)

@@ -78,3 +78,33 @@ def test_no_worker_and_no_choice_trains_nowhere(qtbot, team_digits: str) -> None
     assert not jobs.start_training()
     assert ctx.store.jobs.recent() == [] and not jobs.running
     ctx.close_project()
+
+
+def test_every_dock_draws_the_epochs_of_a_job_a_worker_runs(qtbot, project) -> None:
+    """A colleague's app did not start the job: its worker line relays each epoch once, from the
+    progress the worker writes, and starts over when the job restarts on another worker."""
+    from s2ide.ui.shell.context import AppContext
+    from s2ide.ui.training.worker_status import QtWorkerStatus
+
+    ctx = AppContext()
+    ctx.open_project(project.path)
+    status = QtWorkerStatus(ctx)
+    relayed: list[int] = []
+    started: list[int] = []
+    status.epochSeen.connect(lambda stats: relayed.append(stats.epoch))
+    status.jobStarted.connect(started.append)
+    store = project.store
+    with store.transaction():
+        job_id = store.jobs.enqueue("train", {}, "eng")
+    store.jobs.claim("gpu:1")
+    epoch = {"epochs": 3, "train_loss": 1.0, "train_accuracy": 0.5, "val_loss": None, "val_accuracy": None,
+             "seconds": 0.1, "images_per_second": 100.0}  # fmt: skip
+    store.jobs.heartbeat(job_id, "gpu:1", {"epochs": [{**epoch, "epoch": 1}, {**epoch, "epoch": 2}]})
+    status.refresh()
+    assert started == [job_id] and relayed == [1, 2] and "gpu:1 runs job" in status.text()
+    store.jobs.heartbeat(job_id, "gpu:1", {"epochs": [{**epoch, "epoch": e} for e in (1, 2, 3)]})
+    status.refresh()
+    status.refresh()
+    assert relayed == [1, 2, 3]
+    status.deleteLater()
+    ctx.close_project()
