@@ -98,6 +98,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("push", help="copy a local project onto a PostgreSQL server (one transaction)")
     p.add_argument("local", type=Path, help="the local project folder (only read)")
     p.add_argument("url", help="postgresql://HOST:PORT/DB: an empty database; you become the project's owner")
+    p.add_argument(
+        "--map-user",
+        action="append",
+        default=[],
+        metavar="LOCAL=LOGIN",
+        help="push the local user LOCAL as the database login LOGIN (repeat for each person)",
+    )
     add_json_arg(p)
     p.set_defaults(run=cmd_push)
 
@@ -246,7 +253,13 @@ def cmd_push(args: argparse.Namespace) -> int:
     local = open_project(args.local)
     if local.is_team:
         raise InvalidInputError(f"{args.local}: push copies a local project folder")
-    team, report = TeamProject.push(local, args.url)
+    user_map: dict[str, str] = {}
+    for pair in args.map_user:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise InvalidInputError(f"--map-user {pair!r}: write LOCAL=LOGIN, e.g. ada=ada_lovelace")
+        user_map[old.strip()] = new.strip()
+    team, report = TeamProject.push(local, args.url, user_map)
     if args.json:
         print_json(
             {

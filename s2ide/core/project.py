@@ -266,7 +266,7 @@ class TeamProject(Project):
         return cls.open(url)
 
     @classmethod
-    def push(cls, local: Project, url: str) -> tuple[TeamProject, Any]:
+    def push(cls, local: Project, url: str, user_map: dict[str, str] | None = None) -> tuple[TeamProject, Any]:
         """Copy a local project onto the server in one transaction (the local file is only read);
         returns the team project and the `PushReport`."""
         from s2ide.core.store.push import copy_project
@@ -279,7 +279,7 @@ class TeamProject(Project):
             store = Store(project.display, conn=conn)
             with store.transaction():
                 project._install(conn, store, owner, database, local.name, local.task)
-                report = copy_project(source, conn)
+                report = copy_project(source, conn, user_map)
                 report.rows["model_weights"] = _push_weights(local, store)
         finally:
             source.close()

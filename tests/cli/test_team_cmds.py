@@ -111,3 +111,30 @@ def test_push_copies_a_local_project_in_one_transaction(capsys, team_url: str, f
     team.close()
     code, _out, err = _run(capsys, "push", filled_project.path, team_url)
     assert code == 1 and "exists here already" in err and err.count("\n") == 1
+
+
+def test_push_maps_local_users_to_their_database_logins(capsys, team_url: str, filled_project, pg_cluster) -> None:
+    """Locally she was "lara"; on the server her login is "lara_k": her tags, escalation, audit rows
+    and role follow her under the new name."""
+    from s2ide.core.project import Project
+    from s2ide.core.review import escalations as esc
+
+    store = filled_project.store
+    first = store.samples.ids()[0]
+    esc.escalate(store, first, "ambiguous class", "lara", note="cat or dog?")
+    filled_project.close()
+    import uuid
+
+    login = "lara_" + uuid.uuid4().hex[:6]
+    pg_cluster.new_login(login, "pw")
+    code, out, err = _run(capsys, "push", filled_project.path, team_url, "--map-user", f"lara={login}", "--json")
+    assert code == 0, err
+    assert f"{login} (labeler)" in json.loads(out)["users_granted"]
+    team = Project.open(team_url)
+    assert [e.raised_by for e in team.store.review.escalations.list()] == [login]
+    assert team.store.users.get(login).role == "labeler" and team.store.users.get("lara") is None
+    trail_users = {e.user for e in team.store.audit.list(limit=10_000)}
+    assert login in trail_users and "lara" not in trail_users
+    team.close()
+    code, _out, err = _run(capsys, "push", filled_project.path, team_url, "--map-user", "lara")
+    assert code == 1 and "LOCAL=LOGIN" in err

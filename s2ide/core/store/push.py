@@ -62,8 +62,22 @@ def _columns_pg(conn: PgConnection, table: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def copy_project(local: sqlite3.Connection, conn: PgConnection) -> PushReport:
-    """Copy every row; the caller holds the transaction on `conn` (and has created the schema)."""
+# Columns that hold an s2ide user's name: `--map-user` renames them on the way to the server.
+USER_COLUMNS = {
+    "author", "user", "raised_by", "assignee", "resolved_by", "added_by", "created_by", "requested_by", "labeler",
+}  # fmt: skip
+
+
+def copy_project(local: sqlite3.Connection, conn: PgConnection, user_map: dict[str, str] | None = None) -> PushReport:
+    """Copy every row; the caller holds the transaction on `conn` (and has created the schema).
+    `user_map` renames local users to their database logins (ada -> ada_lovelace) in every row
+    that names a user, so history, votes and escalations follow the person."""
+    user_map = user_map or {}
+    unknown = sorted(set(user_map) - {str(r[0]) for r in local.execute("SELECT name FROM users")})
+    if unknown:
+        from s2ide.core.errors import InvalidInputError
+
+        raise InvalidInputError(f"--map-user names no local user: {', '.join(unknown)}")
     report = PushReport()
     local_tables = {str(r[0]) for r in local.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - SKIP
     server_tables = {
@@ -82,6 +96,12 @@ def copy_project(local: sqlite3.Connection, conn: PgConnection) -> PushReport:
             conn.raw.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER {trigger}'.encode())
         names = ", ".join(f'"{c}"' for c in columns)
         rows = local.execute(f'SELECT {names} FROM "{table}"').fetchall()
+        renamed = [i for i, c in enumerate(columns) if c in USER_COLUMNS]
+        if user_map and renamed:
+            rows = [
+                tuple(user_map.get(v, v) if i in renamed and isinstance(v, str) else v for i, v in enumerate(row))
+                for row in rows
+            ]
         with conn.raw.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN'.encode()) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -100,7 +120,8 @@ def copy_project(local: sqlite3.Connection, conn: PgConnection) -> PushReport:
                 (key, value),
             )
     owner = conn.scalar("SELECT current_user")
-    for name, role in local.execute("SELECT name, role FROM users ORDER BY name"):
+    for local_name, role in local.execute("SELECT name, role FROM users ORDER BY name"):
+        name = user_map.get(local_name, local_name)
         if name == owner:
             continue
         if conn.scalar("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)) is None:
