@@ -298,6 +298,11 @@ class GuidelineRepository:
     _COLUMNS = "g.id, g.label_id, g.sample_id, g.caption, g.added_by, g.at, s.sha256, s.path"
 
     def add_example(self, label_id: int, sample_id: int, caption: str, added_by: str) -> int:
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":  # a lead's; the server names who added it
+            row = self._conn.execute(
+                "SELECT s2ide_add_guideline_example(?, ?, ?, ?)", (label_id, sample_id, caption, now_iso())
+            ).fetchone()
+            return int(row[0])
         cur = self._conn.execute(
             "INSERT INTO guideline_examples (label_id, sample_id, caption, added_by, at) VALUES (?, ?, ?, ?, ?)",
             (label_id, sample_id, caption, added_by, now_iso()),
@@ -329,6 +334,9 @@ class GuidelineRepository:
         return GuidelineExample(*row) if row else None
 
     def remove_example(self, example_id: int) -> None:
+        if getattr(self._conn, "dialect", "sqlite") == "postgresql":
+            self._conn.execute("SELECT s2ide_remove_guideline_example(?)", (example_id,))
+            return
         self._conn.execute("DELETE FROM guideline_examples WHERE id = ?", (example_id,))
 
 

@@ -102,8 +102,6 @@ _GRANTS: dict[str, dict[str, str]] = {
     "lead": {
         "samples": "DELETE",
         "escalations": "DELETE",
-        "labels": "INSERT, UPDATE, DELETE",
-        "guideline_examples": "INSERT, UPDATE, DELETE",
         "meta": "INSERT, UPDATE",
         "comments": "UPDATE, DELETE",
     },
@@ -117,6 +115,56 @@ _GRANTS: dict[str, dict[str, str]] = {
 }
 # Tables no client writes directly: the owner's triggers and SECURITY DEFINER functions do.
 _NO_DIRECT_WRITES = {"users", "annotation_tally", "audit", "meta", "labels", "guideline_examples", "models"}
+# Labels and guideline examples are a lead's to edit, through the functions below only.
+_LEAD_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION s2ide_create_label(p_name text, p_color text, p_hotkey text, p_description text)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE new_id bigint;
+BEGIN
+    PERFORM s2ide_require('lead');
+    INSERT INTO labels (name, color, hotkey, description, position)
+    VALUES (p_name, p_color, p_hotkey, p_description, (SELECT COALESCE(MAX(position), -1) + 1 FROM labels))
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION s2ide_update_label(p_id bigint, p_fields jsonb) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM s2ide_require('lead');
+    UPDATE labels SET
+        name = CASE WHEN jsonb_exists(p_fields, 'name') THEN p_fields->>'name' ELSE name END,
+        color = CASE WHEN jsonb_exists(p_fields, 'color') THEN p_fields->>'color' ELSE color END,
+        hotkey = CASE WHEN jsonb_exists(p_fields, 'hotkey') THEN p_fields->>'hotkey' ELSE hotkey END,
+        description = CASE WHEN jsonb_exists(p_fields, 'description') THEN p_fields->>'description'
+            ELSE description END,
+        guideline = CASE WHEN jsonb_exists(p_fields, 'guideline') THEN p_fields->>'guideline' ELSE guideline END,
+        position = CASE WHEN jsonb_exists(p_fields, 'position') THEN (p_fields->>'position')::bigint
+            ELSE position END
+    WHERE id = p_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION s2ide_add_guideline_example(p_label bigint, p_sample bigint, p_caption text, p_at text)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE new_id bigint;
+BEGIN
+    PERFORM s2ide_require('lead');
+    INSERT INTO guideline_examples (label_id, sample_id, caption, added_by, at)
+    VALUES (p_label, p_sample, p_caption, session_user, p_at) RETURNING id INTO new_id;
+    RETURN new_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION s2ide_remove_guideline_example(p_id bigint) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    PERFORM s2ide_require('lead');
+    DELETE FROM guideline_examples WHERE id = p_id;
+END $$;
+"""
+_LEAD_FUNCTIONS = (
+    "s2ide_create_label(text, text, text, text), s2ide_update_label(bigint, jsonb), "
+    "s2ide_add_guideline_example(bigint, bigint, text, text), s2ide_remove_guideline_example(bigint)"
+)
 
 
 def _roles_sql(prefix: str, owner: str, database: str) -> str:
@@ -319,13 +367,16 @@ def install_roles(conn: PgConnection, prefix: str, owner: str, database: str) ->
             f"CREATE TRIGGER {trig} AFTER INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {fn}()".encode()
         )
+    conn.raw.execute(_LEAD_FUNCTIONS_SQL.encode())
+    lead = quote_ident(group_role(prefix, "lead"))  # a project made before these functions granted writes
+    conn.raw.execute(f"REVOKE INSERT, UPDATE, DELETE ON labels, guideline_examples FROM {lead}".encode())
     conn.raw.execute(b"REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC")
     lab = quote_ident(group_role(prefix, "labeler"))
     conn.raw.execute(
         (
             f"GRANT EXECUTE ON FUNCTION s2ide_role_of(name), s2ide_require(text), "
             f"s2ide_resolve_escalation(bigint, bigint, text, text), s2ide_activate_model(text), "
-            f"s2ide_set_user_role(text, text, text) TO {lab}"
+            f"s2ide_set_user_role(text, text, text), {_LEAD_FUNCTIONS} TO {lab}"
         ).encode()
     )
 

@@ -100,7 +100,9 @@ def test_labels_models_and_users_are_out_of_a_labelers_reach(world) -> None:
             with pytest.raises(REFUSED):
                 conn.execute(sql)
     with _as(project, "leo") as conn:
-        conn.execute("UPDATE labels SET guideline = 'fur' WHERE name = 'cat'")  # a lead edits guidelines
+        conn.execute(  # a lead edits guidelines (through the function that checks it)
+            "SELECT s2ide_update_label(id, '{\"guideline\": \"fur\"}'::jsonb) FROM labels WHERE name = 'cat'"
+        )
         with pytest.raises(REFUSED):  # but changing a role needs an engineer
             conn.execute("SELECT s2ide_set_user_role('lara', 'lead', 'x')")
         with pytest.raises(REFUSED):
@@ -110,7 +112,9 @@ def test_labels_models_and_users_are_out_of_a_labelers_reach(world) -> None:
         conn.execute("SELECT s2ide_set_user_role('lara', 'lead', 'x')")
         assert conn.execute("SELECT role FROM users WHERE name = 'lara'").fetchone() == ("lead",)
     with _as(project, "lara") as conn:  # the new role holds at once: lara may now edit guidelines
-        conn.execute("UPDATE labels SET guideline = 'whiskers' WHERE name = 'cat'")
+        conn.execute(
+            "SELECT s2ide_update_label(id, '{\"guideline\": \"whiskers\"}'::jsonb) FROM labels WHERE name = 'cat'"
+        )
 
 
 def test_annotations_belong_to_their_author(world) -> None:
@@ -204,3 +208,27 @@ def test_a_dropped_connection_is_one_clear_error_then_reconnects(team_project: T
     assert team_project.store.annotations.tag_of(sid) is None  # a fresh connection; the edit was never saved
     write_tag(team_project.store, sid, 1, team_project.signed_in_user or "")  # the retry commits
     assert team_project.store.annotations.tag_of(sid).label_id == 1
+
+
+def test_labels_and_guidelines_change_only_through_the_leads_functions(world) -> None:
+    project, sid, _eid = world
+    with _as(project, "lara") as conn:
+        with pytest.raises(REFUSED):
+            conn.execute("INSERT INTO labels (name, color) VALUES ('bird', '#00ff00')")
+        with pytest.raises(REFUSED):
+            conn.execute("SELECT s2ide_create_label('bird', '#00ff00', NULL, '')")
+        with pytest.raises(REFUSED):
+            conn.execute('SELECT s2ide_update_label(1, \'{"name": "kitty"}\'::jsonb)')
+        with pytest.raises(REFUSED):
+            conn.execute("SELECT s2ide_add_guideline_example(1, %s, 'mine', 'x')", (sid,))
+    with _as(project, "leo") as conn:
+        with pytest.raises(REFUSED):  # a lead too: only through the functions, which check and audit
+            conn.execute("UPDATE labels SET name = 'kitty' WHERE id = 1")
+        new_id = conn.execute("SELECT s2ide_create_label('bird', '#00ff00', NULL, '')").fetchone()[0]
+        conn.execute('SELECT s2ide_update_label(%s, \'{"hotkey": "b", "guideline": "wings"}\'::jsonb)', (new_id,))
+        example = conn.execute("SELECT s2ide_add_guideline_example(%s, %s, 'a bird', 'x')", (new_id, sid)).fetchone()[0]
+        row = conn.execute("SELECT name, hotkey, guideline FROM labels WHERE id = %s", (new_id,)).fetchone()
+        added_by = conn.execute("SELECT added_by FROM guideline_examples WHERE id = %s", (example,)).fetchone()[0]
+        conn.execute("SELECT s2ide_remove_guideline_example(%s)", (example,))
+    assert row == ("bird", "b", "wings") and added_by == "leo"
+    assert project.store.review.guidelines.examples(new_id) == []
