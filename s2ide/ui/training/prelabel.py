@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from s2ide.core.engine.prelabel_threshold import TARGET_ACCURACY, effective_threshold, set_manual_threshold
 from s2ide.core.errors import S2Error
@@ -18,6 +18,7 @@ from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.tag_edit import SetTag
 from s2ide.core.review.users import Action, require
 from s2ide.ui.shell.context import AppContext
+from s2ide.ui.shell.elided_label import ElidedLabel
 
 
 class QtPrelabelBanner(QWidget):
@@ -32,9 +33,8 @@ class QtPrelabelBanner(QWidget):
         self.title = QLabel("Suggestion:")
         self.swatch = QLabel()
         self.swatch.setFixedSize(14, 14)
-        self.text = QLabel("no model yet")
-        self.text.setMinimumWidth(80)  # elided by the layout, so the tool bar never widens the window
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text = ElidedLabel("no model yet")  # shortened with "…", so the tool bar never widens the window
+        self.text.setMinimumWidth(80)
         self.accept_button = QPushButton("Accept (Enter)")
         self.accept_button.setToolTip("Save the suggestion as this sample's label (a number key picks another)")
         self.accept_button.clicked.connect(self.accept)
