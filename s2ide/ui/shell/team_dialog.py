@@ -1,8 +1,9 @@
 """File ▸ Open team project… and File ▸ Team settings…: sign in to a project on a PostgreSQL server.
 
-The dialog remembers host, port, database and user (never the password); the password lives in
-this process's environment only (PGPASSWORD, which libpq reads), so the model jobs' child
-processes can sign in too, and it is never written to disk or to a log.
+The dialog remembers host, port, database and user (never the password in s2ide's settings); the
+password lives in this process's environment only (PGPASSWORD, which libpq reads), so the model
+jobs' child processes can sign in too. Where the system has a keyring, the person may ask to keep
+the password there (ui/shell/passwords.py); it is never written to s2ide's files or a log.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.errors import S2Error
+from s2ide.ui.shell.passwords import forget_password, keyring_available, store_password, stored_password
 
 if TYPE_CHECKING:
     from s2ide.ui.shell.context import AppContext
@@ -57,13 +60,20 @@ class QtOpenTeamDialog(QDialog):
         self.user = QLineEdit(str(remembered.get("user", os.environ.get("PGUSER", ""))))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("asked each time; never saved (or use ~/.pgpass)")
+        self.password.setPlaceholderText("asked each time unless kept in the system keyring (or use ~/.pgpass)")
+        self.remember = QCheckBox("Keep the password in the system keyring")
+        if keyring_available():
+            self.remember.setChecked(bool(remembered.get("keyring")))
+        else:
+            self.remember.setEnabled(False)
+            self.remember.setToolTip("This machine has no system keyring (Secret Service, Keychain, ...)")
         form = QFormLayout(self)
         form.addRow("Host", self.host)
         form.addRow("Port", self.port)
         form.addRow("Database", self.database)
         form.addRow("User", self.user)
         form.addRow("Password", self.password)
+        form.addRow("", self.remember)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -77,13 +87,22 @@ class QtOpenTeamDialog(QDialog):
         url = team_url(
             self.host.text().strip(), self.port.value(), self.database.text().strip(), self.user.text().strip()
         )
-        if self.password.text():
-            os.environ["PGPASSWORD"] = self.password.text()  # this process and its children only
+        user = self.user.text().strip()
+        password = self.password.text() or (stored_password(url, user) if self.remember.isChecked() else None)
+        if password:
+            os.environ["PGPASSWORD"] = password  # this process and its children only
         try:
             self.context.open_project(url)
         except S2Error as exc:
+            if not self.password.text() and password:  # the kept password no longer works: forget it
+                forget_password(url, user)
             QMessageBox.critical(self, "Open team project", str(exc))
             return
+        if self.remember.isChecked() and self.password.text():
+            if not store_password(url, user, self.password.text()):
+                self.context.message("The system keyring refused the password; it will be asked next time.")
+        elif not self.remember.isChecked():
+            forget_password(url, user)
         self.context.settings.set(
             SETTINGS_KEY,
             {
@@ -91,6 +110,7 @@ class QtOpenTeamDialog(QDialog):
                 "port": self.port.value(),
                 "database": self.database.text().strip(),
                 "user": self.user.text().strip(),
+                "keyring": self.remember.isChecked(),
             },
         )
         self.context.settings.save()
