@@ -98,6 +98,7 @@ _GRANTS: dict[str, dict[str, str]] = {
         "label_votes": "INSERT, UPDATE, DELETE",
         "audit": "INSERT",
         "jobs": "INSERT",  # anyone may ask for a retrain (the app's auto-retrain); a worker (an engineer) runs it
+        "meta": "INSERT, UPDATE",  # row-level security narrows it to the caches' stamps (below)
     },
     "lead": {
         "samples": "DELETE",
@@ -302,6 +303,16 @@ DROP POLICY IF EXISTS comments_own ON comments;
 CREATE POLICY comments_own ON comments FOR ALL USING ({is_lead}) WITH CHECK (author = current_user OR {is_lead});
 DROP POLICY IF EXISTS comments_add ON comments;
 CREATE POLICY comments_add ON comments FOR INSERT WITH CHECK (author = current_user);
+
+-- project settings are a lead's; any member's app may stamp the caches it fills (Find similar's vectors)
+ALTER TABLE meta ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS meta_read ON meta;
+CREATE POLICY meta_read ON meta FOR SELECT USING (true);
+DROP POLICY IF EXISTS meta_add ON meta;
+CREATE POLICY meta_add ON meta FOR INSERT WITH CHECK ({is_lead} OR key LIKE 'vectors_written:%');
+DROP POLICY IF EXISTS meta_change ON meta;
+CREATE POLICY meta_change ON meta FOR UPDATE USING ({is_lead} OR key LIKE 'vectors_written:%')
+    WITH CHECK ({is_lead} OR key LIKE 'vectors_written:%');
 
 ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS audit_read ON audit;

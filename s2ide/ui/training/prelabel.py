@@ -120,7 +120,10 @@ class QtPrelabelBanner(QWidget):
         ctx = self.context
         if ctx.project is None:
             return
-        set_manual_threshold(ctx.store, self.threshold, ctx.user_name)
+        try:
+            set_manual_threshold(ctx.store, self.threshold, ctx.user_name)
+        except S2Error as exc:  # a labeler on a team project: the project's threshold is a lead's
+            ctx.message(f"This threshold applies to this window only ({exc}).", 8000)
 
     def _on_annotations(self, sample_id: int) -> None:
         if sample_id == self.context.current_sample_id:

@@ -232,3 +232,19 @@ def test_labels_and_guidelines_change_only_through_the_leads_functions(world) ->
         conn.execute("SELECT s2ide_remove_guideline_example(%s)", (example,))
     assert row == ("bird", "b", "wings") and added_by == "leo"
     assert project.store.review.guidelines.examples(new_id) == []
+
+
+def test_a_labeler_stamps_caches_but_never_changes_a_setting(world) -> None:
+    """Her app fills Find similar's vectors and stamps them in meta; the project's settings stay a lead's."""
+    project, _sid, _eid = world
+    with _as(project, "lara") as conn:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('vectors_written:fallback', 'x') "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        conn.execute("UPDATE meta SET value = 'y' WHERE key = 'vectors_written:fallback'")
+        with pytest.raises(REFUSED):
+            conn.execute("INSERT INTO meta (key, value) VALUES ('loop_settings', '{}')")
+        conn.execute("UPDATE meta SET value = 'hijacked' WHERE key = 'name'")  # row-level security: no row matches
+    assert project.store.meta.get("name") != "hijacked"
+    assert project.store.meta.get("vectors_written:fallback") == "y"
