@@ -105,3 +105,18 @@ class Cluster:
         with self.admin() as conn:
             extra = " CREATEROLE" if createrole else ""
             conn.execute(f"CREATE ROLE \"{name}\" LOGIN{extra} PASSWORD '{password}'")
+
+
+def bench_cluster(script: str) -> Cluster:
+    """A started cluster with a real server's durable settings (fsync on), signed in as its admin
+    through PGPASSWORD, for the benchmarks; exits with one line when no server binary exists."""
+    import os
+    import sys
+
+    bin_dir = find_bin()
+    if bin_dir is None:
+        sys.exit(f"{script}: PostgreSQL server binaries not found")
+    cluster = Cluster(bin_dir)
+    cluster.start(durable=True)
+    os.environ["PGPASSWORD"] = ADMIN_PASSWORD
+    return cluster

@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from s2ide.core.labeling.tags import set_tag  # noqa: E402
 from s2ide.core.project import Project  # noqa: E402
 from s2ide.core.review.users import add_user  # noqa: E402
-from tests.pg_cluster import Cluster, find_bin  # noqa: E402
+from tests.bench.bench_team_store import pct  # noqa: E402
+from tests.pg_cluster import Cluster, bench_cluster  # noqa: E402
 from tests.store_helpers import add_synthetic_samples  # noqa: E402
 
 SCREEN_SCRIPT = r"""
@@ -65,11 +66,6 @@ def check():
 timer = QTimer(); timer.timeout.connect(check); timer.start(100)
 app.exec()
 """
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def line(name: str, measured: float, baseline: float, target: str) -> None:
@@ -243,14 +239,7 @@ def main() -> int:
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
     seconds = args.seconds or (30.0 if args.quick else 120.0)
-    bin_dir = find_bin()
-    if bin_dir is None:
-        sys.exit("bench_team_live: PostgreSQL server binaries not found")
-    from tests.pg_cluster import ADMIN_PASSWORD
-
-    cluster = Cluster(bin_dir)
-    cluster.start(durable=True)
-    os.environ["PGPASSWORD"] = ADMIN_PASSWORD
+    cluster = bench_cluster("bench_team_live")
     try:
         print(json.dumps({"cpus": os.cpu_count(), "load": os.getloadavg()[0]}))
         bench_screen(cluster, 30 if args.quick else 100)

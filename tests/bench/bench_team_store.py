@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from s2ide.core.labeling.tags import set_tag  # noqa: E402
 from s2ide.core.project import Project  # noqa: E402
 from s2ide.core.review.users import add_user  # noqa: E402
-from tests.pg_cluster import Cluster, find_bin  # noqa: E402
+from tests.pg_cluster import Cluster, bench_cluster  # noqa: E402
 from tests.store_helpers import add_synthetic_samples  # noqa: E402
 
 OPEN_SCRIPT = r"""
@@ -265,12 +265,7 @@ def main() -> int:
     args = parser.parse_args()
     samples, annotations = (20_000, 200_000) if args.quick else (100_000, 1_000_000)
     seconds = args.seconds or (30.0 if args.quick else 120.0)
-    bin_dir = find_bin()
-    if bin_dir is None:
-        sys.exit("bench_team_store: PostgreSQL server binaries not found")
-    cluster = Cluster(bin_dir)
-    cluster.start(durable=True)
-    os.environ["PGPASSWORD"] = cluster_password()
+    cluster = bench_cluster("bench_team_store")
     media = Path(tempfile.mkdtemp(prefix="s2ide-bench-media-"))
     try:
         print(json.dumps({"samples": samples, "annotations": annotations, "cpus": os.cpu_count()}))
