@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import ClassVar
 
 import pytest
 
@@ -61,7 +62,7 @@ def test_the_password_may_be_kept_in_the_system_keyring(qtbot, team_project, mon
 
     class MemoryKeyring(KeyringBackend):
         priority = 1  # type: ignore[assignment]
-        kept: dict[tuple[str, str], str] = {}
+        kept: ClassVar[dict[tuple[str, str], str]] = {}
 
         def get_password(self, service: str, username: str) -> str | None:
             return self.kept.get((service, username))
