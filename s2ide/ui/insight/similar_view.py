@@ -277,7 +277,7 @@ class SimilarView(QWidget):
     def show_in_gallery(self) -> None:
         if not self.rows:
             return
-        ids = RankedIds(row.sample_id for row in self.rows)
+        ids = RankedIds((row.sample_id for row in self.rows), {row.sample_id: row.distance for row in self.rows})
         self.context.show_samples(ids, f"{len(ids)} like {self._examples_text()}")
 
     def send_to_queue(self, rows: list[SimilarRow] | None = None) -> int:
