@@ -26,14 +26,14 @@ def _disc(image: np.ndarray, rng: np.random.Generator, at: tuple[int, int] | Non
     cx, cy = at or (int(rng.integers(radius, SIZE - radius)), int(rng.integers(radius, SIZE - radius)))
     yy, xx = np.mgrid[0:SIZE, 0:SIZE]
     inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= radius**2
-    image[inside] = (220, 30, 30) + rng.normal(0, 8, (int(inside.sum()), 3))
+    image[inside] = np.array([220, 30, 30]) + rng.normal(0, 8, (int(inside.sum()), 3))
     return (cx - radius, cy - radius, 2 * radius, 2 * radius)
 
 
 def _square(image: np.ndarray, rng: np.random.Generator, at: tuple[int, int] | None = None) -> Box:
     side = int(rng.integers(26, 34))
     x, y = at or (int(rng.integers(0, SIZE - side)), int(rng.integers(0, SIZE - side)))
-    image[y : y + side, x : x + side] = (30, 40, 220) + rng.normal(0, 8, (side, side, 3))
+    image[y : y + side, x : x + side] = np.array([30, 40, 220]) + rng.normal(0, 8, (side, side, 3))
     return (x, y, side, side)
 
 
