@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.engine.model_tests import save_slice
 from s2ide.core.engine.priority import prioritize
-from s2ide.core.engine.similar_search import SearchOutcome, SearchRequest, run_search
+from s2ide.core.engine.similar_search import Box, Region, SearchOutcome, SearchRequest, run_search
 from s2ide.core.engine.similarity import Mode
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tags import set_tag
@@ -70,9 +70,20 @@ class SimilarRow:
     distance: float
 
 
+def _embed_region_in_model_process(project: Project) -> Callable[[str, str, Box, TaskState], Any]:
+    """A region's embedding in a model's space, computed in the model child process (torch)."""
+
+    def embed(version: str, path: str, box: Box, state: TaskState) -> Any:
+        from s2ide.ml.jobs import region_in_child  # imports no torch in this process
+
+        return region_in_child(project.location, version, path, box, state)
+
+    return embed
+
+
 def _search_job(project: Project, request: SearchRequest) -> Callable[[TaskState], Any]:
     def job(state: TaskState) -> tuple[SearchOutcome, list[SimilarRow]]:
-        outcome = run_search(project, request, state)
+        outcome = run_search(project, request, state, _embed_region_in_model_process(project))
         store = project.connect()
         try:
             ids = [m.sample_id for m in outcome.result.matches]
@@ -96,6 +107,7 @@ class SimilarView(QWidget):
         super().__init__(parent)
         self.context = context
         self.examples: list[int] = []
+        self.region: Box | None = None  # searching by this box of examples[0]
         self.excluded: set[int] = set()
         self.rows: list[SimilarRow] = []
         self.outcome: SearchOutcome | None = None
@@ -182,10 +194,18 @@ class SimilarView(QWidget):
     def search(self, sample_ids: Sequence[int], mode: str = Mode.MEAN.value) -> None:
         """Start a new search from these examples (the excluded set starts empty again)."""
         self.examples = [int(i) for i in sample_ids]
+        self.region = None
         self.excluded = set()
         self.mode.blockSignals(True)
         self.mode.setCurrentIndex(max(0, self.mode.findData(Mode(mode).value)))
         self.mode.blockSignals(False)
+        self.run()
+
+    def search_region(self, sample_id: int, box: Box) -> None:
+        """Start a search by what a box (x, y, w, h in image pixels) of one sample holds."""
+        self.examples = [int(sample_id)]
+        self.region = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        self.excluded = set()
         self.run()
 
     def run(self) -> None:
@@ -198,11 +218,15 @@ class SimilarView(QWidget):
             Mode(self.mode.currentData()),
             self.unlabeled.isChecked(),
             exclude=sorted(self.excluded),
+            region=None if self.region is None else Region(self.examples[0], self.region),
         )
         self.title.setText(f"Searching for samples like {self._examples_text()}…")
         self.runner.start(_search_job(project, request), "finding similar samples")
 
     def _examples_text(self) -> str:
+        if self.region is not None:
+            _x, _y, w, h = self.region
+            return f"a {w:.0f}x{h:.0f} region of sample {self.examples[0]}"
         if len(self.examples) == 1:
             return f"sample {self.examples[0]}"
         return f"{len(self.examples)} samples ({self.mode.currentText()})"
@@ -259,6 +283,7 @@ class SimilarView(QWidget):
     def _on_project(self) -> None:
         self.runner.cancel()
         self.examples = []
+        self.region = None
         self.excluded = set()
         self._set_rows([])
         self._fill_labels()
