@@ -44,7 +44,7 @@ def _names(view) -> list[str]:
 
 
 def test_a_dragged_box_searches_by_what_it_holds(qtbot, scenes_window) -> None:
-    window, (red_box, blue_box) = scenes_window
+    window, (_red_box, blue_box) = scenes_window
     feature = window.similar
     both = _open(qtbot, window, "both.png")
     feature.view.count.setValue(6)
