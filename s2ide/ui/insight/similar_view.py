@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
-    QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +59,15 @@ def thumbnail_icon(project: Project, sha256: str, size: int = THUMB) -> QIcon:
     path = project.thumbnail_path(sha256)
     pixmap = QPixmap(str(path)) if path.is_file() else QPixmap()
     return QIcon(pixmap.scaled(size, size)) if not pixmap.isNull() else QIcon()
+
+
+def _button(text: str) -> QToolButton:
+    """A push-like button only as wide as its text (a QPushButton insists on ~80 px, and six of
+    them do not fit the narrow right column at 1366x768)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return button
 
 
 @dataclass(frozen=True)
@@ -123,10 +133,11 @@ class SimilarView(QWidget):
         self.count.setPrefix("show ")
         self.count.setToolTip("how many of the nearest samples to show")
         self.mode = QComboBox()
-        self.mode.addItem("near their mean", Mode.MEAN.value)
-        self.mode.addItem("near any of them", Mode.ANY.value)
+        self.mode.addItem("near mean", Mode.MEAN.value)
+        self.mode.addItem("near any", Mode.ANY.value)
         self.mode.setToolTip("several examples: search by what they share (mean) or by each one (any)")
-        self.unlabeled = QCheckBox("unlabeled only")
+        self.unlabeled = QCheckBox("unlabeled")
+        self.unlabeled.setToolTip("only samples nobody has labeled yet")
         for signal in (self.count.editingFinished, self.mode.currentIndexChanged, self.unlabeled.toggled):
             signal.connect(lambda *_: self.run())
         controls = QHBoxLayout()
@@ -140,6 +151,7 @@ class SimilarView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
         self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a name tells files apart
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -150,21 +162,23 @@ class SimilarView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
-        self.queue_button = QPushButton("Send to queue first")
+        # short texts: the dock shares the right column (under 300 px wide at 1366x768)
+        self.queue_button = _button("Queue first")
         self.queue_button.setToolTip("put them first in everyone's Next, before the strategy's choice (leads)")
         self.queue_button.clicked.connect(lambda: self.send_to_queue())
         self.tag_choice = QComboBox()
-        self.tag_button = QPushButton("Tag")
+        self.tag_button = _button("Tag")
         self.tag_button.clicked.connect(lambda: self.tag_rows(self.tag_choice.currentData()))
-        self.escalate_button = QPushButton("Escalate…")
+        self.escalate_button = _button("Escalate…")
         self.escalate_button.clicked.connect(self._ask_escalate)
-        self.exclude_button = QPushButton("Exclude")
+        self.exclude_button = _button("Exclude")
         self.exclude_button.setToolTip("drop them from these results and from the next search")
         self.exclude_button.clicked.connect(lambda: self.exclude())
-        self.gallery_button = QPushButton("Show in gallery")
+        self.gallery_button = _button("Gallery")
+        self.gallery_button.setToolTip("show them in the gallery, nearest first, with their distances")
         self.gallery_button.clicked.connect(self.show_in_gallery)
-        self.slice_button = QPushButton("Save as slice…")
-        self.slice_button.setToolTip("a named slice the model tests check each version on")
+        self.slice_button = _button("Slice…")
+        self.slice_button.setToolTip("save them as a named slice the model tests check each version on")
         self.slice_button.clicked.connect(self._ask_slice)
         # two short rows above the table: the dock shares a narrow column and a short screen
         first = QHBoxLayout()
