@@ -296,6 +296,8 @@ class QtGallery(QWidget):
             self.chip.setText(f"showing: {title} ✕")
             self.chip.show()
         self.reload()
+        if self._ranked and self.model.row_of(self.context.current_sample_id or -1) is None:
+            self.view.scrollToTop()  # a ranking starts at its nearest, not where the last list was
 
     def clear_shown(self) -> None:
         self.show_samples(None, "")

@@ -108,5 +108,6 @@ class RegionPicker(QObject):
         if sample_id is None or rect.width() < MIN_SIDE or rect.height() < MIN_SIDE:
             self.canvas.message("Find similar to a region: drag a box, not a click")
             return False
+        self.canvas.message("Find similar: searching by the region…")
         self.picked.emit(sample_id, (rect.x(), rect.y(), rect.width(), rect.height()))
         return True

@@ -239,8 +239,7 @@ class SimilarView(QWidget):
 
     def _examples_text(self) -> str:
         if self.region is not None:
-            _x, _y, w, h = self.region
-            return f"a {w:.0f}x{h:.0f} region of sample {self.examples[0]}"
+            return f"a region of sample {self.examples[0]}"
         if len(self.examples) == 1:
             return f"sample {self.examples[0]}"
         return f"{len(self.examples)} samples ({self.mode.currentText()})"
@@ -255,6 +254,8 @@ class SimilarView(QWidget):
             notes.append(self.outcome.index_note)
         if self.outcome.skipped:
             notes.append(f"{len(self.outcome.skipped)} unreadable images skipped")
+        if self.region is not None:
+            notes.insert(0, "box {:.0f},{:.0f} {:.0f}x{:.0f}".format(*self.region))
         self.title.setText(f"{len(rows):,} nearest to {self._examples_text()}, most similar first ({'; '.join(notes)})")
         self._set_rows(rows)
         self.show_in_gallery()
