@@ -132,7 +132,9 @@ class SimilarFeature(QObject):
         context.set_next_provider(PriorityFirst(context.next_provider))
         for signal in (context.projectChanged, context.samplesChanged, context.predictionsChanged):
             signal.connect(self.schedule)
+        context.projectChanged.connect(self._on_project)
         window.closing.connect(self.timer.stop)
+        self._on_project()
         self.schedule()
 
     def _done(self, text: object) -> None:
@@ -162,6 +164,12 @@ class SimilarFeature(QObject):
         if self._regions_apply():
             menu.addAction(self.region_action)
         menu.popup(self.window.view.viewport().mapToGlobal(pos))
+
+    def _on_project(self) -> None:
+        """Regions are searched in detect and segment projects; a new project disarms the drag."""
+        self.region_action.setEnabled(self._regions_apply())
+        if self.picker is not None:
+            self.picker.cancel()
 
     def _regions_apply(self) -> bool:
         project = self.context.project

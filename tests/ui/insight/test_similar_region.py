@@ -95,3 +95,15 @@ def test_the_canvas_menu_searches_by_the_selected_shapes_region(qtbot, scenes_wi
         entries["Find similar to this shape's region"].trigger()
     assert all(n.startswith("red_") for n in _names(feature.view)), _names(feature.view)
     menu.deleteLater()
+
+
+def test_regions_are_offered_in_detect_and_segment_projects_only(window) -> None:
+    """`window` is a classification project: whole samples only."""
+    feature = window.similar
+    assert not feature.region_action.isEnabled()
+    window.context.open_sample(window.context.store.samples.rows()[0]["id"])
+    menu = window.canvas_feature.canvas.context_menu(window.view.mapToScene(5, 5))
+    assert menu is not None
+    texts = [a.text() for a in menu.actions()]
+    assert "Find &similar" in texts and not [t for t in texts if "region" in t]
+    menu.deleteLater()
