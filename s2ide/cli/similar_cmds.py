@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from s2ide.cli._common import ProgressBar, add_json_arg, add_project_arg, open_project, print_json, print_table
-from s2ide.core.engine.similar_search import SearchRequest, run_search
+from s2ide.core.engine.similar_search import Box, Region, RegionEmbedder, SearchRequest, run_search
 from s2ide.core.engine.similarity import Mode
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tags import find_sample
+from s2ide.core.tasks import TaskState
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--exact", action="store_true", help="brute force even when an approximate index exists")
     p.add_argument("--build-index", action="store_true", help="build the approximate index first (large projects only)")
+    p.add_argument(
+        "--box",
+        metavar="X,Y,W,H",
+        help="search by this region of SAMPLE (image pixels): the active model's feature map pooled over "
+        "it (detect and segment models), else the cheap embedding of the crop",
+    )
     add_json_arg(p)
     p.set_defaults(run=cmd_similar)
 
@@ -39,12 +47,22 @@ def cmd_similar(args: argparse.Namespace) -> int:
         raise S2Error("--limit must be at least 1")
     project = open_project(args.project)
     ids = [find_sample(project, ref).id for ref in args.samples]
+    region = None
+    if args.box is not None:
+        if len(ids) != 1:
+            raise S2Error("--box searches by a region of one SAMPLE")
+        region = Region(ids[0], parse_box(args.box))
     bar = ProgressBar("similar")
-    outcome = run_search(
-        project,
-        SearchRequest(ids, args.limit, Mode(args.mode), args.unlabeled, exact=args.exact, build_index=args.build_index),
-        bar.state(),
+    request = SearchRequest(
+        ids,
+        args.limit,
+        Mode(args.mode),
+        args.unlabeled,
+        exact=args.exact,
+        build_index=args.build_index,
+        region=region,
     )
+    outcome = run_search(project, request, bar.state(), _model_region_embedder(str(project.location)))
     bar.close()
     result = outcome.result
     for line in outcome.skipped[:5]:
@@ -74,3 +92,22 @@ def cmd_similar(args: argparse.Namespace) -> int:
     else:
         print_table(out, ["id", "path", "distance", "label"])
     return 0
+
+
+def parse_box(text: str) -> Box:
+    try:
+        x, y, w, h = (float(part) for part in text.split(","))
+    except ValueError:
+        raise S2Error(f"--box {text!r}: expected X,Y,W,H in image pixels, e.g. 10,20,64,48") from None
+    return (x, y, w, h)
+
+
+def _model_region_embedder(location: str) -> RegionEmbedder:
+    """A region's embedding in a model's space, computed in the model process (torch loads there)."""
+
+    def embed(version: str, path: str, box: Box, state: TaskState) -> Sequence[float]:
+        from s2ide.ml.jobs import region_in_child
+
+        return list(region_in_child(location, version, path, box, state))
+
+    return embed

@@ -83,6 +83,21 @@ def suite_entry(*, state: TaskState, emit: Emit, project_path: str, version: str
         project.close()
 
 
+def region_entry(
+    *, state: TaskState, emit: Emit, project_path: str, version: str, image_path: str, box: list[float]
+) -> Any:
+    from s2ide.ml.region_embedding import region_vector
+
+    project = Project.open(project_path)
+    store = project.connect()
+    try:
+        model = store.models.get(version)
+        return region_vector(project, model, image_path, (box[0], box[1], box[2], box[3])).tolist()
+    finally:
+        store.close()
+        project.close()
+
+
 # -- in the parent (a worker thread) -------------------------------------------------------
 def _mark_interrupted(project_path: Path | str, message: str) -> None:
     """A child that died or was stopped mid-training left its row in 'training': say it
@@ -141,3 +156,9 @@ def export_in_child(project_path: Path, dest: Path, version: str | None, fmt: st
 def suite_in_child(project_path: Path, version: str, state: TaskState) -> Any:
     kwargs = {"project_path": str(project_path), "version": version}
     return run_in_child("s2ide.ml.jobs:suite_entry", kwargs, state)
+
+
+def region_in_child(project_path: Path | str, version: str, image_path: str, box: Any, state: TaskState) -> Any:
+    """A box's embedding in the model's space (a list of floats), computed in the model process."""
+    kwargs = {"project_path": str(project_path), "version": version, "image_path": image_path, "box": list(box)}
+    return run_in_child("s2ide.ml.jobs:region_entry", kwargs, state)

@@ -72,3 +72,24 @@ def test_queue_prioritize_puts_samples_first_and_keeps_the_shape(pool, capsys) -
     assert "--user" in capsys.readouterr().err
     assert main(["queue", path, "--clear-priority", "--user", "eng", "--json"]) == 0
     assert not any(row["prioritized"] for row in json.loads(capsys.readouterr().out))
+
+
+def test_similar_box_searches_by_a_region_of_the_sample(tmp_path: Path, capsys) -> None:
+    from s2ide.core.project import Project
+    from tests.region_scenes import write_scenes
+
+    red_box, blue_box = write_scenes(tmp_path / "scenes", reds=6, blues=6)
+    project = Project.create(tmp_path / "p", ["red", "blue"], task="detect")
+    run_import(project, read_plan(tmp_path / "scenes", "folder"), ImportOptions(), TaskState())
+    (both,) = _ids(project, "both")
+    project.close()
+    for box, want in ((red_box, "red_"), (blue_box, "blue_")):
+        text = ",".join(str(v) for v in box)
+        assert main(["similar", str(tmp_path / "p"), str(both), "--box", text, "--limit", "5", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert len(out) == 5 and all(Path(row["path"]).name.startswith(want) for row in out), out
+    assert main(["similar", str(tmp_path / "p"), str(both), "--box", "1,2,3"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "X,Y,W,H" in err
+    assert main(["similar", str(tmp_path / "p"), str(both), "1", "--box", "1,2,30,30"]) == 1
+    assert "one SAMPLE" in capsys.readouterr().err

@@ -71,6 +71,22 @@ def embed_file(path: Path) -> np.ndarray:
         return embed_array(reduce_image(image))
 
 
+def embed_region_file(path: Path, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The embedding of a box (x, y, w, h in the displayed image's pixels) of an image file, by
+    the same recipe: what Find similar to a region compares with whole images before any model."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(f"{path}: not a regular file")
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened) or opened
+        x, y, w, h = (float(v) for v in box)
+        left, top = max(0, int(np.floor(x))), max(0, int(np.floor(y)))
+        right, bottom = min(image.width, int(np.ceil(x + w))), min(image.height, int(np.ceil(y + h)))
+        if right <= left or bottom <= top:
+            raise ValueError(f"{path}: the region {box} lies outside the {image.width}x{image.height} image")
+        crop = image.crop((left, top, right, bottom)).convert("RGB")
+        return embed_array(np.asarray(crop.resize((SIDE, SIDE), Image.Resampling.BOX), dtype=np.uint8))
+
+
 @dataclass
 class CheapResult:
     computed: int = 0

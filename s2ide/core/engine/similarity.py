@@ -216,6 +216,49 @@ def find_similar(
     rows = vset.rows_of(sample_ids)
     query = query_vector(vset.vectors[rows], mode)
     skip = {int(i) for i in sample_ids} | {int(i) for i in exclude}
+    return _search(store, vset, query, limit, skip, unlabeled_only, index, total)
+
+
+def find_nearest_to(
+    store: Store,
+    vector: Sequence[float] | np.ndarray,
+    limit: int = 20,
+    *,
+    unlabeled_only: bool = False,
+    exclude: Sequence[int] = (),
+    vectors: VectorSet | None = None,
+    index: NeighbourIndex | None = None,
+) -> SearchResult:
+    """The `limit` samples nearest to one query vector (a region's embedding) in the same space
+    as the searched vectors, nearest first; `exclude` is left out."""
+    if limit < 1:
+        raise InvalidInputError("the number of results must be at least 1")
+    vset = vectors if vectors is not None else load_vectors(store)
+    total = store.samples.count()
+    if len(vset) == 0:
+        raise S2Error("no embeddings yet: train a model, or compute the cheap embeddings")
+    query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+    if query.shape[1] != vset.vectors.shape[1]:
+        raise InvalidInputError(
+            f"the query has {query.shape[1]} numbers but {vset.source}'s embeddings have {vset.vectors.shape[1]}"
+        )
+    if not np.isfinite(query).all() or not np.linalg.norm(query):
+        raise InvalidInputError("the region's embedding has no direction (an empty or blank region?)")
+    return _search(
+        store, vset, query_vector(query, Mode.MEAN), limit, {int(i) for i in exclude}, unlabeled_only, index, total
+    )
+
+
+def _search(
+    store: Store,
+    vset: VectorSet,
+    query: np.ndarray,
+    limit: int,
+    skip: set[int],
+    unlabeled_only: bool,
+    index: NeighbourIndex | None,
+    total: int,
+) -> SearchResult:
     keep: np.ndarray | None = None
     if unlabeled_only:
         keep = vset.mask_of(store.vectors.unlabeled_ids())

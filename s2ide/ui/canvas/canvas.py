@@ -71,6 +71,8 @@ class AnnotationCanvas(QObject):
         self.prelabels = Prelabels(self)
         self.selection: set[int] = set()
         self.clipboard: list[tuple[str, int | None, dict]] = []
+        # other features' entries in the right-click menu: hook(menu, image position)
+        self.menu_hooks: list[Callable[[QMenu, QPointF], None]] = []
         self.label_id: int | None = None
         self.brush_size = DEFAULT_BRUSH
         self.wand_tolerance = DEFAULT_TOLERANCE  # 0-255, also the fill's edge strength
@@ -308,6 +310,8 @@ class AnnotationCanvas(QObject):
                     action.triggered.connect(
                         lambda _checked=False, a=from_label, b=to_label: self.move_mask(a, b)
                     )  # fmt: skip
+        for hook in self.menu_hooks:
+            hook(menu, pos)
         return None if menu.isEmpty() else menu
 
     def masks_at(self, pos: QPointF) -> list[int]:

@@ -54,7 +54,8 @@ UNTAGGED = -1  # the label filter's "untagged" entry
 
 
 class GalleryDelegate(QStyledItemDelegate):
-    """Paints thumbnail, file name, label chip, status dot and the model's suggestion."""
+    """Paints thumbnail, file name, label chip, status dot, the model's suggestion and, when the
+    gallery shows a similarity ranking, each sample's distance to the examples."""
 
     def __init__(self, context: AppContext, loader: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +63,12 @@ class GalleryDelegate(QStyledItemDelegate):
         self.loader = loader
         self.thumb = THUMB
         self._media_root_said: str | None = None  # the project whose missing media root was announced
+        self.distances: dict[int, float] = {}  # sample id -> distance, while a ranking is shown
+
+    def distance_text(self, index: QModelIndex | QPersistentModelIndex) -> str | None:
+        """The distance drawn on this thumbnail ("d 0.123"), None outside a similarity ranking."""
+        distance = self.distances.get(index.data(Role.SAMPLE_ID)) if self.distances else None
+        return None if distance is None else f"d {distance:.3f}"
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         return QSize(self.thumb + 2 * PAD, self.thumb + TEXT_H + 2 * PAD)
@@ -136,17 +143,26 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.restore()
 
     def _paint_prediction(self, painter: QPainter, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> None:
+        """The bottom band: the distance at the left (similarity results), the suggestion at the right."""
         pred = self.context.label_by_id(index.data(Role.PRED_LABEL_ID))
+        distance = self.distance_text(index)
+        if pred is None and distance is None:
+            return
+        metrics = painter.fontMetrics()
+        box = QRect(rect.x(), rect.bottom() - metrics.height() - 1, rect.width(), metrics.height() + 2)
+        painter.fillRect(box, QColor(0, 0, 0, 140))
+        inner = box.adjusted(3, 0, -3, 0)
+        if distance is not None:
+            painter.setPen(QPen(QColor("#ffd54f")))
+            painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, distance)
+            inner.setLeft(inner.left() + metrics.horizontalAdvance(distance) + 6)
         if pred is None:
             return
         score = index.data(Role.PRED_SCORE)
         text = f"{pred.name}? {score:.0%}" if score is not None else f"{pred.name}?"
-        metrics = painter.fontMetrics()
-        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 6)
-        box = QRect(rect.x(), rect.bottom() - metrics.height() - 1, rect.width(), metrics.height() + 2)
-        painter.fillRect(box, QColor(0, 0, 0, 140))
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, inner.width()))
         painter.setPen(QPen(QColor("#e0e0e0")))
-        painter.drawText(box.adjusted(3, 0, -3, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.drawText(inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class QtGallery(QWidget):
@@ -282,12 +298,15 @@ class QtGallery(QWidget):
         """Show just these samples (None: all), with a chip to go back to all."""
         self._shown_ids = None if ids is None else list(ids)
         self._ranked = isinstance(ids, RankedIds)
+        self.delegate.distances = ids.distances if isinstance(ids, RankedIds) else {}
         if ids is None:
             self.chip.hide()
         else:
             self.chip.setText(f"showing: {title} ✕")
             self.chip.show()
         self.reload()
+        if self._ranked and self.model.row_of(self.context.current_sample_id or -1) is None:
+            self.view.scrollToTop()  # a ranking starts at its nearest, not where the last list was
 
     def clear_shown(self) -> None:
         self.show_samples(None, "")
@@ -309,6 +328,7 @@ class QtGallery(QWidget):
     def _on_project_changed(self) -> None:
         self.loader.clear()
         self._shown_ids = None
+        self.delegate.distances = {}
         self.chip.hide()
         self._fill_label_filter()
         self._name_done_status()

@@ -26,17 +26,18 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMenu,
-    QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from s2ide.core.engine.model_tests import save_slice
 from s2ide.core.engine.priority import prioritize
-from s2ide.core.engine.similar_search import SearchOutcome, SearchRequest, run_search
+from s2ide.core.engine.similar_search import Box, Region, SearchOutcome, SearchRequest, run_search
 from s2ide.core.engine.similarity import Mode
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tags import set_tag
@@ -60,6 +61,15 @@ def thumbnail_icon(project: Project, sha256: str, size: int = THUMB) -> QIcon:
     return QIcon(pixmap.scaled(size, size)) if not pixmap.isNull() else QIcon()
 
 
+def _button(text: str) -> QToolButton:
+    """A push-like button only as wide as its text (a QPushButton insists on ~80 px, and six of
+    them do not fit the narrow right column at 1366x768)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return button
+
+
 @dataclass(frozen=True)
 class SimilarRow:
     sample_id: int
@@ -70,9 +80,20 @@ class SimilarRow:
     distance: float
 
 
+def _embed_region_in_model_process(project: Project) -> Callable[[str, str, Box, TaskState], Any]:
+    """A region's embedding in a model's space, computed in the model child process (torch)."""
+
+    def embed(version: str, path: str, box: Box, state: TaskState) -> Any:
+        from s2ide.ml.jobs import region_in_child  # imports no torch in this process
+
+        return region_in_child(project.location, version, path, box, state)
+
+    return embed
+
+
 def _search_job(project: Project, request: SearchRequest) -> Callable[[TaskState], Any]:
     def job(state: TaskState) -> tuple[SearchOutcome, list[SimilarRow]]:
-        outcome = run_search(project, request, state)
+        outcome = run_search(project, request, state, _embed_region_in_model_process(project))
         store = project.connect()
         try:
             ids = [m.sample_id for m in outcome.result.matches]
@@ -96,6 +117,7 @@ class SimilarView(QWidget):
         super().__init__(parent)
         self.context = context
         self.examples: list[int] = []
+        self.region: Box | None = None  # searching by this box of examples[0]
         self.excluded: set[int] = set()
         self.rows: list[SimilarRow] = []
         self.outcome: SearchOutcome | None = None
@@ -111,10 +133,11 @@ class SimilarView(QWidget):
         self.count.setPrefix("show ")
         self.count.setToolTip("how many of the nearest samples to show")
         self.mode = QComboBox()
-        self.mode.addItem("near their mean", Mode.MEAN.value)
-        self.mode.addItem("near any of them", Mode.ANY.value)
+        self.mode.addItem("near mean", Mode.MEAN.value)
+        self.mode.addItem("near any", Mode.ANY.value)
         self.mode.setToolTip("several examples: search by what they share (mean) or by each one (any)")
-        self.unlabeled = QCheckBox("unlabeled only")
+        self.unlabeled = QCheckBox("unlabeled")
+        self.unlabeled.setToolTip("only samples nobody has labeled yet")
         for signal in (self.count.editingFinished, self.mode.currentIndexChanged, self.unlabeled.toggled):
             signal.connect(lambda *_: self.run())
         controls = QHBoxLayout()
@@ -128,6 +151,7 @@ class SimilarView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
         self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a name tells files apart
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -138,21 +162,23 @@ class SimilarView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
 
-        self.queue_button = QPushButton("Send to queue first")
+        # short texts: the dock shares the right column (under 300 px wide at 1366x768)
+        self.queue_button = _button("Queue first")
         self.queue_button.setToolTip("put them first in everyone's Next, before the strategy's choice (leads)")
         self.queue_button.clicked.connect(lambda: self.send_to_queue())
         self.tag_choice = QComboBox()
-        self.tag_button = QPushButton("Tag")
+        self.tag_button = _button("Tag")
         self.tag_button.clicked.connect(lambda: self.tag_rows(self.tag_choice.currentData()))
-        self.escalate_button = QPushButton("Escalate…")
+        self.escalate_button = _button("Escalate…")
         self.escalate_button.clicked.connect(self._ask_escalate)
-        self.exclude_button = QPushButton("Exclude")
+        self.exclude_button = _button("Exclude")
         self.exclude_button.setToolTip("drop them from these results and from the next search")
         self.exclude_button.clicked.connect(lambda: self.exclude())
-        self.gallery_button = QPushButton("Show in gallery")
+        self.gallery_button = _button("Gallery")
+        self.gallery_button.setToolTip("show them in the gallery, nearest first, with their distances")
         self.gallery_button.clicked.connect(self.show_in_gallery)
-        self.slice_button = QPushButton("Save as slice…")
-        self.slice_button.setToolTip("a named slice the model tests check each version on")
+        self.slice_button = _button("Slice…")
+        self.slice_button.setToolTip("save them as a named slice the model tests check each version on")
         self.slice_button.clicked.connect(self._ask_slice)
         # two short rows above the table: the dock shares a narrow column and a short screen
         first = QHBoxLayout()
@@ -182,10 +208,18 @@ class SimilarView(QWidget):
     def search(self, sample_ids: Sequence[int], mode: str = Mode.MEAN.value) -> None:
         """Start a new search from these examples (the excluded set starts empty again)."""
         self.examples = [int(i) for i in sample_ids]
+        self.region = None
         self.excluded = set()
         self.mode.blockSignals(True)
         self.mode.setCurrentIndex(max(0, self.mode.findData(Mode(mode).value)))
         self.mode.blockSignals(False)
+        self.run()
+
+    def search_region(self, sample_id: int, box: Box) -> None:
+        """Start a search by what a box (x, y, w, h in image pixels) of one sample holds."""
+        self.examples = [int(sample_id)]
+        self.region = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+        self.excluded = set()
         self.run()
 
     def run(self) -> None:
@@ -198,11 +232,14 @@ class SimilarView(QWidget):
             Mode(self.mode.currentData()),
             self.unlabeled.isChecked(),
             exclude=sorted(self.excluded),
+            region=None if self.region is None else Region(self.examples[0], self.region),
         )
         self.title.setText(f"Searching for samples like {self._examples_text()}…")
         self.runner.start(_search_job(project, request), "finding similar samples")
 
     def _examples_text(self) -> str:
+        if self.region is not None:
+            return f"a region of sample {self.examples[0]}"
         if len(self.examples) == 1:
             return f"sample {self.examples[0]}"
         return f"{len(self.examples)} samples ({self.mode.currentText()})"
@@ -217,6 +254,8 @@ class SimilarView(QWidget):
             notes.append(self.outcome.index_note)
         if self.outcome.skipped:
             notes.append(f"{len(self.outcome.skipped)} unreadable images skipped")
+        if self.region is not None:
+            notes.insert(0, "box {:.0f},{:.0f} {:.0f}x{:.0f}".format(*self.region))
         self.title.setText(f"{len(rows):,} nearest to {self._examples_text()}, most similar first ({'; '.join(notes)})")
         self._set_rows(rows)
         self.show_in_gallery()
@@ -259,6 +298,7 @@ class SimilarView(QWidget):
     def _on_project(self) -> None:
         self.runner.cancel()
         self.examples = []
+        self.region = None
         self.excluded = set()
         self._set_rows([])
         self._fill_labels()
@@ -277,7 +317,7 @@ class SimilarView(QWidget):
     def show_in_gallery(self) -> None:
         if not self.rows:
             return
-        ids = RankedIds(row.sample_id for row in self.rows)
+        ids = RankedIds((row.sample_id for row in self.rows), {row.sample_id: row.distance for row in self.rows})
         self.context.show_samples(ids, f"{len(ids)} like {self._examples_text()}")
 
     def send_to_queue(self, rows: list[SimilarRow] | None = None) -> int:

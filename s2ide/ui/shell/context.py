@@ -7,7 +7,7 @@ Everything here runs on the GUI thread; workers open their own store connections
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -22,7 +22,12 @@ NextProvider = Callable[["AppContext", int | None], int | None]
 
 
 class RankedIds(list[int]):
-    """Sample ids for `show_samples` that the gallery keeps in this order (most similar first)."""
+    """Sample ids for `show_samples` that the gallery keeps in this order (most similar first);
+    `distances` (sample id -> distance), when given, are drawn on the thumbnails."""
+
+    def __init__(self, ids: Iterable[int] = (), distances: Mapping[int, float] | None = None) -> None:
+        super().__init__(ids)
+        self.distances: dict[int, float] = dict(distances or {})
 
 
 class AppContext(QObject):

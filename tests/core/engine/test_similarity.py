@@ -183,14 +183,19 @@ def _clustered(n: int, dims: int = 32, seed: int = 0) -> VectorSet:
 
 def test_index_recall_against_brute_force() -> None:
     vset = _clustered(3000)
-    index = ann_index.AnnIndex(ann_index.build_from(vset), vset.source, vset.stamp)
+    index = ann_index.AnnIndex(ann_index.build_from(vset), vset.source, vset.stamp, vset)
     recalls = []
     for row in range(0, 3000, 300):
         query = query_vector(vset.vectors[[row]], Mode.MEAN)
-        exact = nearest(vset.vectors, query, 20)[0]
-        approx = [key for key, _ in index.search(query, 20)]
-        recalls.append(ann_index.recall_at((vset.sample_ids[exact]).tolist(), approx))
-    assert np.mean(recalls) >= 0.95
+        exact, exact_distances = nearest(vset.vectors, query, 20)
+        found = index.search(query, 20)
+        recalls.append(ann_index.recall_at((vset.sample_ids[exact]).tolist(), [key for key, _ in found]))
+        truth = dict(zip(vset.sample_ids[exact].tolist(), exact_distances.tolist()))
+        for key, distance in found:  # re-ranked by the exact product: brute force's distances
+            if key in truth:
+                assert distance == pytest.approx(truth[key], abs=1e-5)
+        assert [d for _, d in found] == sorted(d for _, d in found)
+    assert np.mean(recalls) >= 0.98 and min(recalls) >= 0.8
     allowed = set(range(1, 3001, 2))
     assert all(key in allowed for key, _ in index.search(query_vector(vset.vectors[[0]], Mode.MEAN), 10, allowed))
 

@@ -122,3 +122,20 @@ def test_results_become_a_named_slice_for_the_model_tests(qtbot, lead_window) ->
     assert view.save_slice("reds", chosen)
     (saved,) = [s for s in store.slices.list() if s.name == "reds"]
     assert sorted(saved.definition["sample_ids"]) == sorted(r.sample_id for r in chosen)
+
+
+def test_gallery_thumbnails_show_the_distance_nearest_first(qtbot, lead_window) -> None:
+    context = lead_window.context
+    store = context.store
+    view = lead_window.similar.view
+    gallery = lead_window.foundation.gallery
+    with qtbot.waitSignal(view.searched, timeout=20000):
+        context.find_similar([_id(store, "red2.png")])
+    model, delegate = gallery.model, gallery.delegate
+    shown = [delegate.distance_text(model.index(row)) for row in range(model.rowCount())]
+    assert shown == [f"d {r.distance:.3f}" for r in view.rows]  # every thumbnail, in the table's order
+    values = [float(text.split()[1]) for text in shown if text]
+    assert values == sorted(values) and len(values) == len(view.rows)  # nearest first
+    gallery.view.grab()  # the band with the distance paints (Qt warnings fail the test)
+    gallery.clear_shown()
+    assert delegate.distance_text(model.index(0)) is None  # all samples again: no distances
