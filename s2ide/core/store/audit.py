@@ -11,7 +11,6 @@ from typing import Any
 from s2ide.core.clock import now_iso
 from s2ide.core.store.records import AuditEntry
 
-
 _SAMPLE_ID = re.compile(r'"sample_id": (\d+)')
 # Changes to a sample that label it (a shape's every change counts too); skip, reopen and the
 # like change a sample without labeling it.
