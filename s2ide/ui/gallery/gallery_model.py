@@ -175,7 +175,9 @@ class GalleryModel(QAbstractListModel):
                 return file_name(path)
             if role == Role.SIZE:
                 return (width, height)
-            return f"{path}\n{width}×{height}, {self._rows[row][_COL['status']]}, split {split}"
+            shapes = self._rows[row][_COL["shapes"]]
+            drawn = f", {shapes} shape(s)" if shapes else ""
+            return f"{path}\n{width}×{height}, {self._rows[row][_COL['status']]}{drawn}, split {split}"
         return None
 
 

@@ -156,7 +156,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setPen(QPen(QColor("white"), 1.2))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         icon = height - 8
-        painter.drawRect(badge.x() + 4, badge.y() + 4, icon, icon)
+        painter.drawRect(badge.x() + 3, badge.y() + 4, icon + 3, icon)  # a box, wider than tall
         painter.drawText(badge.adjusted(height - 2, 0, -2, 0), Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 

@@ -42,7 +42,7 @@ class CentralTabs(QTabWidget):
         self.currentChanged.connect(self._on_current_changed)
 
     def pages(self) -> list[QWidget]:
-        return [self.widget(i) for i in range(self.count())]
+        return [page for page in (self.widget(i) for i in range(self.count())) if page is not None]
 
     def show_canvas(self) -> None:
         """The Image tab in front, and the docks back around it."""

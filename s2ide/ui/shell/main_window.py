@@ -6,6 +6,8 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
         dock.setVisible(visible)
         return dock
 
-    def resizeDocks(self, docks: list, sizes: list[int], orientation: Qt.Orientation) -> None:
+    def resizeDocks(self, docks: Sequence[QDockWidget], sizes: Sequence[int], orientation: Qt.Orientation) -> None:
         """Big views are tabs, not docks: sizing one is a no-op (Qt would warn)."""
         kept = [(d, s) for d, s in zip(docks, sizes, strict=True) if not isinstance(d, TabDock)]
         if kept:
