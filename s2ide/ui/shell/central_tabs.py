@@ -75,9 +75,9 @@ class CentralTabs(QTabWidget):
 
     def _close_requested(self, index: int) -> None:
         page = self.widget(index)
-        owner = getattr(page, "tab_dock", None)
-        if isinstance(owner, TabDock):
-            owner.hide()
+        for owner in self.main_window.findChildren(TabDock):
+            if owner.page is page:
+                owner.hide()
 
 
 class TabDock(Dock):
@@ -96,7 +96,6 @@ class TabDock(Dock):
     def set_content(self, content: QWidget) -> None:
         self._content = content
         self._page = DockScroll(content)
-        self._page.tab_dock = self  # type: ignore[attr-defined]  # the tab's ✕ finds its dock
         self._page.setMinimumWidth(0)
 
     @property
