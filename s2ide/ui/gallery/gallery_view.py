@@ -12,7 +12,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -397,7 +407,10 @@ class QtGallery(QWidget):
                 self.view.clearSelection()
             else:
                 index = self.model.index(row)
-                self.view.setCurrentIndex(index)
+                selection = self.view.selectionModel()
+                if self.view.currentIndex() != index:  # opened elsewhere (Next, a plot): it alone
+                    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                # else a click here opened it: Ctrl/Shift-click's multi-selection stays as made
                 self.view.scrollTo(index)
         finally:
             self._syncing = False

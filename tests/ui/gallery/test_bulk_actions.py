@@ -60,6 +60,23 @@ def test_shift_click_extends_the_selection(qtbot, window):
     assert len(selected_ids(gallery)) == 3
 
 
+def test_ctrl_click_adds_to_the_selection_though_each_click_opens_the_sample(qtbot, window):
+    """Opening the clicked sample re-selected it alone, so Ctrl+click could never pick several."""
+    gallery = window.foundation.gallery
+    view = gallery.view
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    points = [view.visualRect(gallery.model.index(row)).center() for row in (0, 2, 4)]
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=points[0])
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[1])
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[2])
+    ids = [gallery.model.sample_id(row) for row in (0, 2, 4)]
+    assert selected_ids(gallery) == ids and window.context.current_sample_id == ids[-1]
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[1])  # Ctrl+click again: out
+    assert selected_ids(gallery) == [ids[0], ids[2]]
+    window.context.open_sample(gallery.model.sample_id(1))  # opened elsewhere (Next): it alone
+    assert selected_ids(gallery) == [gallery.model.sample_id(1)]
+
+
 @pytest.fixture
 def detect_window(qtbot, tmp_path):
     from PIL import Image
