@@ -25,9 +25,13 @@ from s2ide.core.store.database import open_read_only
 from s2ide.core.store.integrity import verify_s2ide
 from s2ide.core.store.migrations import check_not_newer, create_schema, current_version, latest_version, migrate
 from s2ide.core.store.postgres import is_url
+from s2ide.core.store.repositories import MetaRepository
 from s2ide.core.store.storage_errors import translate
 
 DB_NAME = "project.db"
+FOLDER_PROJECT_DIR = ".s2ide"  # `s2ide FOLDER` keeps its project in FOLDER/.s2ide
+FOLDER_PATHS_KEY = "folder_paths"  # "relative": the folder's images are stored as "../name"
+PARENT_PREFIX = "../"
 TASKS = ("classify", "detect", "segment")
 DEFAULT_ESCALATION_REASONS = [
     "ambiguous class",
@@ -47,6 +51,7 @@ class Project:
         self.thumbs_dir = self.cache_dir / "thumbs"
         self._local = threading.local()
         self.read_only = False
+        self._paths_beside: bool | None = None  # read with the project (Project.open) or on first use
 
     # -- opening ---------------------------------------------------------------------------
     is_team = False
@@ -136,6 +141,10 @@ class Project:
                         f"{current_version(conn)}, this one needs {latest_version()}); copy it somewhere writable "
                         "so it can be upgraded"
                     )
+                # read here, on the opening thread: a worker's stored_path needs no connection
+                project._paths_beside = (
+                    project.path.name == FOLDER_PROJECT_DIR and MetaRepository(conn).get(FOLDER_PATHS_KEY) == "relative"
+                )
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
@@ -178,14 +187,33 @@ class Project:
 
     # -- image paths -----------------------------------------------------------------------
     def stored_path(self, image: Path) -> str:
-        """Relative (posix) under the project folder, absolute elsewhere."""
+        """Relative (posix) under the project folder; in a folder project (FOLDER/.s2ide made with
+        relative paths) "../name" for an image in FOLDER, so the folder can move or be opened
+        from another mount; absolute elsewhere."""
         image = image.resolve()
         try:
             return image.relative_to(self.path).as_posix()
         except ValueError:
-            return image.as_posix()
+            pass
+        if self.paths_beside:
+            try:
+                return PARENT_PREFIX + image.relative_to(self.path.parent).as_posix()
+            except ValueError:
+                pass
+        return image.as_posix()
+
+    @property
+    def paths_beside(self) -> bool:
+        """True for a folder project that stores its folder's images relative to it (read once)."""
+        if self._paths_beside is None:
+            self._paths_beside = (
+                self.path.name == FOLDER_PROJECT_DIR and self.store.meta.get(FOLDER_PATHS_KEY) == "relative"
+            )
+        return self._paths_beside
 
     def image_path(self, stored: str) -> Path:
+        if stored.startswith(PARENT_PREFIX):  # an image beside a folder project (FOLDER/.s2ide)
+            return self.path.parent / stored[len(PARENT_PREFIX) :]
         path = Path(stored)
         return path if path.is_absolute() else self.path / path
 

@@ -3,7 +3,10 @@
 `s2ide FOLDER` and File ▸ Open folder… land here. `open_folder` creates the project in
 `FOLDER/.s2ide` (or, when the folder is read-only, in a per-person data folder, or a place the
 caller picks), lists the image files and stores their names in one transaction, so the first
-image can be shown at once. `index_pending` (a long job: `run(inputs, state)`) then reads each
+image can be shown at once. A project in `FOLDER/.s2ide` stores the names relative to it
+("../img1.jpg"), so the folder can be moved, renamed or opened from another mount; one in a
+data folder (a read-only folder's) stores them absolute. Projects made before keep their
+absolute paths (nothing is rewritten). `index_pending` (a long job: `run(inputs, state)`) then reads each
 file in name order: hash, displayed size, cached thumbnail. A file that cannot be read is
 skipped with its reason in the audit log (never blocking the rest); a second copy of an image
 already in the project is folded into the first (counted and named). Reopening a folder only
@@ -28,12 +31,12 @@ import platformdirs
 from s2ide.core.errors import ImageError, InvalidInputError, S2Error
 from s2ide.core.io.images import IMAGE_SUFFIXES, probe
 from s2ide.core.labeling.skip import skip_sample
-from s2ide.core.project import DB_NAME, Project
+from s2ide.core.project import DB_NAME, FOLDER_PATHS_KEY, FOLDER_PROJECT_DIR, PARENT_PREFIX, Project
 from s2ide.core.review.users import Role, add_user
 from s2ide.core.store import Store, folder_index
 from s2ide.core.tasks import TaskState
 
-PROJECT_DIR = ".s2ide"
+PROJECT_DIR = FOLDER_PROJECT_DIR
 BATCH = 32  # results written per transaction: the gallery sees progress, commits stay short
 PARALLEL_THRESHOLD = 16
 _DIGITS = re.compile(r"(\d+)")
@@ -149,17 +152,23 @@ def open_folder(
         with store.transaction():
             store.meta.set("image_folder", str(folder))
             store.meta.set("owner", owner)
+            if where.resolve().parent == folder:  # beside the images: move the folder, it still opens
+                store.meta.set(FOLDER_PATHS_KEY, "relative")
         add_user(store, owner, Role.ENGINEER.value)  # the creator may do everything (owner)
     else:
         project = Project.open(where)
         store = project.store
     known = set() if created else folder_index.known_paths(store)
-    # Stored like Project.stored_path stores a file outside the project folder: absolute, posix.
-    base = folder.as_posix().rstrip("/") + "/"
-    new = [base + relative for relative in list_images(folder)]
-    new = [stored for stored in new if stored not in known]
+    # As Project.stored_path stores them: "../name" in a project made beside its images (since
+    # folder_paths), absolute in a read-only folder's project or one made before (kept as is).
+    absolute = folder.as_posix().rstrip("/") + "/"
+    base = PARENT_PREFIX if project.paths_beside else absolute
+    names = list_images(folder)
+    new = [base + name for name in names if base + name not in known and absolute + name not in known]
     rows = list(zip(new, _placeholders(len(new)), strict=True))
     with store.transaction():
+        if not created and project.paths_beside and store.meta.get("image_folder") != str(folder):
+            store.meta.set("image_folder", str(folder))  # moved or mounted elsewhere: where it is now
         added = folder_index.add_names(store, rows) if rows else 0
     return FolderOpen(project=project, folder=folder, created=created, added=added, owner=owner)
 

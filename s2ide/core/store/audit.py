@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from s2ide.core.clock import now_iso
 from s2ide.core.store.records import AuditEntry
+
+_SAMPLE_ID = re.compile(r'"sample_id": (\d+)')
+# Changes to a sample that label it (a shape's every change counts too); skip, reopen and the
+# like change a sample without labeling it.
+LABELING_SAMPLE_ACTIONS = ("tag", "done", "import annotations")
 
 
 class AuditRepository:
@@ -95,3 +101,34 @@ class AuditRepository:
                 )
             )
         return out
+
+    def sample_ids(self, user: str | None = None, since: str | None = None, labeling_only: bool = False) -> set[int]:
+        """Samples changed (by `user`, at or after `since`): the audit rows on a sample or on one of
+        its annotations (deleted ones too: the row keeps the sample's id). With `labeling_only`,
+        only tags, shapes and done marks count. Read in one indexed query; the sample's id is
+        taken from the row's JSON text in Python, so the SQL stays portable."""
+        clauses = ["entity IN ('sample', 'annotation')"]
+        params: list[Any] = []
+        if user is not None:
+            clauses.append("user = ?")
+            params.append(user)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since)
+        if labeling_only:
+            marks = ", ".join("?" for _ in LABELING_SAMPLE_ACTIONS)
+            clauses.append(f"(entity = 'annotation' OR action IN ({marks}))")
+            params += LABELING_SAMPLE_ACTIONS
+        found: set[int] = set()
+        cur = self._conn.execute(
+            "SELECT entity, entity_id, after, before FROM audit WHERE " + " AND ".join(clauses), params
+        )
+        for entity, entity_id, after, before in cur:
+            if entity == "sample":
+                if entity_id is not None and str(entity_id).isdigit():
+                    found.add(int(entity_id))
+                continue
+            match = _SAMPLE_ID.search(after or "") or _SAMPLE_ID.search(before or "")
+            if match is not None:
+                found.add(int(match.group(1)))
+        return found

@@ -15,6 +15,7 @@ from typing import Any
 
 from s2ide.core.clock import now_iso
 from s2ide.core.errors import InvalidInputError, UnknownLabelError, UnknownSampleError
+from s2ide.core.store.audit import AuditRepository
 from s2ide.core.store.records import Label, Sample, User
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
@@ -141,6 +142,11 @@ class SampleFilter:
     unlabeled_only: bool = False
     search: str | None = None
     ids: Sequence[int] | None = None
+    # From the audit log: samples changed by this user / at or after this UTC ISO time (both:
+    # by them since then); `labeling_only` counts tags, shapes and done marks, not skips.
+    changed_by: str | None = None
+    changed_since: str | None = None
+    labeling_only: bool = False
 
     def validate(self) -> None:
         if self.split is not None and self.split not in SPLITS:
@@ -230,6 +236,10 @@ class SampleRepository:
             # beyond SQLite's limit on bound variables.
             clauses.append("s.id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps([int(i) for i in flt.ids]))
+        if flt.changed_by is not None or flt.changed_since is not None:
+            changed = AuditRepository(self._conn).sample_ids(flt.changed_by, flt.changed_since, flt.labeling_only)
+            clauses.append("s.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted(changed)))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     ROW_COLUMNS = (
@@ -256,9 +266,19 @@ class SampleRepository:
             "s.id, s.path, s.sha256, s.width, s.height, s.split, s.status, t.label_id", flt, limit, offset
         )
 
-    def _select(self, columns: str, flt: SampleFilter | None, limit: int | None = None, offset: int = 0) -> list[tuple]:
-        """`columns` plus the active model's (label_id, score) for the filtered samples, by id."""
+    def _select(
+        self, columns: str, flt: SampleFilter | None, limit: int | None = None, offset: int = 0, shapes: bool = False
+    ) -> list[tuple]:
+        """`columns` (with `shapes`: then the count of each sample's shapes, every annotation but
+        its tag) plus the active model's (label_id, score) for the filtered samples, by id."""
         where, params = self._where(flt or SampleFilter())
+        shape_join = ""
+        if shapes:
+            columns += ", COALESCE(c.n, 0)"
+            shape_join = (
+                " LEFT JOIN (SELECT sample_id, COUNT(*) AS n FROM annotations WHERE kind <> 'tag' GROUP BY sample_id) c"
+                " ON c.sample_id = s.id"
+            )
         active = self._conn.execute("SELECT version FROM models WHERE state = 'active' LIMIT 1").fetchone()
         if active is None:  # no suggestions to show: skip the join
             suggestion, join = "NULL, NULL", ""
@@ -269,20 +289,21 @@ class SampleRepository:
         sql = (
             f"SELECT {columns}, {suggestion} "
             "FROM samples s LEFT JOIN annotations t ON t.sample_id = s.id AND t.kind = 'tag'"
-            f"{join}{where} ORDER BY s.id"
+            f"{shape_join}{join}{where} ORDER BY s.id"
         )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return self._conn.execute(sql, params).fetchall()
 
-    SLIM_COLUMNS = ("id", "status", "label_id", "pred_label_id", "pred_score")
+    SLIM_COLUMNS = ("id", "status", "label_id", "shapes", "pred_label_id", "pred_score")
     DETAIL_COLUMNS = ("path", "sha256", "width", "height", "split")
 
     def slim_rows(self, flt: SampleFilter | None = None) -> list[tuple]:
         """`row_tuples` without the wide columns (SLIM_COLUMNS): what a 100,000-row list needs up
-        front; `details()` fetches path and hash for the rows on screen."""
-        return self._select("s.id, s.status, t.label_id", flt)
+        front, with each sample's count of shapes (the gallery's badge); `details()` fetches path
+        and hash for the rows on screen."""
+        return self._select("s.id, s.status, t.label_id", flt, shapes=True)
 
     def details(self, ids: Sequence[int]) -> dict[int, tuple]:
         """id -> (path, sha256, width, height, split) for a page of samples."""

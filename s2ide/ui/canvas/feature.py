@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
-from s2ide.core.engine.ml_settings import load_loop_settings
+from s2ide.core.engine.prelabel_threshold import effective_threshold
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.document import SampleDocument
 from s2ide.core.labeling.done import is_shape_task, mark_done
@@ -197,7 +197,7 @@ class CanvasFeature(QObject):
         if self.canvas.tool.busy:  # Enter belongs to the gesture (closing a polygon)
             return False
         try:
-            threshold = load_loop_settings(self.context.store).confidence_threshold
+            threshold = effective_threshold(self.context.store)[0]  # the one the canvas dims by
             mark_done(self.context.store, sample_id, self.context.user_name, empty=empty, threshold=threshold)
         except S2Error as exc:
             self.context.message(f"Cannot mark sample {sample_id} done: {exc}", 0)

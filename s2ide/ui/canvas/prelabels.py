@@ -5,8 +5,9 @@ The canvas draws the model's suggestions in the predictions layer (dashed). Here
   (source model-accepted, one undo step) and stays selected, so a drag in the same gesture moves
   it or its handles (then it counts as edited) and Delete throws it away (rejected);
 - Shift+Enter takes every suggestion at or above the pre-label threshold at once;
-- a suggestion already taken is hidden, those under the threshold are drawn dimmed, and those
-  under half of it are not drawn (a detector proposes many faint boxes);
+- a suggestion already taken is hidden; those under the pre-label threshold (the model's
+  calibrated one, `effective_threshold`, unless the team set one by hand) are drawn dimmed, not
+  hidden, so a young model's 20 % guesses stay in sight; only noise under FLOOR is left out;
 - a young model's suggestions (fewer than YOUNG_PER_CLASS images per class) are all dimmed,
   not hidden.
 What became of each suggestion is decided when the sample is marked done
@@ -20,7 +21,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QPointF
 
-from s2ide.core.engine.ml_settings import load_loop_settings
+from s2ide.core.engine.prelabel_threshold import effective_threshold
 from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds
 from s2ide.core.labeling.document import SampleDocument
@@ -32,7 +33,7 @@ from s2ide.ui.shell.context import AppContext
 
 YOUNG_PER_CLASS = 10
 DIM = 0.35
-SHOW_FRACTION = 0.5  # suggestions under half the threshold are clutter (a detector proposes many)
+FLOOR = 0.05  # scores under this are noise, not suggestions (a detector proposes many)
 TAKEN_IOU = 0.98
 VECTOR = ("box", "polygon", "line", "point")
 
@@ -78,7 +79,7 @@ class Prelabels:
             return
         store = context.store
         try:
-            self.threshold = load_loop_settings(store).confidence_threshold
+            self.threshold = effective_threshold(store)[0]
         except S2Error:
             self.threshold = 0.5
         model = store.models.active()
@@ -101,7 +102,7 @@ class Prelabels:
         for shape, item in self.shown:
             mine = bounds(shape.kind, shape.geometry)
             taken = any(kind == shape.kind and _iou(mine, other) >= TAKEN_IOU for kind, other in finals)
-            faint = shape.score is not None and shape.score < self.threshold * SHOW_FRACTION
+            faint = shape.score is not None and shape.score < min(FLOOR, self.threshold)
             item.setVisible(layer.visible and not taken and not faint)
             weak = shape.score is not None and shape.score < self.threshold
             item.setOpacity(layer.opacity * (DIM if weak or self.young else 1.0))

@@ -1,6 +1,6 @@
 """GalleryModel: the samples of a project as a flat list model, one query, no widget per sample.
 
-A reload is one `SampleRepository.slim_rows` query (id, status, tag, suggestion: what filters,
+A reload is one `SampleRepository.slim_rows` query (id, status, tag, shape count, suggestion: what filters,
 "next unlabeled" and the delegate's chips need for every row). File names and hashes are read
 for the rows on screen only, a page at a time (`details`), so 100,000 samples open as fast as
 SQLite can hand over three small columns. Thumbnails are not here: the delegate asks
@@ -36,6 +36,7 @@ class Role(IntEnum):
     PRED_SCORE = Qt.ItemDataRole.UserRole + 7
     SPLIT = Qt.ItemDataRole.UserRole + 8
     SIZE = Qt.ItemDataRole.UserRole + 9
+    SHAPES = Qt.ItemDataRole.UserRole + 10  # how many shapes (boxes, polygons, masks, ...) it has
 
 
 def file_name(path: str) -> str:
@@ -174,7 +175,9 @@ class GalleryModel(QAbstractListModel):
                 return file_name(path)
             if role == Role.SIZE:
                 return (width, height)
-            return f"{path}\n{width}×{height}, {self._rows[row][_COL['status']]}, split {split}"
+            shapes = self._rows[row][_COL["shapes"]]
+            drawn = f", {shapes} shape(s)" if shapes else ""
+            return f"{path}\n{width}×{height}, {self._rows[row][_COL['status']]}{drawn}, split {split}"
         return None
 
 
@@ -187,4 +190,5 @@ _ROLE_COLUMN: dict[int, str] = {
     Role.PRED_LABEL_ID: "pred_label_id",
     Role.PRED_SCORE: "pred_score",
     Role.SPLIT: "split",
+    Role.SHAPES: "shapes",
 }

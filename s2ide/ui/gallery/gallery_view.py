@@ -9,9 +9,20 @@ filters and `showSamplesRequested` narrow the list, and it provides the default 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from s2ide.core.clock import local_day_start_iso
 from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.project import MediaRootError
 from s2ide.core.review.agreement import hidden_tags
@@ -49,8 +61,15 @@ STATUS_COLORS = {
     "reviewed": QColor("#1565c0"),
     "skipped": QColor("#6d4c41"),
 }
+BADGE_COLOR = QColor(25, 25, 25, 200)  # the shape-count badge: readable on any thumbnail
 ANY_LABEL = -2  # the label filter's "any label" entry
 UNTAGGED = -1  # the label filter's "untagged" entry
+HISTORY_FILTERS = (
+    ("any history", ""),
+    ("labeled by me", "mine"),
+    ("labeled today", "today"),
+    ("changed since yesterday", "since_yesterday"),
+)
 
 
 class GalleryDelegate(QStyledItemDelegate):
@@ -93,6 +112,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(STATUS_COLORS.get(status, QColor("#9e9e9e")))
         painter.drawEllipse(thumb_rect.right() - 12, thumb_rect.y() + 4, 9, 9)
+        self._paint_shape_badge(painter, thumb_rect, index.data(Role.SHAPES))
         self._paint_prediction(painter, thumb_rect, index)
         text_rect = QRect(rect.x() + PAD, thumb_rect.bottom() + 2, thumb, TEXT_H - 4)
         painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
@@ -142,6 +162,30 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, shown)
         painter.restore()
 
+    @staticmethod
+    def _paint_shape_badge(painter: QPainter, rect: QRect, count: object) -> None:
+        """Top right, left of the status dot: a box outline and how many shapes the sample has."""
+        if not isinstance(count, int) or count <= 0:
+            return
+        painter.save()
+        font = QFont(painter.font())
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        text = str(count) if count < 1000 else "999+"
+        height = metrics.height() + 2
+        width = metrics.horizontalAdvance(text) + height + 4
+        badge = QRect(rect.right() - 16 - width, rect.y() + 3, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(BADGE_COLOR)
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(QPen(QColor("white"), 1.2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        icon = height - 8
+        painter.drawRect(badge.x() + 3, badge.y() + 4, icon + 3, icon)  # a box, wider than tall
+        painter.drawText(badge.adjusted(height - 2, 0, -2, 0), Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
     def _paint_prediction(self, painter: QPainter, rect: QRect, index: QModelIndex | QPersistentModelIndex) -> None:
         """The bottom band: the distance at the left (similarity results), the suggestion at the right."""
         pred = self.context.label_by_id(index.data(Role.PRED_LABEL_ID))
@@ -186,6 +230,10 @@ class QtGallery(QWidget):
         self.split_filter.addItem("any split", "")
         for split in SPLITS:
             self.split_filter.addItem(split, split)
+        self.history_filter = QComboBox()  # from the audit log: who changed a sample, and when
+        for text, key in HISTORY_FILTERS:
+            self.history_filter.addItem(text, key)
+        self.history_filter.setToolTip("Samples by their history in the audit log")
         self.search = QLineEdit()
         self.search.setPlaceholderText("search file names")
         self.search.setClearButtonEnabled(True)
@@ -222,6 +270,7 @@ class QtGallery(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(filters)
         search_row = QHBoxLayout()
+        search_row.addWidget(self.history_filter)
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.shown)
         search_row.addWidget(self.chip)
@@ -233,13 +282,14 @@ class QtGallery(QWidget):
         self._search_timer.setInterval(250)
         self._search_timer.timeout.connect(self.reload)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        for combo in (self.label_filter, self.status_filter, self.split_filter):
+        for combo in (self.label_filter, self.status_filter, self.split_filter, self.history_filter):
             combo.currentIndexChanged.connect(lambda _i: self.reload())
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.view.clicked.connect(self._on_clicked)
 
         context.projectChanged.connect(self._on_project_changed)
         context.userChanged.connect(self._update_hidden_tags)
+        context.userChanged.connect(self._on_user_changed)
         context.samplesChanged.connect(self.reload)
         context.annotationsChanged.connect(self._on_annotations_changed)
         context.predictionsChanged.connect(self.reload)
@@ -255,7 +305,8 @@ class QtGallery(QWidget):
     # -- filters ---------------------------------------------------------------------------
     def current_filter(self) -> SampleFilter:
         label = self.label_filter.currentData()
-        return SampleFilter(
+        return replace(
+            self._history_filter(),
             split=self.split_filter.currentData() or None,
             status=self.status_filter.currentData() or None,
             label_id=label if isinstance(label, int) and label >= 0 else None,
@@ -263,6 +314,26 @@ class QtGallery(QWidget):
             search=self.search.text().strip() or None,
             ids=self._shown_ids,
         )
+
+    def _history_filter(self) -> SampleFilter:
+        """The history choice as audit-log conditions ("by me" needs the person working)."""
+        key = self.history_filter.currentData()
+        if key == "mine":
+            user = self.context.user.name if self.context.user is not None else ""
+            return SampleFilter(changed_by=user, labeling_only=True)
+        if key == "today":
+            return SampleFilter(changed_since=local_day_start_iso(0), labeling_only=True)
+        if key == "since_yesterday":
+            return SampleFilter(changed_since=local_day_start_iso(1))
+        return SampleFilter()
+
+    def set_history_filter(self, key: str) -> None:
+        """ "" (any), "mine", "today" or "since_yesterday"."""
+        self.history_filter.setCurrentIndex(max(0, self.history_filter.findData(key)))
+
+    def _on_user_changed(self) -> None:
+        if self.history_filter.currentData() == "mine":
+            self.reload()
 
     def _fill_label_filter(self) -> None:
         chosen = self.label_filter.currentData()
@@ -365,7 +436,10 @@ class QtGallery(QWidget):
                 self.view.clearSelection()
             else:
                 index = self.model.index(row)
-                self.view.setCurrentIndex(index)
+                selection = self.view.selectionModel()
+                if self.view.currentIndex() != index:  # opened elsewhere (Next, a plot): it alone
+                    selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                # else a click here opened it: Ctrl/Shift-click's multi-selection stays as made
                 self.view.scrollTo(index)
         finally:
             self._syncing = False

@@ -2,30 +2,38 @@
 
 A lead's queue-heavy layout must not follow a labeler onto another project: layouts are saved
 under "<project>|<role>" in the personal settings (the old single `window_layout` is read only
-when nothing more specific exists). Big views (plots, tables, the queue) float in a window of
-their own sized to the screen instead of squeezing the canvas, and every dock's content sits
-in a scroll area so a dock can always be narrowed.
+when nothing more specific exists). Big views (plots, tables, the queue) open as tabs beside the
+canvas (central_tabs.py) instead of squeezing it, and every dock's content sits in a scroll area
+so a dock can always be narrowed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRect, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
 
 LEGACY_KEY = "window_layout"
 LAYOUTS_KEY = "window_layouts"
-# Views that need room: they open floating at most of the screen, never squeezing the canvas.
+# Views that need room: they open as tabs beside the canvas (ui/shell/central_tabs.py), never
+# squeezing it.
 BIG_VIEWS = frozenset(
-    {"Dataset", "Evaluation", "Mispredictions", "Label errors", "Embeddings", "Audit", "Escalations", "Labeling time"}
+    {
+        "Dataset",
+        "Evaluation",
+        "Mispredictions",
+        "Label errors",
+        "Embeddings",
+        "Model tests",
+        "Checks",
+        "Audit",
+        "Escalations",
+        "Labeling time",
+        "Team",
+    }
 )
-BIG_FRACTION = 0.8
 DOCK_MIN_WIDTH = 80
-# The offscreen platform (tests) cannot raise a second top-level window and warns each time the
-# features raise a dock: big views stay docked there unless a test asks for floating.
-FLOAT_OFFSCREEN = False
 
 
 def layout_key(project: str | None, role: str | None) -> str | None:
@@ -62,16 +70,6 @@ def decode(text: object) -> QByteArray:
     return QByteArray.fromBase64(str(text).encode("ascii"))
 
 
-def centred(available: QRect, fraction: float) -> QRect:
-    width, height = int(available.width() * fraction), int(available.height() * fraction)
-    return QRect(
-        available.x() + (available.width() - width) // 2,
-        available.y() + (available.height() - height) // 2,
-        width,
-        height,
-    )
-
-
 class DockScroll(QScrollArea):
     """A dock's content in a frameless scroll area: the dock narrows below the content's minimum."""
 
@@ -92,15 +90,6 @@ class Dock(QDockWidget):
 
     def widget(self) -> QWidget:  # type: ignore[override]
         return getattr(self, "_content", None) or super().widget()
-
-
-def float_big(window: QMainWindow, dock: QDockWidget) -> None:
-    """Float a big view in a window of most of the screen, once (the user may dock it back)."""
-    if dock.property("s2ide_placed") or (QGuiApplication.platformName() == "offscreen" and not FLOAT_OFFSCREEN):
-        return
-    dock.setProperty("s2ide_placed", True)
-    dock.setFloating(True)
-    dock.setGeometry(centred(window.screen().availableGeometry(), BIG_FRACTION))
 
 
 def wrap_toolbars_to_fit(window: QMainWindow, width: int) -> None:

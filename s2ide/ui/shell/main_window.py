@@ -6,6 +6,8 @@ through `add_dock`, `menu` and `add_task`; they share state only through `self.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.shell import layouts
+from s2ide.ui.shell.central_tabs import CentralTabs, TabDock
 from s2ide.ui.shell.change_watcher import ChangeWatcher
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.features import attach_all
@@ -92,9 +95,11 @@ class MainWindow(QMainWindow):
         for title in MENU_ORDER:
             self.menu(title)
         self.view = ImageView(self)
-        self.setCentralWidget(self.view)
+        self.tabs = CentralTabs(self.view, self)  # big views open as tabs beside the canvas
+        self.setCentralWidget(self.tabs)
         self.statusBar().setSizeGripEnabled(True)
         context.statusMessage.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        context.sampleChanged.connect(lambda sample_id: self.tabs.show_canvas() if sample_id >= 0 else None)
         context.projectChanged.connect(self._update_title)
         context.userChanged.connect(self._update_title)
         self._layout_key: str | None = None
@@ -130,17 +135,29 @@ class MainWindow(QMainWindow):
         tabify_with: QDockWidget | None = None,
         visible: bool = True,
     ) -> QDockWidget:
+        name = title.replace(" ", "_").lower()
+        if title in layouts.BIG_VIEWS:  # a tab beside the canvas, not a dock squeezing it
+            dock: layouts.Dock = TabDock(title, self, self.tabs)
+            dock.setObjectName(f"tab_{name}")
+            dock.set_content(widget)
+            self.menu("&View").addAction(dock.toggleViewAction())
+            dock.setVisible(visible)
+            return dock
         dock = layouts.Dock(title, self)
-        dock.setObjectName(f"dock_{title.replace(' ', '_').lower()}")
+        dock.setObjectName(f"dock_{name}")
         dock.set_content(widget)  # in a scroll area: a dock can always be narrowed
         self.addDockWidget(area, dock)
-        if title in layouts.BIG_VIEWS:  # opens floating at most of the screen, not squeezing the canvas
-            dock.visibilityChanged.connect(lambda shown, d=dock: layouts.float_big(self, d) if shown else None)
-        if tabify_with is not None:
+        if tabify_with is not None and not isinstance(tabify_with, TabDock):
             self.tabifyDockWidget(tabify_with, dock)
         self.menu("&View").addAction(dock.toggleViewAction())
         dock.setVisible(visible)
         return dock
+
+    def resizeDocks(self, docks: Sequence[QDockWidget], sizes: Sequence[int], orientation: Qt.Orientation) -> None:
+        """Big views are tabs, not docks: sizing one is a no-op (Qt would warn)."""
+        kept = [(d, s) for d, s in zip(docks, sizes, strict=True) if not isinstance(d, TabDock)]
+        if kept:
+            super().resizeDocks([d for d, _s in kept], [s for _d, s in kept], orientation)
 
     def add_task(self, runner: TaskRunner) -> TaskRunner:
         """Show the runner's progress and cancel button in the status bar; stop it on close."""
@@ -202,6 +219,7 @@ class MainWindow(QMainWindow):
         key = self._current_layout_key()
         if key == self._layout_key:
             return
+        self.tabs.show_canvas()
         if self._layout_key is not None and not self._layout_key.endswith("|nobody"):
             self.save_layout(self._layout_key)
         self._layout_key = key
@@ -221,6 +239,7 @@ class MainWindow(QMainWindow):
 
     def save_layout(self, key: str | None = None) -> None:
         """Remember the window's size and where each dock and tool bar is, for this project and role."""
+        self.tabs.show_canvas()  # the docks back from beside a big view's tab first
         layouts.store_layout(
             self.context.settings,
             key if key is not None else self._current_layout_key(),
@@ -235,6 +254,7 @@ class MainWindow(QMainWindow):
         saved = layouts.saved_layout(self.context.settings, key if key is not None else self._current_layout_key())
         if saved is None:
             return False
+        self.tabs.show_canvas()
         try:
             geometry = layouts.decode(saved["geometry"])
             state = layouts.decode(saved["state"])
@@ -247,8 +267,7 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         """View ▸ Reset layout: the docks as a new window has them, sized to the screen; forgets
         the layout saved for this project and role."""
-        for dock in self.findChildren(QDockWidget):
-            dock.setProperty("s2ide_placed", None)
+        self.tabs.show_canvas()
         self.restoreState(self._default_state, LAYOUT_VERSION)
         self.showNormal()
         self.fit_to_screen()

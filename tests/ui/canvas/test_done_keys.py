@@ -78,7 +78,7 @@ def test_digit_chooses_the_drawing_class_and_relabels_the_selection(qtbot, detec
     assert win.context.current_sample_id == ids[0]  # and it does not move on
 
 
-def _suggest(store, sample_id, shapes, trained_on=1000):
+def _suggest(store, sample_id, shapes, trained_on=1000, metrics=None):
     import json
 
     from s2ide.core.store.models import NewModel
@@ -86,7 +86,7 @@ def _suggest(store, sample_id, shapes, trained_on=1000):
     with store.transaction():
         model = store.models.add(
             NewModel(task="detect", architecture="x", label_map=[{"id": 1, "name": "car"}], state="ready",
-                     trained_on=trained_on)
+                     trained_on=trained_on, metrics=metrics or {})
         )  # fmt: skip
         store.models.set_active(model.version)
         store.predictions.put_many(model.version, [{"sample_id": sample_id, "label_id": shapes[0]["label_id"]}])
@@ -127,3 +127,23 @@ def test_click_takes_a_suggestion_shift_enter_takes_the_rest_and_done_records_ou
     from s2ide.ui.training.training_panel import acceptance_text
 
     assert acceptance_text(store) == "Pre-labels taken unchanged: lara 100% of 2 (v1)"
+
+
+def test_weak_suggestions_are_dimmed_by_the_calibrated_threshold_never_hidden(qtbot, detect_window):
+    """A model right 80 % of the time above 0.2 (its calibration): 0.25 is a full suggestion,
+    0.15 and 0.08 are dimmed but drawn (the saved default of 50 % would have hidden them)."""
+    win, ids = detect_window
+    store = win.context.store
+    canvas = win.canvas_feature.canvas
+    car = store.labels.by_name("car")
+    box = {"kind": "box", "label_id": car.id, "y": 10, "w": 20, "h": 20, "angle": 0}
+    shapes = [dict(box, score=0.25, x=10), dict(box, score=0.15, x=60), dict(box, score=0.08, x=110)]
+    bins = [(0.0, 50, 0.1), (0.1, 50, 0.5), (0.2, 40, 0.85), (0.5, 40, 0.95)]
+    metrics = {"calibration": {"bins": [{"lo": lo, "hi": lo + 0.1, "count": n, "accuracy": a} for lo, n, a in bins]}}
+    _suggest(store, ids[0], shapes, metrics=metrics)
+    win.context.predictionsChanged.emit()
+    prelabels = canvas.prelabels
+    assert prelabels.threshold == pytest.approx(0.2)  # from the calibration, not the saved 0.5
+    strong, weak, weaker = (item for _shape, item in prelabels.shown)
+    assert strong.isVisible() and weak.isVisible() and weaker.isVisible()
+    assert weak.opacity() < strong.opacity() and weaker.opacity() == pytest.approx(weak.opacity())

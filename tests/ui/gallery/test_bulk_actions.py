@@ -1,10 +1,12 @@
-"""Multi-selection in the gallery: tag or escalate many samples at once, each undoable."""
+"""Multi-selection in the gallery: tag, escalate or mark done many samples at once (tags undoable)."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
-from s2ide.ui.gallery.bulk_actions import escalate_many, selected_ids, tag_many
+from s2ide.ui.gallery.bulk_actions import escalate_many, mark_done_many, selected_ids, tag_many
+from s2ide.ui.gallery.gallery_model import Role
 from tests.ui.conftest import QT_LOG_MARKS
 
 pytestmark = QT_LOG_MARKS
@@ -56,3 +58,74 @@ def test_shift_click_extends_the_selection(qtbot, window):
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, third)
     assert len(selected_ids(gallery)) == 3
+
+
+def test_ctrl_click_adds_to_the_selection_though_each_click_opens_the_sample(qtbot, window):
+    """Opening the clicked sample re-selected it alone, so Ctrl+click could never pick several."""
+    gallery = window.foundation.gallery
+    view = gallery.view
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    points = [view.visualRect(gallery.model.index(row)).center() for row in (0, 2, 4)]
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=points[0])
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[1])
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[2])
+    ids = [gallery.model.sample_id(row) for row in (0, 2, 4)]
+    assert selected_ids(gallery) == ids and window.context.current_sample_id == ids[-1]
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, ctrl, points[1])  # Ctrl+click again: out
+    assert selected_ids(gallery) == [ids[0], ids[2]]
+    window.context.open_sample(gallery.model.sample_id(1))  # opened elsewhere (Next): it alone
+    assert selected_ids(gallery) == [gallery.model.sample_id(1)]
+
+
+@pytest.fixture
+def detect_window(qtbot, tmp_path):
+    from PIL import Image
+
+    from s2ide.core.project import Project
+    from s2ide.core.review.users import add_user
+    from tests.ui.canvas.conftest import add_samples
+    from tests.ui.conftest import open_window
+
+    project = Project.create(tmp_path / "det", ["car", "tree"], task="detect")
+    add_user(project.store, "lara", "labeler")
+    add_user(project.store, "vic", "engineer")
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    paths = []
+    for index in range(3):
+        paths.append(folder / f"img{index}.png")
+        Image.new("RGB", (60, 40), (40 * index, 90, 150)).save(paths[-1])
+    add_samples(project, paths)
+    yield from open_window(qtbot, project)
+    project.close()
+
+
+def test_mark_many_done_and_no_objects_names_what_was_refused(qtbot, detect_window):
+    window = detect_window
+    ctx = window.context
+    store = ctx.store
+    gallery = window.foundation.gallery
+    car = store.labels.by_name("car").id
+    with store.transaction():
+        store.annotations.add(gallery.model.sample_id(0), "box", car, "lara", geometry={"x": 1, "y": 1, "w": 9, "h": 9})
+    ctx.notify_annotations(gallery.model.sample_id(0))
+    _select_rows(gallery, [0, 1])
+    ids = selected_ids(gallery)
+    texts = [action.text() for action in window.foundation.bulk.menu().actions()]
+    assert "Mark 2 selected done" in texts and "Mark 2 selected 'no objects'" in texts
+    report = mark_done_many(ctx, ids, empty=True)
+    assert report.startswith("Marked 'no objects' on 1 sample(s); 1 not:") and "has 1 shape(s)" in report
+    assert store.samples.get(ids[1]).status == "labeled" and store.samples.get(ids[0]).status == "unlabeled"
+    assert mark_done_many(ctx, ids) == "Marked done 2 sample(s)"
+    assert all(store.samples.get(i).status == "labeled" for i in ids)
+    done_rows = [e for e in store.audit.list(user="lara") if e.action == "done"]
+    assert len(done_rows) == 3
+    assert gallery.model.index(0).data(Role.STATUS) == "labeled"
+
+
+def test_mark_done_is_offered_only_in_shape_projects(qtbot, window):
+    _select_rows(window.foundation.gallery, [0, 1])
+    texts = [action.text() for action in window.foundation.bulk.menu().actions()]
+    assert not any(text.startswith("Mark ") for text in texts)
+    assert "Find similar to these 2" in texts  # one context menu holds the gallery's own action too
+    assert mark_done_many(window.context, selected_ids(window.foundation.gallery)) == ""

@@ -200,3 +200,63 @@ def test_ctrl_wheel_changes_thumbnail_size(qtbot, window):
     qtbot.waitUntil(lambda: gallery.view.visualRect(gallery.model.index(0)).width() > before)
     gallery.set_thumbnail_size(1000)
     assert gallery.thumbnail_size() == 256 and gallery.loader.display_size == 256
+
+
+def _white_pixels(image, rect) -> int:
+    count = 0
+    for x in range(rect.left(), rect.right()):
+        for y in range(rect.top(), rect.bottom()):
+            color = image.pixelColor(x, y)
+            count += color.red() > 200 and color.green() > 200 and color.blue() > 200
+    return count
+
+
+def test_thumbnails_of_samples_with_shapes_carry_a_badge_with_the_count(qtbot, window):
+    from PySide6.QtCore import QRect
+
+    from s2ide.ui.gallery.gallery_view import PAD
+
+    gallery = window.foundation.gallery
+    store = window.context.store
+    view = gallery.view
+    qtbot.waitUntil(lambda: len(gallery.loader._cache) == 5, timeout=5000)
+    first = gallery.model.sample_id(0)
+    cell = view.visualRect(gallery.model.index(0))
+    thumb = gallery.thumbnail_size()
+    corner = QRect(cell.x() + PAD + thumb - 70, cell.y() + PAD + 2, 52, 18)  # left of the status dot
+    assert _white_pixels(view.viewport().grab().toImage(), corner) == 0
+    with store.transaction():
+        for x in (1, 10, 20):
+            store.annotations.add(first, "box", None, "lara", geometry={"x": x, "y": 1, "w": 5, "h": 5})
+    window.context.notify_annotations(first)
+    assert gallery.model.index(0).data(Role.SHAPES) == 3
+    assert gallery.model.index(1).data(Role.SHAPES) == 0
+    assert _white_pixels(view.viewport().grab().toImage(), corner) > 5  # the box icon and the "3"
+
+
+def test_history_filters_labeled_by_me_today_and_changed_since_yesterday(qtbot, window):
+    from s2ide.ui.gallery.bulk_actions import tag_many
+
+    gallery = window.foundation.gallery
+    ctx = window.context
+    store = ctx.store
+    ids = gallery.model.ids()
+    # the import labeled every sample three days ago (as far as the audit log knows)
+    store.conn.execute("UPDATE audit SET at = ?", ("2000-01-01T00:00:00.000+00:00",))
+    gallery.set_history_filter("mine")
+    assert gallery.model.rowCount() == 0  # the import tagged them, not lara
+    tag_many(ctx, ids[:2], store.labels.by_name("dog").id)
+    assert gallery.model.ids() == ids[:2]
+    ctx.set_user("leo")  # someone else: their own history
+    assert gallery.model.rowCount() == 0
+    ctx.set_user("lara")
+    gallery.set_history_filter("today")
+    assert gallery.model.ids() == ids[:2]
+    with store.transaction():
+        store.audit.record("leo", "skip", "sample", ids[4], {"status": "labeled"}, {"status": "skipped"})
+    ctx.samplesChanged.emit()
+    assert gallery.model.ids() == ids[:2]  # a skip is a change, not labeling
+    gallery.set_history_filter("since_yesterday")
+    assert gallery.model.ids() == [ids[0], ids[1], ids[4]]
+    gallery.set_history_filter("")
+    assert gallery.model.ids() == ids

@@ -141,7 +141,9 @@ def test_lead_opens_returns_and_resolves(window, qtbot):
 
     ctx.set_user("leo")
     view.state.setCurrentIndex(0)
-    view.open_row(0)
+    view.open_row(0)  # the sample on the canvas (the Image tab comes to the front) ...
+    assert window.tabs.currentWidget() is window.view
+    review.escalations_dock.show()  # ... and back to the queue's tab to decide
     detail.final_label.setCurrentText("cat")
     detail.answer.setPlainText("folded ears are cats")
     detail.promote.setChecked(True)

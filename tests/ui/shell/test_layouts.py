@@ -1,5 +1,5 @@
 """Layouts per project and role, View ▸ Reset layout, a window that fits the screen, docks that
-narrow, and big views that float instead of squeezing the canvas."""
+narrow, and big views that open as tabs beside the canvas instead of squeezing it."""
 
 from __future__ import annotations
 
@@ -59,17 +59,72 @@ def test_docks_can_be_narrowed_below_their_content(qtbot, window):
         assert dock.widget() is not None and not isinstance(dock.widget(), layouts.DockScroll)
 
 
-@pytest.mark.qt_log_ignore("raise", "propagateSizeHints")
-def test_big_views_float_at_most_of_the_screen(qtbot, window, monkeypatch):
-    monkeypatch.setattr(layouts, "FLOAT_OFFSCREEN", True)
+def test_big_views_open_as_tabs_beside_the_canvas_and_close_with_their_tab(qtbot, window):
+    from s2ide.ui.shell.central_tabs import TabDock
+
     docks = {d.windowTitle(): d for d in window.findChildren(QDockWidget)}
     dataset = docks["Dataset"]
+    assert isinstance(dataset, TabDock) and not isinstance(docks["Labels"], TabDock)
+    tabs = window.tabs
+    assert tabs.count() == 1 and tabs.currentWidget() is window.view
     _action(window, "&Model", "Dataset view").trigger()
-    qtbot.waitUntil(dataset.isFloating)
-    available = window.screen().availableGeometry()
-    assert dataset.width() >= available.width() * 0.7 and dataset.width() <= available.width()
-    assert not docks["Labels"].isFloating()
-    dataset.setFloating(False)  # the user may dock it back: it stays where put
-    dataset.hide()
-    dataset.show()
-    assert not dataset.isFloating()
+    assert tabs.count() == 2 and tabs.currentWidget() is dataset.page and dataset.isVisible()
+    assert tabs.tabText(1) == "Dataset" and dataset.toggleViewAction().isChecked()
+    qtbot.waitUntil(lambda: dataset.widget().view is not None)  # the lazy view was built on showing
+    docks["Audit"].show()
+    assert tabs.count() == 3 and tabs.currentWidget() is docks["Audit"].page
+    docks["Audit"].setWindowTitle("Audit (2)")
+    assert tabs.tabText(2) == "Audit (2)"
+    dataset.raise_()
+    assert tabs.currentWidget() is dataset.page
+    with qtbot.waitSignal(dataset.visibilityChanged) as closed:
+        tabs.tabCloseRequested.emit(1)  # the tab's ✕
+    assert closed.args == [False] and not dataset.isVisible() and tabs.count() == 2
+    assert not dataset.toggleViewAction().isChecked()
+    docks["Audit"].toggleViewAction().trigger()  # View ▸ Audit unchecked: its tab closes
+    assert tabs.count() == 1 and not docks["Audit"].isVisible()
+    docks["Audit"].toggleViewAction().trigger()
+    assert tabs.count() == 2
+    window.context.open_sample(window.context.store.samples.ids()[0])  # opening a sample shows it
+    assert tabs.currentWidget() is window.view
+
+
+def test_opening_every_big_view_leaves_the_canvas_as_it_was_and_gives_each_most_of_the_window(qtbot, window):
+    """Before: each view docked on the right took its minimum from the canvas (230 px left).
+    Now each opens as a tab; while one is in front the docks step aside, and the Image tab
+    brings them back with the canvas as wide as before (or wider), never squeezed."""
+    window.context.set_user("leo")  # a lead: the queue opens too
+    qtbot.wait(10)
+    window.tabs.show_canvas()
+    canvas_before = window.view.width()
+
+    def side_docks():
+        return sorted(
+            d.windowTitle()
+            for d in window.findChildren(QDockWidget)
+            if d.isVisible() and d.isVisibleTo(window) and d.windowTitle().split(" (")[0] not in layouts.BIG_VIEWS
+        )
+
+    docks_before = side_docks()
+    for dock in window.findChildren(QDockWidget):
+        if dock.windowTitle().split(" (")[0] in layouts.BIG_VIEWS:
+            dock.show()
+    assert window.tabs.count() == 1 + len(layouts.BIG_VIEWS)
+    assert window.tabs.docks_aside and not window.foundation.gallery_dock.isVisible()
+    for page in window.tabs.pages()[1:]:  # each big view in turn
+        window.tabs.setCurrentWidget(page)
+        qtbot.wait(5)
+        title = window.tabs.tabText(window.tabs.currentIndex())
+        assert page.width() >= 0.6 * window.width(), (title, page.width(), window.width())
+    window.tabs.setCurrentWidget(window.view)
+    qtbot.wait(10)
+    assert not window.tabs.docks_aside
+    assert side_docks() == docks_before and "Gallery" in docks_before
+    assert window.view.width() >= canvas_before - 2  # never squeezed
+
+
+def test_the_layout_saved_beside_a_big_view_keeps_the_docks(qtbot, window):
+    next(d for d in window.findChildren(QDockWidget) if d.windowTitle() == "Dataset").show()
+    assert not window.foundation.gallery_dock.isVisible()
+    window.save_layout()  # e.g. on closing the window with the Dataset tab in front
+    assert window.foundation.gallery_dock.isVisible() and window.tabs.currentWidget() is window.view
