@@ -27,6 +27,7 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+from s2ide.core.store.skeletons import SkeletonRepository
 from s2ide.core.store.team_activity import TeamActivityRepository
 from s2ide.core.store.vectors import PriorityRepository, VectorRepository
 
@@ -83,6 +84,7 @@ class Store:
         self.check_reads = CheckReadRepository(self.conn)
         self.vectors = VectorRepository(self.conn)
         self.priority = PriorityRepository(self.conn)
+        self.skeletons = SkeletonRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:
