@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from s2ide.core.errors import InvalidInputError, S2Error
 from s2ide.core.store.records import Label
 from s2ide.core.store.schema import SPLITS
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 
@@ -93,6 +94,8 @@ class ExportJob:
     images: ImagesMode
     report: ExportReport
     _linked_fallback: bool = False
+    # Keypoint names and edges by label name, for formats that write them (COCO categories).
+    skeletons: dict[str, Skeleton] = field(default_factory=dict)
 
     def place_image(self, sample: ExportSample, dest: Path) -> None:
         """Copy or hard-link the sample's image to dest (a hard link falls back to a copy across disks)."""

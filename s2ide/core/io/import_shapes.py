@@ -24,6 +24,7 @@ from s2ide.core.io import clipping
 from s2ide.core.io.formats.base import ImportItem, PlannedAnnotation, shown
 from s2ide.core.io.import_options import ImportOptions, ImportReport
 from s2ide.core.store import Store
+from s2ide.core.store.skeletons import Skeleton
 
 TOLERANCE = 1e-3  # pixels: shapes closer than this are the same shape (a re-import of an export)
 
@@ -37,6 +38,8 @@ class LabelResolver:
     unknown: str  # "create" or "skip"
     created: list[str]
     skipped: Counter[str] = field(default_factory=Counter)
+    # label id -> how many points its skeleton names (keypoints of another count are refused)
+    keypoint_counts: dict[int, int] = field(default_factory=dict)
 
     def resolve(self, name: str) -> int | None:
         label_id = self.labels.get(name)
@@ -63,6 +66,31 @@ class LabelResolver:
             for name in names:
                 if name.strip():
                     self.resolve(name.strip())
+
+    def skeletons(self, skeletons: dict[str, Skeleton], report: ImportReport) -> None:
+        """The file's skeletons become its labels' own; a label that has one already keeps it
+        (said in the report when the names differ)."""
+        self.keypoint_counts.update({k: len(v.names) for k, v in self.store.skeletons.all().items()})
+        for name, skeleton in skeletons.items():
+            label_id = self.resolve(name)
+            if label_id is None:
+                continue
+            current = self.store.skeletons.get(label_id)
+            if current is None:
+                self.store.skeletons.set(label_id, skeleton)
+                self.keypoint_counts[label_id] = len(skeleton.names)
+            elif current.names != skeleton.names:
+                report.skipped.append(
+                    f"label {name!r} keeps its keypoint names {current.names} (the source names {skeleton.names})"
+                )
+
+    def keypoints_fit(self, label_id: int, count: int) -> bool:
+        """Whether `count` points fit the label's skeleton; a label without one gets "1".."count"."""
+        known = self.keypoint_counts.get(label_id)
+        if known is None:
+            self.store.skeletons.set(label_id, Skeleton([str(i + 1) for i in range(count)]))
+            self.keypoint_counts[label_id] = known = count
+        return known == count
 
     def messages(self) -> list[str]:
         return [
@@ -202,11 +230,14 @@ def apply_shapes(
         existing = []
 
     start = len(batch.rows)
-    unknown = already = 0
+    unknown = already = misfit = 0
     for ann in planned:
         label_id = resolver.resolve(ann.label)
         if label_id is None:
             unknown += 1
+            continue
+        if ann.kind == "keypoints" and not resolver.keypoints_fit(label_id, len((ann.geometry or {})["points"])):
+            misfit += 1
             continue
         if existing:
             if ann.kind == "mask":
@@ -221,6 +252,7 @@ def apply_shapes(
         batch.rows.append((sample_id, ann.kind, label_id, ann.geometry, ann.data, ann.attributes))
     report.not_added(unknown, UNKNOWN_LABEL, line=False)  # named per label by LabelResolver.messages
     report.not_added(already, "the same shape is in the project already", where)
+    report.not_added(misfit, "keypoints whose number differs from their label's skeleton", where)
     end = len(batch.rows)
     report.annotations_added += end - start
     batch.samples.append((sample_id, start, end, before, status in ("unlabeled", "skipped")))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from s2ide.core.store.skeletons import Skeleton
+
 
 def shown(path: Any) -> str:
     """A path or name as one printable line: control characters (a newline in a file name) escaped."""
@@ -94,6 +96,8 @@ class ImportPlan:
     # Which layout the reader recognised ("COCO (Roboflow export)"), said in the preview.
     layout: str = ""
     keypoint_dims: int | None = None  # YOLO pose: values per keypoint from kpt_shape (2 or 3)
+    # Keypoint names and edges per label name (COCO categories[].keypoints/skeleton, CVAT skeletons).
+    skeletons: dict[str, Skeleton] = field(default_factory=dict)
 
     def refuse(self, count: int, why: str, where: str) -> None:
         """`count` annotations of the source (or a file with none) are not imported, and why."""

@@ -1,0 +1,209 @@
+"""Keypoints: COCO person-keypoints files import into keypoints shapes with their category's
+names and skeleton and every visibility flag; export writes each object back as one COCO entry
+(outline + keypoints), so import -> export -> import gives the same keypoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pycocotools.coco import COCO
+
+from s2ide.core.io.export_job import ExportOptions
+from s2ide.core.io.exporting import run_export
+from s2ide.core.io.formats import EXPORTERS, read_plan
+from s2ide.core.io.import_options import ImportOptions
+from s2ide.core.io.importing import run_import
+from s2ide.core.store.skeletons import Skeleton
+from s2ide.core.tasks import TaskState
+from tests.conftest import write_image
+from tests.core.io.formats.helpers import reimport
+
+NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
+EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
+KEEPS_KEYPOINTS = {"coco"}
+
+
+def _kp(*points: tuple[float, float, int]) -> list[float]:
+    return [c for p in points for c in p]
+
+
+FULL = _kp((10, 8, 2), (8, 6, 2), (12, 6, 1), (0, 0, 0), (20, 30.5, 2))
+PARTIAL = _kp((40, 10, 1), (0, 0, 0), (0, 0, 0), (44, 20, 2), (0, 0, 0))
+
+
+def coco_keypoints(root: Path) -> Path:
+    write_image(root / "images" / "a.png", size=(64, 48), color=(1, 2, 3))
+    write_image(root / "images" / "b.png", size=(32, 32), color=(4, 5, 6))
+    document = {
+        "images": [
+            {"id": 1, "file_name": "a.png", "width": 64, "height": 48},
+            {"id": 2, "file_name": "b.png", "width": 32, "height": 32},
+        ],
+        "categories": [
+            {"id": 1, "name": "person", "supercategory": "person", "keypoints": NAMES, "skeleton": EDGES},
+            {"id": 2, "name": "ball"},
+        ],
+        "annotations": [
+            {
+                "id": 7,
+                "image_id": 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "bbox": [5, 4, 20, 30],
+                "area": 600,
+                "segmentation": [[5, 4, 25, 4, 25, 34, 5, 34]],
+                "keypoints": FULL,
+                "num_keypoints": 4,
+            },
+            {
+                "id": 8,
+                "image_id": 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "bbox": [38, 8, 10, 14],
+                "area": 140,
+                "segmentation": [],
+                "keypoints": PARTIAL,
+                "num_keypoints": 2,
+            },
+            {
+                "id": 9,
+                "image_id": 2,
+                "category_id": 1,
+                "iscrowd": 0,
+                "bbox": [1, 1, 10, 10],
+                "area": 100,
+                "segmentation": [],
+                "keypoints": [0] * 15,
+                "num_keypoints": 0,
+            },
+            {
+                "id": 10,
+                "image_id": 2,
+                "category_id": 2,
+                "iscrowd": 0,
+                "bbox": [20, 20, 5, 5],
+                "area": 25,
+                "segmentation": [],
+            },
+        ],
+    }
+    (root / "annotations.json").write_text(json.dumps(document))
+    return root
+
+
+def keypoints_of(project) -> dict[str, list]:
+    """{image name: sorted keypoint lists} of a project."""
+    store = project.store
+    out: dict[str, list] = {}
+    for row in store.samples.rows():
+        points = [a.geometry["points"] for a in store.annotations.for_sample(row["id"]) if a.kind == "keypoints"]
+        out[Path(row["path"]).name] = sorted(points)
+    return out
+
+
+def test_coco_keypoints_import_with_names_skeleton_and_visibility(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    project, report = reimport(src, "auto", tmp_path / "p")
+    store = project.store
+    person = store.labels.resolve("person").id
+    assert store.skeletons.get(person) == Skeleton(NAMES, [(0, 1), (0, 2), (3, 4)])
+    assert store.skeletons.get(store.labels.resolve("ball").id) is None
+    got = keypoints_of(project)
+    triples = lambda flat: [[float(flat[k]), float(flat[k + 1]), int(flat[k + 2])] for k in range(0, 15, 3)]  # noqa: E731
+    assert got == {"a.png": sorted([triples(FULL), triples(PARTIAL)]), "b.png": []}
+    # 4 objects: 3 outlines (a polygon, two boxes) + the ball, and 2 keypoints shapes (all-zero keypoints carry none)
+    assert report.annotations_added == 6
+    a = next(r["id"] for r in store.samples.rows() if r["path"].endswith("a.png"))
+    by_group = {}
+    for ann in store.annotations.for_sample(a):
+        by_group.setdefault(ann.attributes["group_id"], []).append(ann.kind)
+    assert sorted(map(sorted, by_group.values())) == [["box", "keypoints"], ["keypoints", "polygon"]]
+    project.close()
+
+
+def test_coco_keypoints_round_trip(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    first, _ = reimport(src, "coco", tmp_path / "p1")
+    out = tmp_path / "out"
+    run_export(first, out, "coco", ExportOptions(), TaskState())
+    document = json.loads((out / "annotations.json").read_text())
+    person = next(c for c in document["categories"] if c["name"] == "person")
+    assert person["keypoints"] == NAMES and person["skeleton"] == EDGES
+    assert len(document["annotations"]) == 4  # each object once: outline and keypoints together
+    written = sorted(a["keypoints"] for a in document["annotations"] if "keypoints" in a)
+    assert written == sorted([[float(v) for v in FULL], [float(v) for v in PARTIAL], [0] * 15])
+    assert sorted(a["num_keypoints"] for a in document["annotations"] if "keypoints" in a) == [0, 2, 4]
+    coco_api = COCO(str(out / "annotations.json"))  # pycocotools reads it
+    assert len(coco_api.getAnnIds(catIds=[person["id"]])) == 3
+    second, _ = reimport(out, "coco", tmp_path / "p2")
+    assert keypoints_of(second) == keypoints_of(first)
+    kinds = lambda p: sorted(a.kind for r in p.store.samples.rows() for a in p.store.annotations.for_sample(r["id"]))  # noqa: E731
+    assert kinds(second) == kinds(first)
+    assert second.store.skeletons.get(second.store.labels.resolve("person").id).edges == [(0, 1), (0, 2), (3, 4)]
+    first.close()
+    second.close()
+
+
+def test_lone_keypoints_export_and_come_back_alone(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    first, _ = reimport(src, "coco", tmp_path / "p1")
+    store = first.store
+    with store.transaction():  # outlines deleted: the keypoints stand alone
+        for row in store.samples.rows():
+            for ann in store.annotations.for_sample(row["id"]):
+                if ann.kind != "keypoints":
+                    store.annotations.delete(ann.id)
+    out = tmp_path / "out"
+    run_export(first, out, "coco", ExportOptions(), TaskState())
+    second, _ = reimport(out, "coco", tmp_path / "p2")
+    kinds = [a.kind for r in second.store.samples.rows() for a in second.store.annotations.for_sample(r["id"])]
+    assert kinds == ["keypoints", "keypoints"]
+    assert keypoints_of(second) == keypoints_of(first)
+    first.close()
+    second.close()
+
+
+def test_keypoints_that_do_not_fit_the_labels_skeleton_are_counted(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    project, _ = reimport(src, "coco", tmp_path / "p")
+    store = project.store
+    with store.transaction():
+        store.skeletons.set(store.labels.resolve("person").id, Skeleton(["a", "b"]))
+    options = ImportOptions(on_existing="replace")
+    report = run_import(project, read_plan(src, "coco"), options, TaskState())
+    assert any("2 annotation" in line and "skeleton" in line for line in report.skipped), report.skipped
+    assert any("keeps its keypoint names" in line for line in report.skipped)
+    project.close()
+
+
+def test_bad_keypoints_are_named(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    document = json.loads((src / "annotations.json").read_text())
+    document["annotations"][0]["keypoints"] = FULL[:-3]
+    (src / "annotations.json").write_text(json.dumps(document))
+    with pytest.raises(Exception, match=r"annotations\[0\]\.keypoints: 4 keypoints, but its category names 5"):
+        read_plan(src, "coco")
+
+
+def test_keypoints_import_on_both_backends(any_project, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("S2IDE_MEDIA_ROOT", str(tmp_path))  # a team project's images live under its media root
+    src = coco_keypoints(tmp_path / "src")
+    user = any_project.signed_in_user or "eng"
+    report = run_import(any_project, read_plan(src, "coco"), ImportOptions(user=user), TaskState())
+    assert report.annotations_added == 6
+    store = any_project.store
+    assert store.skeletons.get(store.labels.resolve("person").id).names == NAMES
+    assert sum(len(v) for v in keypoints_of(any_project).values()) == 2
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_every_export_keeps_or_counts_keypoints(tmp_path: Path, fmt: str) -> None:
+    project, _ = reimport(coco_keypoints(tmp_path / "src"), "coco", tmp_path / "p")
+    report = run_export(project, tmp_path / "out", fmt, ExportOptions(), TaskState())
+    if fmt not in KEEPS_KEYPOINTS:
+        assert report.unsupported["keypoints"] == 2, (fmt, report.skipped)
+        assert any("2 keypoints annotation(s)" in line for line in report.skipped)
+    project.close()
