@@ -20,7 +20,7 @@ from s2ide.core.geometry import bounds
 from s2ide.core.labeling.document import Change, DocEvent, SampleDocument
 from s2ide.core.labeling.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
 from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
-from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
+from s2ide.ui.canvas.items import ITEM_CLASSES, KeypointsItem, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.items.prediction import prediction_item
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
@@ -421,6 +421,10 @@ class AnnotationCanvas(QObject):
         item = cls(
             annotation.id, annotation.geometry, self.color_for(annotation.label_id), label_id=annotation.label_id
         )
+        if isinstance(item, KeypointsItem) and annotation.label_id is not None:
+            skeleton = self.context.store.skeletons.get(annotation.label_id)
+            if skeleton is not None:
+                item.set_skeleton(skeleton.names, skeleton.edges)
         item.set_pixel_size(self.pixel_size)
         item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         self._style(item, LAYER_OF_KIND[annotation.kind])
