@@ -22,7 +22,7 @@ from tests.core.io.formats.helpers import reimport
 
 NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
 EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
-KEEPS_KEYPOINTS = {"coco"}
+KEEPS_KEYPOINTS = {"coco", "cvat"}
 
 
 def _kp(*points: tuple[float, float, int]) -> list[float]:
@@ -206,4 +206,86 @@ def test_every_export_keeps_or_counts_keypoints(tmp_path: Path, fmt: str) -> Non
     if fmt not in KEEPS_KEYPOINTS:
         assert report.unsupported["keypoints"] == 2, (fmt, report.skipped)
         assert any("2 keypoints annotation(s)" in line for line in report.skipped)
+    project.close()
+
+
+CVAT_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task><name>t</name><labels>
+    <label><name>person</name><color>#ff0000</color><type>skeleton</type><attributes/>
+      <svg>&lt;line x1="1" y1="1" x2="2" y2="2" data-type="edge" data-node-from="1" data-node-to="2"&gt;&lt;/line&gt;
+&lt;line x1="1" y1="1" x2="3" y2="3" data-type="edge" data-node-from="2" data-node-to="3"&gt;&lt;/line&gt;
+&lt;circle r="0.75" cx="1" cy="1" data-type="element node"
+ data-element-id="1" data-node-id="1" data-label-name="head"&gt;&lt;/circle&gt;
+&lt;circle r="0.75" cx="2" cy="2" data-type="element node"
+ data-element-id="2" data-node-id="2" data-label-name="hip"&gt;&lt;/circle&gt;
+&lt;circle r="0.75" cx="3" cy="3" data-type="element node"
+ data-element-id="3" data-node-id="3" data-label-name="foot"&gt;&lt;/circle&gt;</svg>
+    </label>
+    <label><name>head</name><type>points</type><parent>person</parent></label>
+    <label><name>hip</name><type>points</type><parent>person</parent></label>
+    <label><name>foot</name><type>points</type><parent>person</parent></label>
+    <label><name>ball</name><type>rectangle</type></label>
+  </labels></task></meta>
+  <image id="0" name="a.png" width="64" height="48">
+    <skeleton label="person" source="manual" z_order="0">
+      <points label="head" source="manual" outside="0" occluded="0" points="10.50,5.00"></points>
+      <points label="hip" source="manual" outside="0" occluded="1" points="12.00,20.00"></points>
+      <points label="foot" source="manual" outside="1" occluded="0" points="0.00,0.00"></points>
+    </skeleton>
+    <box label="ball" occluded="0" xtl="30" ytl="30" xbr="40" ybr="40"></box>
+  </image>
+</annotations>
+"""
+
+
+def test_cvat_skeletons_import_and_round_trip(tmp_path: Path) -> None:
+    src = tmp_path / "cvat"
+    write_image(src / "images" / "a.png", size=(64, 48))
+    (src / "annotations.xml").write_text(CVAT_XML)
+    first, report = reimport(src, "auto", tmp_path / "p1")
+    store = first.store
+    assert sorted(label.name for label in store.labels.list()) == ["ball", "person"]  # elements are not labels
+    assert store.skeletons.get(store.labels.resolve("person").id) == Skeleton(["head", "hip", "foot"], [(0, 1), (1, 2)])
+    assert keypoints_of(first) == {"a.png": [[[10.5, 5.0, 2], [12.0, 20.0, 1], [0.0, 0.0, 0]]]}
+    assert report.annotations_added == 2
+    out = tmp_path / "out"
+    run_export(first, out, "cvat", ExportOptions(), TaskState())
+    second, _ = reimport(out, "cvat", tmp_path / "p2")
+    assert keypoints_of(second) == keypoints_of(first)
+    assert second.store.skeletons.get(second.store.labels.resolve("person").id).edges == [(0, 1), (1, 2)]
+    coco_out = tmp_path / "coco"  # and on to COCO and back
+    run_export(second, coco_out, "coco", ExportOptions(), TaskState())
+    third, _ = reimport(coco_out, "coco", tmp_path / "p3")
+    assert keypoints_of(third) == keypoints_of(first)
+    for project in (first, second, third):
+        project.close()
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_yolo_pose_imports_keypoints_beside_the_box(tmp_path: Path, dims: int) -> None:
+    src = tmp_path / "yolo"
+    write_image(src / "images" / "train" / "a.png", size=(100, 50))
+    (src / "data.yaml").write_text(
+        f"path: .\ntrain: images/train\nnames:\n  0: person\nkpt_shape: [3, {dims}]\n"
+        "kpt_names:\n  0: [head, hand, foot]\n"
+    )
+    if dims == 3:
+        keypoints = "0.1 0.2 2 0.3 0.4 1 0 0 0"
+        expected = [[10.0, 10.0, 2], [30.0, 20.0, 1], [0.0, 0.0, 0]]
+    else:
+        keypoints = "0.1 0.2 0.3 0.4 0 0"
+        expected = [[10.0, 10.0, 2], [30.0, 20.0, 2], [0.0, 0.0, 0]]
+    (src / "labels" / "train").mkdir(parents=True)
+    (src / "labels" / "train" / "a.txt").write_text(f"0 0.5 0.5 0.4 0.6 {keypoints}\n")
+    project, report = reimport(src, "yolo", tmp_path / "p")
+    assert report.annotations_added == 2 and not [p for p in report.skipped if "keypoint" in p]
+    assert keypoints_of(project) == {"a.png": [expected]}
+    store = project.store
+    assert store.skeletons.get(store.labels.resolve("person").id).names == ["head", "hand", "foot"]
+    out = tmp_path / "out"  # on to COCO: box and keypoints as one object
+    run_export(project, out, "coco", ExportOptions(), TaskState())
+    document = json.loads((out / "annotations.json").read_text())
+    assert len(document["annotations"]) == 1 and document["annotations"][0]["num_keypoints"] == 2
     project.close()
