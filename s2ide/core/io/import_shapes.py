@@ -84,6 +84,22 @@ class LabelResolver:
                     f"label {name!r} keeps its keypoint names {current.names} (the source names {skeleton.names})"
                 )
 
+    def ordered(self, label_id: int, ann: PlannedAnnotation) -> dict[str, Any] | None:
+        """Named keypoints in the order of the label's skeleton (unnamed skeleton points not
+        labelled); None when a name is not in it. A label without a skeleton takes these names."""
+        geom = ann.geometry or {}
+        if ann.names is None:
+            return geom
+        known = self.store.skeletons.get(label_id)
+        if known is None:
+            self.store.skeletons.set(label_id, Skeleton(list(ann.names)))
+            self.keypoint_counts[label_id] = len(ann.names)
+            return geom
+        if any(name not in known.names for name in ann.names):
+            return None
+        by_name = dict(zip(ann.names, geom["points"], strict=True))
+        return {"points": [by_name.get(name, [0.0, 0.0, 0]) for name in known.names]}
+
     def keypoints_fit(self, label_id: int, count: int) -> bool:
         """Whether `count` points fit the label's skeleton; a label without one gets "1".."count"."""
         known = self.keypoint_counts.get(label_id)
@@ -133,7 +149,7 @@ def _check(item: ImportItem, size: tuple[int, int], report: ImportReport) -> lis
             continue
         if changed:
             report.annotations_clipped += 1
-            ann = PlannedAnnotation(ann.kind, ann.label, fitted, ann.data, ann.origin, ann.attributes)
+            ann = PlannedAnnotation(ann.kind, ann.label, fitted, ann.data, ann.origin, ann.attributes, ann.names)
         elif clipping.reaches_out(ann.kind, fitted, size):
             reaching += 1
         out.append(ann)
@@ -236,9 +252,12 @@ def apply_shapes(
         if label_id is None:
             unknown += 1
             continue
-        if ann.kind == "keypoints" and not resolver.keypoints_fit(label_id, len((ann.geometry or {})["points"])):
-            misfit += 1
-            continue
+        if ann.kind == "keypoints":
+            ordered = resolver.ordered(label_id, ann)
+            if ordered is None or not resolver.keypoints_fit(label_id, len(ordered["points"])):
+                misfit += 1
+                continue
+            ann = PlannedAnnotation(ann.kind, ann.label, ordered, ann.data, ann.origin, ann.attributes)
         if existing:
             if ann.kind == "mask":
                 if any(old.kind == "mask" and old.label_id == label_id and old.data == ann.data for old in existing):
@@ -252,7 +271,7 @@ def apply_shapes(
         batch.rows.append((sample_id, ann.kind, label_id, ann.geometry, ann.data, ann.attributes))
     report.not_added(unknown, UNKNOWN_LABEL, line=False)  # named per label by LabelResolver.messages
     report.not_added(already, "the same shape is in the project already", where)
-    report.not_added(misfit, "keypoints whose number differs from their label's skeleton", where)
+    report.not_added(misfit, "keypoints that do not fit their label's skeleton (number or names)", where)
     end = len(batch.rows)
     report.annotations_added += end - start
     batch.samples.append((sample_id, start, end, before, status in ("unlabeled", "skipped")))

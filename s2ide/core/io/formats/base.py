@@ -39,6 +39,9 @@ class PlannedAnnotation:
     data: bytes | None = None
     origin: str = ""
     attributes: dict[str, Any] | None = None
+    # Keypoints from a source that names each point (labelme point labels): the import puts
+    # them in the order of the label's skeleton, whatever order the file has.
+    names: list[str] | None = None
 
     def key(self) -> tuple[Any, ...]:
         """Identity for "the same shape twice on one image" (exact equality)."""

@@ -22,7 +22,7 @@ from tests.core.io.formats.helpers import reimport
 
 NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
 EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
-KEEPS_KEYPOINTS = {"coco", "cvat"}
+KEEPS_KEYPOINTS = {"coco", "cvat", "labelme"}
 
 
 def _kp(*points: tuple[float, float, int]) -> list[float]:
@@ -288,4 +288,64 @@ def test_yolo_pose_imports_keypoints_beside_the_box(tmp_path: Path, dims: int) -
     run_export(project, out, "coco", ExportOptions(), TaskState())
     document = json.loads((out / "annotations.json").read_text())
     assert len(document["annotations"]) == 1 and document["annotations"][0]["num_keypoints"] == 2
+    project.close()
+
+
+def _labelme_shape(label, kind, points, group=None, flags=None):
+    return {"label": label, "shape_type": kind, "points": points, "group_id": group, "flags": flags or {}}
+
+
+def test_labelme_grouped_points_become_keypoints_and_round_trip(tmp_path: Path) -> None:
+    src = tmp_path / "lm"
+    write_image(src / "a.png", size=(64, 48))
+    shapes = [
+        _labelme_shape("person", "rectangle", [[2, 2], [30, 40]], 1),
+        _labelme_shape("nose", "point", [[10, 8]], 1),
+        _labelme_shape("hand", "point", [[20, 30]], 1, {"hidden": True}),
+        _labelme_shape("person", "rectangle", [[34, 2], [60, 40]], 2),
+        _labelme_shape("foot", "point", [[40, 38]], 2),
+        _labelme_shape("marker", "point", [[5, 45]]),  # no group: a point of its own
+    ]
+    document = {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": "a.png", "imageData": None,
+                "imageHeight": 48, "imageWidth": 64}  # fmt: skip
+    (src / "a.json").write_text(json.dumps(document))
+    first, report = reimport(src, "labelme", tmp_path / "p1")
+    store = first.store
+    assert sorted(label.name for label in store.labels.list()) == ["marker", "person"]
+    assert store.skeletons.get(store.labels.resolve("person").id).names == ["nose", "hand", "foot"]
+    expected = sorted(
+        [[[10.0, 8.0, 2], [20.0, 30.0, 1], [0.0, 0.0, 0]], [[0.0, 0.0, 0], [0.0, 0.0, 0], [40.0, 38.0, 2]]]
+    )
+    assert keypoints_of(first) == {"a.png": expected}
+    assert report.annotations_added == 5  # 2 boxes, 2 keypoints, 1 point
+    out = tmp_path / "out"
+    run_export(first, out, "labelme", ExportOptions(), TaskState())
+    second, _ = reimport(out, "labelme", tmp_path / "p2")
+    assert keypoints_of(second) == keypoints_of(first)
+    coco_out = tmp_path / "coco"  # and via COCO: box and keypoints stay one object (the marker point has no form)
+    run_export(second, coco_out, "coco", ExportOptions(), TaskState())
+    written = json.loads((coco_out / "annotations.json").read_text())["annotations"]
+    assert sorted(a["num_keypoints"] for a in written) == [1, 2]
+    for project in (first, second):
+        project.close()
+
+
+def test_keypoints_named_in_another_order_follow_the_labels_skeleton(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    project, _ = reimport(src, "coco", tmp_path / "p")  # person: nose, left_eye, right_eye, left_hand, right_hand
+    lm = tmp_path / "lm"
+    write_image(lm / "c.png", size=(40, 40), color=(9, 9, 9))
+    shapes = [
+        _labelme_shape("person", "rectangle", [[2, 2], [30, 30]], 5),
+        _labelme_shape("right_hand", "point", [[25, 25]], 5),
+        _labelme_shape("nose", "point", [[10, 5]], 5),
+    ]
+    document = {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": "c.png", "imageData": None,
+                "imageHeight": 40, "imageWidth": 40}  # fmt: skip
+    (lm / "c.json").write_text(json.dumps(document))
+    report = run_import(project, read_plan(lm, "labelme"), ImportOptions(), TaskState())
+    assert report.annotations_added == 2
+    assert keypoints_of(project)["c.png"] == [
+        [[10.0, 5.0, 2], [0.0, 0.0, 0], [0.0, 0.0, 0], [0.0, 0.0, 0], [25.0, 25.0, 2]]
+    ]
     project.close()
