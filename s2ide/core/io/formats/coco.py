@@ -381,9 +381,9 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
                 continue
             if ann.label in job.skeletons:
                 count = len(job.skeletons[ann.label].names)
-                flat = [c for p in (points or [[0, 0, 0]] * count) for c in p]
-                entry["keypoints"] = flat
-                entry["num_keypoints"] = sum(1 for v in flat[2::3] if v)
+                values = [c for p in (points or [[0, 0, 0]] * count) for c in p]
+                entry["keypoints"] = values
+                entry["num_keypoints"] = sum(1 for v in values[2::3] if v)
             elif points is not None:
                 entry["keypoints"] = [c for p in points for c in p]
                 entry["num_keypoints"] = sum(1 for p in points if p[2])
