@@ -96,7 +96,7 @@ def validate(kind: str, geometry: Any, width: int | None = None, height: int | N
 
 
 def keypoint_list(value: Any, what: str = "keypoints.points") -> list[list[float]]:
-    """[[x, y, v], ...] with v in 0/1/2 (COCO's visibility); at least one point."""
+    """[[x, y, v], ...] with v in 0/1/2 (COCO's visibility); at least one point labelled."""
     if not isinstance(value, list) or not value:
         raise InvalidInputError(f"{what} must be a non-empty list of [x, y, visibility] points")
     points = []
@@ -108,6 +108,8 @@ def keypoint_list(value: Any, what: str = "keypoints.points") -> list[list[float
         if v not in (0, 1, 2):
             raise InvalidInputError(f"{what}[{index}].visibility must be 0, 1 or 2, got {point[2]}")
         points.append([x, y, int(v)])
+    if not any(p[2] for p in points):
+        raise InvalidInputError(f"{what}: no point is labelled (every visibility is 0)")
     return points
 
 

@@ -96,6 +96,6 @@ def test_a_team_project_from_before_the_step_migrates(team_url):
 
 def test_keypoint_geometry_is_checked():
     assert validate("keypoints", {"points": POINTS}) == {"points": POINTS}
-    for bad in ([], [[1, 2]], [[1, 2, 3]], [[1, "a", 2]]):
+    for bad in ([], [[1, 2]], [[1, 2, 3]], [[1, "a", 2]], [[0, 0, 0]]):
         with pytest.raises(InvalidInputError):
             validate("keypoints", {"points": bad})
