@@ -3,7 +3,9 @@
 `<image name width height>` holds `<box xtl ytl xbr ybr rotation>`, `<polygon points="x,y;...">`,
 `<polyline>`, `<points>` (each point one annotation), `<tag>` (the sample's tag) and `<mask rle
 left top width height>` (CVAT's run lengths over the mask's own box, row by row, starting with
-zeros). `occluded`, `group_id`, `z_order` and every `<attribute name>` are kept as attributes
+zeros). CVAT for video: a `<track label id>`'s shape on each frame (its `frame`; CVAT writes
+the interpolated frames too) becomes a shape of `images/frame_<6 digits>.*` with `track_id`.
+`occluded`, `group_id`, `z_order` and every `<attribute name>` are kept as attributes
 and written back. `<skeleton label>` (CVAT 2.3+) holds one `<points label outside occluded>` per
 element; its names are the skeleton label's sub-labels (`<parent>`) and its edges come from the
 label's `<svg>` (`data-node-from`/`data-node-to`): it becomes a keypoints shape (outside: not
@@ -26,6 +28,7 @@ from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.images import IMAGE_SUFFIXES
 from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
@@ -79,8 +82,8 @@ def read(src: Path) -> ImportPlan:
     plan.labels = [(node.findtext("name") or "").strip() for node in label_nodes if not node.findtext("parent")]
     plan.labels = [n for n in plan.labels if n]
     if root_el.find("track") is not None:
-        tracks = len(root_el.findall("track"))
-        plan.problems.append(f"{path}: {tracks} <track>(s) of a video task are not imported (CVAT for images only)")
+        plan.layout = "CVAT for video 1.1 (annotations.xml with <track>s, frames in images/)"
+        _read_tracks(root_el, path, plan)
     image_roots = [r for r in (root / "images", root) if r.is_dir()]
     for i, image in enumerate(root_el.iter("image")):
         at = f"{path}: <image> {i + 1}"
@@ -111,6 +114,70 @@ def read(src: Path) -> ImportPlan:
                 item.add(ann)
         plan.items.append(item)
     return plan
+
+
+_FRAME = re.compile(r"frame_(\d+)$")
+
+
+def _frames(root: Path) -> dict[int, Path]:
+    """CVAT's video export names frame n `frame_00000n.<ext>` in images/ (or beside the XML)."""
+    out: dict[int, Path] = {}
+    for folder in (root / "images", root):
+        if folder.is_dir():
+            for child in sorted(folder.iterdir()):
+                match = _FRAME.match(child.stem)
+                if match and child.is_file() and child.suffix.lower() in IMAGE_SUFFIXES:
+                    out.setdefault(int(match.group(1)), child)
+    return out
+
+
+def _read_tracks(root_el: Element, path: Path, plan: ImportPlan) -> None:
+    """CVAT for video: each track's shape on each frame (CVAT writes interpolated frames too)
+    becomes a shape of that frame's image, with the track's id as `track_id`; a frame where the
+    track is `outside` has none of it."""
+    frames = _frames(path.parent)
+    size = None
+    width, height = root_el.findtext("./meta//original_size/width"), root_el.findtext("./meta//original_size/height")
+    if width and height:
+        size = checks.expect_size(
+            checks.parse_number(width, f"{path}: original_size width", 1, checks.MAX_SIDE),
+            checks.parse_number(height, f"{path}: original_size height", 1, checks.MAX_SIDE),
+            f"{path}: original_size",
+        )
+    items: dict[int, ImportItem] = {}
+    missing: dict[int, int] = {}
+    for t, track in enumerate(root_el.iterfind("track")):
+        label = (track.get("label") or "").strip()
+        track_id = track.get("id", str(t))
+        for j, child in enumerate(track):
+            at = f"{path}: <track> {t + 1} <{child.tag}> {j + 1}"
+            if child.get("outside") == "1":
+                continue
+            frame = int(checks.parse_number(child.get("frame", ""), f"{at} frame", 0, 10**9))
+            if frame not in frames:
+                missing[frame] = missing.get(frame, 0) + 1
+                continue
+            child.set("label", child.get("label") or label)
+            if child.tag == "skeleton":
+                shapes = [_skeleton_shape(child, at, plan.skeletons)]
+            else:
+                shapes = _shapes(child, at, size)
+            item = items.get(frame)
+            if item is None:
+                item = items[frame] = ImportItem(
+                    source=frames[frame], declared_size=size, origin=f"{path}: frame {frame}"
+                )
+            for ann in shapes:
+                ann.attributes = {
+                    **(ann.attributes or {}),
+                    "track_id": int(track_id) if track_id.isdigit() else track_id,
+                }
+                item.add(ann)
+    for frame, source in frames.items():  # frames no track is on are samples too
+        items.setdefault(frame, ImportItem(source=source, declared_size=size, origin=f"{path}: frame {frame}"))
+    plan.items += [items[f] for f in sorted(items)]
+    for frame, count in sorted(missing.items()):
+        plan.refuse(count, f"no image for frame {frame} (expected images/frame_{frame:06d}.*)", str(path))
 
 
 _SVG_NODE = re.compile(r"<circle\b[^>]*>")
