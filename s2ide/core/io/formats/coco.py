@@ -20,7 +20,7 @@ import numpy as np
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
-from s2ide.core.io.export_job import ExportJob, ImagesMode
+from s2ide.core.io.export_job import ExportJob, ImagesMode, pair_keypoints
 from s2ide.core.io.formats import checks, rle
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.regular_files import open_regular
@@ -338,7 +338,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         report.images += 1
         if sample.tag:
             report.unsupported["tag"] += 1
-        paired = _pair_keypoints(sample.annotations)
+        paired = pair_keypoints(sample.annotations)
         for ann in sample.annotations:
             if ann.kind == "keypoints" and id(ann) in paired:
                 continue  # written with the outline it belongs to
@@ -402,27 +402,6 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     # json.dumps uses the C encoder; json.dump to a file streams through the slow pure-Python one.
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     (out / ANNOTATIONS_FILE).write_text(text, encoding="utf-8")
-
-
-def _pair_keypoints(annotations: list[Any]) -> dict[int, list[list[float]]]:
-    """Keypoints that share a `group_id` and a label with exactly one outline (box, polygon or
-    mask) of the image: outline -> its points, keypoints -> their points (both by `id()`)."""
-    outlines: dict[tuple[Any, str], list[Any]] = {}
-    for ann in annotations:
-        group = ann.attr("group_id")
-        if ann.kind in ("box", "polygon", "mask") and group is not None:
-            outlines.setdefault((group, ann.label), []).append(ann)
-    paired: dict[int, list[list[float]]] = {}
-    for ann in annotations:
-        group = ann.attr("group_id")
-        if ann.kind != "keypoints" or group is None:
-            continue
-        match = outlines.get((group, ann.label), [])
-        if len(match) == 1 and id(match[0]) not in paired:
-            points = (ann.geometry or {})["points"]
-            paired[id(match[0])] = points
-            paired[id(ann)] = points
-    return paired
 
 
 def keeps_attribute(key: str, value: object) -> bool:

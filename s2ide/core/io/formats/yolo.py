@@ -22,7 +22,7 @@ from PIL import Image
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
-from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode
+from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode, pair_keypoints
 from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.formats.folder import walk_images
@@ -433,6 +433,8 @@ def _task(job: ExportJob) -> str:
     if job.options.yolo_task != "auto":
         return job.options.yolo_task
     kinds = {(a.kind, bool(a.geometry and a.geometry.get("angle"))) for s in job.samples for a in s.annotations}
+    if any(kind == "keypoints" for kind, _ in kinds):
+        return "pose"
     if any(kind == "polygon" for kind, _ in kinds):
         return "segment"
     if ("box", True) in kinds:
@@ -466,6 +468,9 @@ def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float]
         kind = "box"
     elif ann.kind in ("box", "polygon"):
         kind = ann.kind
+    elif ann.kind == "keypoints" and task == "pose":
+        geom, kind = dict(zip("xywh", geometry.bounds("keypoints", geom), strict=True)), "box"
+        geom["angle"] = 0.0
     else:
         return None
     if task == "segment":
@@ -486,9 +491,49 @@ def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float]
     return [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
 
 
+def _pose_count(job: ExportJob) -> int:
+    """Keypoints a line carries (`kpt_shape` [k, 3]): YOLO has one k for the whole dataset, the
+    most common among the labels' skeletons and the keypoints present."""
+    counts: dict[int, int] = {}
+    for sample in job.samples:
+        for ann in sample.annotations:
+            if ann.kind == "keypoints":
+                n = len((ann.geometry or {})["points"])
+                counts[n] = counts.get(n, 0) + 1
+    for skeleton in job.skeletons.values():
+        counts.setdefault(len(skeleton.names), 0)
+    return max(counts, key=lambda n: (counts[n], n)) if counts else 0
+
+
+def _pose_lines(job: ExportJob, sample: ExportSample, k: int, class_ids: dict[str, int]) -> list[str]:
+    """Pose lines: an outline with the keypoints paired to it (group_id), an outline without any
+    (k unlabelled points), lone keypoints (their points' box). Others are counted as unsupported."""
+    paired = pair_keypoints(sample.annotations)
+    lines = []
+    for ann in sample.annotations:
+        if ann.kind == "keypoints" and (id(ann) in paired or len((ann.geometry or {})["points"]) != k):
+            if id(ann) not in paired:
+                job.report.unsupported["keypoints"] += 1
+            continue
+        box = _line(ann, sample, "detect" if ann.kind != "keypoints" else "pose")
+        # lone keypoints carry their own points; an outline those paired with it (or none)
+        points = (ann.geometry or {})["points"] if ann.kind == "keypoints" else paired.get(id(ann))
+        if box is None or (points is not None and len(points) != k):
+            job.report.unsupported[ann.kind] += 1
+            continue
+        values = [0.0] * (3 * k)
+        for i, (x, y, v) in enumerate(points or []):
+            if v:
+                values[3 * i : 3 * i + 3] = [x / sample.width, y / sample.height, float(v)]
+        fields = [_fmt(c) for c in box] + [_fmt(c) if i % 3 != 2 else str(int(c)) for i, c in enumerate(values)]
+        lines.append(" ".join([str(class_ids[ann.label]), *fields]))
+    return lines
+
+
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
     task = _task(job)
     class_ids = {name: i for i, name in enumerate(job.label_names)}
+    k = _pose_count(job) if task == "pose" else 0
     used_splits: set[str] = set()
     split_rings = 0
     total = len(job.samples)
@@ -503,7 +548,9 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         sample_rings = split_rings
         if sample.tag:
             job.report.unsupported["tag"] += 1
-        for ann in sample.annotations:
+        if task == "pose":
+            lines = _pose_lines(job, sample, k, class_ids)
+        for ann in sample.annotations if task != "pose" else []:
             coords = _line(ann, sample, task)
             if coords is None:
                 job.report.unsupported[ann.kind] += 1
@@ -530,5 +577,11 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     if "val" not in used_splits and "train" in used_splits:
         text.append("val: images/train  # no validation split in the project")
     text.append(f"nc: {len(job.label_names)}")
+    if task == "pose":
+        text.append(f"kpt_shape: [{k}, 3]")
+        kpt_names = {i: list(job.skeletons[n].names) for i, n in enumerate(job.label_names) if n in job.skeletons}
+        kpt_names = {i: names for i, names in kpt_names.items() if len(names) == k}
+        if kpt_names:
+            text.append(yaml.safe_dump({"kpt_names": kpt_names}, allow_unicode=True, sort_keys=False).rstrip())
     names = yaml.safe_dump({"names": dict(enumerate(job.label_names))}, allow_unicode=True, sort_keys=False)
     (out / "data.yaml").write_text("\n".join(text) + "\n" + names, encoding="utf-8")

@@ -22,7 +22,7 @@ from tests.core.io.formats.helpers import reimport
 
 NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
 EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
-KEEPS_KEYPOINTS = {"coco", "cvat", "labelme"}
+KEEPS_KEYPOINTS = {"coco", "cvat", "labelme", "yolo"}
 
 
 def _kp(*points: tuple[float, float, int]) -> list[float]:
@@ -349,3 +349,22 @@ def test_keypoints_named_in_another_order_follow_the_labels_skeleton(tmp_path: P
         [[10.0, 5.0, 2], [0.0, 0.0, 0], [0.0, 0.0, 0], [0.0, 0.0, 0], [25.0, 25.0, 2]]
     ]
     project.close()
+
+
+def test_yolo_pose_export_round_trip(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    first, _ = reimport(src, "coco", tmp_path / "p1")
+    out = tmp_path / "yolo"
+    report = run_export(first, out, "yolo", ExportOptions(), TaskState())
+    config = (out / "data.yaml").read_text()
+    assert "task: pose" in config and "kpt_shape: [5, 3]" in config and "left_hand" in config
+    assert report.unsupported["polygon"] == 0 and report.unsupported["keypoints"] == 0
+    lines = sorted((out / "labels" / "train" / "a.txt").read_text().splitlines())
+    assert len(lines) == 2 and all(len(line.split()) == 5 + 15 for line in lines)
+    second, _ = reimport(out, "yolo", tmp_path / "p2")
+    rounded = lambda kp: {k: [[[round(c, 3) for c in p] for p in pts] for pts in v] for k, v in kp.items()}  # noqa: E731
+    assert rounded(keypoints_of(second)) == rounded(keypoints_of(first))
+    person = second.store.labels.resolve("person").id
+    assert second.store.skeletons.get(person).names == NAMES
+    first.close()
+    second.close()
