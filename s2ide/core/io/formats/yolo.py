@@ -469,8 +469,12 @@ def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float]
     elif ann.kind in ("box", "polygon"):
         kind = ann.kind
     elif ann.kind == "keypoints" and task == "pose":
-        geom, kind = dict(zip("xywh", geometry.bounds("keypoints", geom), strict=True)), "box"
-        geom["angle"] = 0.0
+        # Lone keypoints: the box around their labelled points, at least 1 px a side (YOLO
+        # refuses an empty box), kept inside the image.
+        x, y, bw, bh = geometry.bounds("keypoints", geom)
+        x, bw = (min(x, w - 1.0), 1.0) if bw < 1 else (x, bw)
+        y, bh = (min(y, h - 1.0), 1.0) if bh < 1 else (y, bh)
+        geom, kind = {"x": x, "y": y, "w": bw, "h": bh, "angle": 0.0}, "box"
     else:
         return None
     if task == "segment":
