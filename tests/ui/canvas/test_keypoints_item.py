@@ -51,3 +51,24 @@ def test_drag_a_point_edits_it_with_undo(qtbot, opened):
     canvas.undo.group.undo()
     assert window.context.store.annotations.get(kp).geometry["points"] == POINTS
     assert canvas.items[kp].geometry["points"] == POINTS
+
+
+def test_double_click_toggles_hidden_and_alt_click_unlabels(qtbot, opened):
+    from PySide6.QtCore import QEvent, Qt
+
+    from tests.ui.canvas.conftest import send_mouse
+
+    window, ids = opened
+    canvas, kp, _cat = _show(qtbot, window, ids)
+    canvas.set_tool("select")
+    click(window.view, (50, 40))
+    assert canvas.selection == {kp}
+    left = Qt.MouseButton.LeftButton
+    send_mouse(window.view, QEvent.Type.MouseButtonDblClick, (50, 40), left, left)
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, (50, 40), left, Qt.MouseButton.NoButton)
+    assert window.context.store.annotations.get(kp).geometry["points"][0] == [50.0, 40.0, 1]
+    click(window.view, (65, 70), Qt.KeyboardModifier.AltModifier)
+    assert window.context.store.annotations.get(kp).geometry["points"][3] == [0.0, 0.0, 0]
+    canvas.undo.group.undo()
+    canvas.undo.group.undo()
+    assert window.context.store.annotations.get(kp).geometry["points"] == POINTS

@@ -2,7 +2,8 @@
 
 Only labelled points (visibility 1 or 2) are drawn and are handles; a hidden point (1) is a
 hollow dot, a visible one (2) a filled dot. Dragging a handle moves that point and keeps its
-visibility; dragging the item moves every labelled point. The skeleton (names and edges) is the
+visibility; dragging the item moves every labelled point; double-clicking a point toggles it
+between visible and hidden; Alt+click unlabels it. The skeleton (names and edges) is the
 label's, set by the canvas from the store; without one the points are drawn unconnected.
 """
 
@@ -68,6 +69,22 @@ class KeypointsItem(ShapeItem):
         points = [list(p) for p in self.geometry["points"]]
         target = self._labelled()[index]
         points[target] = [pos.x(), pos.y(), points[target][2]]
+        return {"points": points}
+
+    def without_vertex(self, index: int) -> dict[str, Any] | None:
+        """Handle `index`'s point unlabelled (visibility 0), unless it is the last labelled one."""
+        labelled = self._labelled()
+        if len(labelled) <= 1:
+            return None
+        points = [list(p) for p in self.geometry["points"]]
+        points[labelled[index]] = [0.0, 0.0, 0]
+        return {"points": points}
+
+    def with_visibility_toggled(self, index: int) -> dict[str, Any]:
+        """Handle `index`'s point visible (2) <-> labelled but hidden (1)."""
+        points = [list(p) for p in self.geometry["points"]]
+        target = self._labelled()[index]
+        points[target][2] = 1 if points[target][2] == 2 else 2
         return {"points": points}
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
