@@ -99,3 +99,20 @@ def test_keypoint_geometry_is_checked():
     for bad in ([], [[1, 2]], [[1, 2, 3]], [[1, "a", 2]], [[0, 0, 0]]):
         with pytest.raises(InvalidInputError):
             validate("keypoints", {"points": bad})
+
+
+def test_push_carries_keypoints_and_skeletons(project, team_url):
+    from s2ide.core.project import TeamProject
+
+    store = project.store
+    cat = store.labels.resolve("cat").id
+    with store.transaction():
+        sample = store.samples.add("a.png", "sha-a", 32, 24, "train")
+        store.skeletons.set(cat, PERSON)
+        store.annotations.add(sample, "keypoints", cat, "eng", geometry={"points": POINTS})
+    team, _report = TeamProject.push(project, team_url)
+    try:
+        assert team.store.skeletons.get(cat) == PERSON
+        assert [a.geometry for a in team.store.annotations.for_sample(sample)] == [{"points": POINTS}]
+    finally:
+        team.close()
