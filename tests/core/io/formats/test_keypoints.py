@@ -22,7 +22,7 @@ from tests.core.io.formats.helpers import reimport
 
 NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
 EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
-KEEPS_KEYPOINTS = {"coco", "cvat", "labelme", "yolo"}
+KEEPS_KEYPOINTS = {"coco", "cvat", "datumaro", "labelme", "yolo"}
 
 
 def _kp(*points: tuple[float, float, int]) -> list[float]:
@@ -368,3 +368,43 @@ def test_yolo_pose_export_round_trip(tmp_path: Path) -> None:
     assert second.store.skeletons.get(person).names == NAMES
     first.close()
     second.close()
+
+
+def test_datumaro_points_with_visibility_are_keypoints(tmp_path: Path) -> None:
+    src = tmp_path / "dm"
+    write_image(src / "images" / "train" / "a.png", size=(64, 48))
+    document = {
+        "info": {},
+        "categories": {
+            "label": {"labels": [{"name": "person", "parent": "", "attributes": []}]},
+            "points": {"items": [{"label_id": 0, "labels": ["head", "hip", "foot"], "joints": [[1, 2], [2, 3]]}]},
+        },
+        "items": [
+            {
+                "id": "a",
+                "image": {"path": "a.png", "size": [48, 64]},
+                "annotations": [
+                    {
+                        "id": 0,
+                        "type": "points",
+                        "label_id": 0,
+                        "group": 3,
+                        "points": [10, 5, 12, 20, 0, 0],
+                        "visibility": [2, 1, 0],
+                        "attributes": {},
+                    },
+                    {"id": 1, "type": "bbox", "label_id": 0, "group": 3, "bbox": [5, 2, 20, 30], "attributes": {}},
+                ],
+            }
+        ],
+    }
+    (src / "annotations").mkdir()
+    (src / "annotations" / "train.json").write_text(json.dumps(document))
+    project, _report = reimport(src, "auto", tmp_path / "p")
+    store = project.store
+    assert store.skeletons.get(store.labels.resolve("person").id) == Skeleton(["head", "hip", "foot"], [(0, 1), (1, 2)])
+    assert keypoints_of(project) == {"a.png": [[[10.0, 5.0, 2], [12.0, 20.0, 1], [0.0, 0.0, 0]]]}
+    out = tmp_path / "coco"  # the datumaro group pairs them for COCO
+    run_export(project, out, "coco", ExportOptions(), TaskState())
+    assert len(json.loads((out / "annotations.json").read_text())["annotations"]) == 1
+    project.close()

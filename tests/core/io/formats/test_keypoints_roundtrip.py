@@ -82,7 +82,7 @@ def _round_trip(fmt: str, k: int, shapes: list) -> tuple[list, list]:
     return expected, got
 
 
-@pytest.mark.parametrize("fmt", ["coco", "cvat", "labelme", "yolo"])
+@pytest.mark.parametrize("fmt", ["coco", "cvat", "datumaro", "labelme", "yolo"])
 @ROUND
 @given(data=objects())
 def test_keypoints_round_trip(fmt: str, data: tuple[int, list]) -> None:
