@@ -72,3 +72,54 @@ def test_double_click_toggles_hidden_and_alt_click_unlabels(qtbot, opened):
     canvas.undo.group.undo()
     canvas.undo.group.undo()
     assert window.context.store.annotations.get(kp).geometry["points"] == POINTS
+
+
+def _keypoints_rows(window, sample_id):
+    return [a for a in window.context.store.annotations.for_sample(sample_id) if a.kind == "keypoints"]
+
+
+def test_keypoints_tool_places_the_skeletons_points_in_order(qtbot, opened):
+    from PySide6.QtCore import QEvent, Qt
+
+    from tests.ui.canvas.conftest import send_mouse
+
+    window, ids = opened
+    store = window.context.store
+    cat = window.context.labels()[0]
+    with store.transaction():
+        store.skeletons.set(cat.id, Skeleton(["head", "hip", "foot", "hand"], [(0, 1), (1, 2)]))
+    canvas = window.canvas_feature.canvas
+    canvas.set_tool("keypoints")
+    click(window.view, (20, 20))
+    click(window.view, (30, 40), Qt.KeyboardModifier.ShiftModifier)  # hidden
+    assert canvas.tool.busy and _keypoints_rows(window, ids[0]) == []
+    right = Qt.MouseButton.RightButton
+    send_mouse(window.view, QEvent.Type.MouseButtonPress, (5, 5), right, right)  # foot: skipped, not labelled
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, (5, 5), right, Qt.MouseButton.NoButton)
+    click(window.view, (50, 60))  # the last point saves the shape
+    (row,) = _keypoints_rows(window, ids[0])
+    assert row.geometry["points"] == [[20.0, 20.0, 2], [30.0, 40.0, 1], [0.0, 0.0, 0], [50.0, 60.0, 2]]
+    assert not canvas.tool.busy and row.id in canvas.items
+    canvas.undo.group.undo()
+    assert _keypoints_rows(window, ids[0]) == []
+
+
+def test_keypoints_tool_without_a_skeleton_makes_one_and_escape_drops(qtbot, opened):
+    from PySide6.QtCore import Qt
+
+    window, ids = opened
+    store = window.context.store
+    dog = window.context.labels()[1]
+    canvas = window.canvas_feature.canvas
+    canvas.set_label(dog.id)
+    canvas.set_tool("keypoints")
+    click(window.view, (20, 20))
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert not canvas.tool.busy and _keypoints_rows(window, ids[0]) == []
+    click(window.view, (20, 20))
+    click(window.view, (40, 30))
+    qtbot.keyClick(window.view, Qt.Key.Key_Return)
+    (row,) = _keypoints_rows(window, ids[0])
+    assert row.geometry["points"] == [[20.0, 20.0, 2], [40.0, 30.0, 2]]
+    assert store.skeletons.get(dog.id) == Skeleton(["1", "2"])
