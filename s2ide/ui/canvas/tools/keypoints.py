@@ -30,6 +30,7 @@ class KeypointsTool(Tool):
         self.points: list[list[float]] = []
         self.names: list[str] | None = None
         self.preview: KeypointsItem | None = None
+        self.right_press_used = False  # the context menu that follows a skipping right-click is not shown
 
     @property
     def busy(self) -> bool:
@@ -88,6 +89,7 @@ class KeypointsTool(Tool):
         if skip:
             if self.names is None:
                 return False  # nothing to skip without named points: the context menu
+            self.right_press_used = True
             self._add([0.0, 0.0, 0])
             return True
         if not canvas.inside(pos):
