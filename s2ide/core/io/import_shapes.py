@@ -40,6 +40,7 @@ class LabelResolver:
     skipped: Counter[str] = field(default_factory=Counter)
     # label id -> how many points its skeleton names (keypoints of another count are refused)
     keypoint_counts: dict[int, int] = field(default_factory=dict)
+    _skeletons: dict[int, Skeleton] = field(default_factory=dict)  # read once per label
 
     def resolve(self, name: str) -> int | None:
         label_id = self.labels.get(name)
@@ -90,10 +91,13 @@ class LabelResolver:
         geom = ann.geometry or {}
         if ann.names is None:
             return geom
-        known = self.store.skeletons.get(label_id)
+        known = self._skeletons.get(label_id) or self.store.skeletons.get(label_id)
         if known is None:
-            self.store.skeletons.set(label_id, Skeleton(list(ann.names)))
+            known = Skeleton(list(ann.names))
+            self.store.skeletons.set(label_id, known)
             self.keypoint_counts[label_id] = len(ann.names)
+        self._skeletons[label_id] = known
+        if known.names == ann.names:
             return geom
         if any(name not in known.names for name in ann.names):
             return None
@@ -171,7 +175,10 @@ def _same(a_kind: str, a: dict[str, Any] | None, b_kind: str, b: dict[str, Any] 
         if key == "points":
             if len(va) != len(vb):
                 return False
-            if any(abs(p[0] - q[0]) > TOLERANCE or abs(p[1] - q[1]) > TOLERANCE for p, q in zip(va, vb)):
+            if any(
+                abs(p[0] - q[0]) > TOLERANCE or abs(p[1] - q[1]) > TOLERANCE or p[2:] != q[2:]  # keypoints' visibility
+                for p, q in zip(va, vb)
+            ):
                 return False
         elif isinstance(va, (int, float)) and isinstance(vb, (int, float)):
             if abs(va - vb) > TOLERANCE:

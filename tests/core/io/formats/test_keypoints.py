@@ -408,3 +408,16 @@ def test_datumaro_points_with_visibility_are_keypoints(tmp_path: Path) -> None:
     run_export(project, out, "coco", ExportOptions(), TaskState())
     assert len(json.loads((out / "annotations.json").read_text())["annotations"]) == 1
     project.close()
+
+
+def test_merge_keeps_keypoints_that_differ_only_in_visibility(tmp_path: Path) -> None:
+    src = coco_keypoints(tmp_path / "src")
+    project, _ = reimport(src, "coco", tmp_path / "p")
+    again = run_import(project, read_plan(src, "coco"), ImportOptions(), TaskState())
+    assert again.annotations_added == 0  # the same shapes: nothing twice
+    document = json.loads((src / "annotations.json").read_text())
+    document["annotations"][0]["keypoints"][5] = 1  # left_eye: visible -> hidden
+    (src / "annotations.json").write_text(json.dumps(document))
+    changed = run_import(project, read_plan(src, "coco"), ImportOptions(), TaskState())
+    assert changed.annotations_added == 1 and len(keypoints_of(project)["a.png"]) == 3
+    project.close()
