@@ -102,6 +102,18 @@ class ImportPlan:
     # Keypoint names and edges per label name (COCO categories[].keypoints/skeleton, CVAT skeletons).
     skeletons: dict[str, Skeleton] = field(default_factory=dict)
 
+    def name_skeletons(self) -> None:
+        """Labels whose keypoints come named (labelme, Label Studio) get a skeleton of every name
+        their shapes use, first seen first, unless the source gave one."""
+        names: dict[str, list[str]] = {}
+        for item in self.items:
+            for ann in item.annotations:
+                if ann.kind == "keypoints" and ann.names:
+                    known = names.setdefault(ann.label, [])
+                    known += [n for n in ann.names if n not in known]
+        for label, found in names.items():
+            self.skeletons.setdefault(label, Skeleton(found))
+
     def refuse(self, count: int, why: str, where: str) -> None:
         """`count` annotations of the source (or a file with none) are not imported, and why."""
         if count > 0:

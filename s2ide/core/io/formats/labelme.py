@@ -90,13 +90,7 @@ def read(src: Path) -> ImportPlan:
         if item is not None:
             _group_keypoints(item)
             plan.items.append(item)
-    names: dict[str, list[str]] = {}
-    for item in plan.items:  # each label's keypoint names: every name its groups use, first seen first
-        for ann in item.annotations:
-            if ann.kind == "keypoints" and ann.names:
-                known = names.setdefault(ann.label, [])
-                known += [n for n in ann.names if n not in known]
-    plan.skeletons.update({label: Skeleton(found) for label, found in names.items()})
+    plan.name_skeletons()
     return plan
 
 

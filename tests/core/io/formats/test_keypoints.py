@@ -22,7 +22,7 @@ from tests.core.io.formats.helpers import reimport
 
 NAMES = ["nose", "left_eye", "right_eye", "left_hand", "right_hand"]
 EDGES = [[1, 2], [1, 3], [4, 5]]  # COCO's 1-based skeleton
-KEEPS_KEYPOINTS = {"coco", "cvat", "datumaro", "labelme", "yolo"}
+KEEPS_KEYPOINTS = {"coco", "cvat", "datumaro", "labelme", "labelstudio", "yolo"}
 
 
 def _kp(*points: tuple[float, float, int]) -> list[float]:
@@ -421,3 +421,41 @@ def test_merge_keeps_keypoints_that_differ_only_in_visibility(tmp_path: Path) ->
     changed = run_import(project, read_plan(src, "coco"), ImportOptions(), TaskState())
     assert changed.annotations_added == 1 and len(keypoints_of(project)["a.png"]) == 3
     project.close()
+
+
+def test_label_studio_keypoints_in_a_region_round_trip(tmp_path: Path) -> None:
+    src = tmp_path / "ls"
+    write_image(src / "a.png", size=(100, 50))
+
+    def region(rid, kind, value, parent=None):
+        out = {"id": rid, "type": kind, "from_name": "label", "to_name": "image", "value": value,
+               "original_width": 100, "original_height": 50}  # fmt: skip
+        if parent:
+            out["parentID"] = parent
+        return out
+
+    results = [
+        region("p1", "rectanglelabels", {"x": 10, "y": 10, "width": 40, "height": 60, "rectanglelabels": ["person"]}),
+        region("k1", "keypointlabels", {"x": 20, "y": 20, "width": 1, "keypointlabels": ["head"]}, "p1"),
+        region("k2", "keypointlabels", {"x": 30, "y": 60, "width": 1, "keypointlabels": ["foot"]}, "p1"),
+        {"id": "k2", "type": "textarea", "from_name": "hidden", "to_name": "image", "value": {"text": ["1"]}},
+        region("k3", "keypointlabels", {"x": 90, "y": 90, "width": 1, "keypointlabels": ["marker"]}),  # no parent
+    ]
+    (src / "export.json").write_text(
+        json.dumps([{"id": 1, "data": {"image": "a.png"}, "annotations": [{"result": results}]}])
+    )
+    first, report = reimport(src, "labelstudio", tmp_path / "p1")
+    store = first.store
+    assert store.skeletons.get(store.labels.resolve("person").id).names == ["head", "foot"]
+    assert keypoints_of(first) == {"a.png": [[[20.0, 10.0, 2], [30.0, 30.0, 1]]]}
+    assert report.annotations_added == 3  # the box, its keypoints, the marker point
+    out = tmp_path / "out"
+    run_export(first, out, "labelstudio", ExportOptions(), TaskState())
+    second, _ = reimport(out, "labelstudio", tmp_path / "p2")
+    assert keypoints_of(second) == keypoints_of(first)
+    coco_out = tmp_path / "coco"  # box and keypoints are one COCO object
+    run_export(second, coco_out, "coco", ExportOptions(), TaskState())
+    written = json.loads((coco_out / "annotations.json").read_text())["annotations"]
+    assert [a["num_keypoints"] for a in written] == [2]
+    first.close()
+    second.close()

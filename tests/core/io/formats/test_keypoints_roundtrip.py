@@ -82,12 +82,12 @@ def _round_trip(fmt: str, k: int, shapes: list) -> tuple[list, list]:
     return expected, got
 
 
-@pytest.mark.parametrize("fmt", ["coco", "cvat", "datumaro", "labelme", "yolo"])
+@pytest.mark.parametrize("fmt", ["coco", "cvat", "datumaro", "labelme", "labelstudio", "yolo"])
 @ROUND
 @given(data=objects())
 def test_keypoints_round_trip(fmt: str, data: tuple[int, list]) -> None:
     k, shapes = data
-    if fmt == "labelme":  # labelme keeps keypoints only in a group with an outline
+    if fmt in ("labelme", "labelstudio"):  # these keep keypoints only in a group with an outline
         shapes = [(points, box or {"x": 1.0, "y": 1.0, "w": 4.0, "h": 4.0}) for points, box in shapes]
     expected, got = _round_trip(fmt, k, shapes)
     assert got == expected
