@@ -108,7 +108,13 @@ def read(src: Path) -> ImportPlan:
                 plan.problems.append(f"{at}: {len(tags)} tags; the sample's tag is {tags[0]!r}")
         for j, child in enumerate(shapes):
             if child.tag == "skeleton":
-                item.add(_skeleton_shape(child, f"{at} <skeleton> {j + 1}", plan.skeletons))
+                skeleton = _skeleton_shape(child, f"{at} <skeleton> {j + 1}", plan.skeletons)
+                if skeleton is None:
+                    plan.refuse(
+                        1, "a skeleton with every element outside (no point labelled)", f"{at} <skeleton> {j + 1}"
+                    )
+                else:
+                    item.add(skeleton)
                 continue
             for ann in _shapes(child, f"{at} <{child.tag}> {j + 1}", size):
                 item.add(ann)
@@ -159,7 +165,11 @@ def _read_tracks(root_el: Element, path: Path, plan: ImportPlan) -> None:
                 continue
             child.set("label", child.get("label") or label)
             if child.tag == "skeleton":
-                shapes = [_skeleton_shape(child, at, plan.skeletons)]
+                skeleton = _skeleton_shape(child, at, plan.skeletons)
+                if skeleton is None:
+                    plan.refuse(1, "a skeleton with every element outside (no point labelled)", at)
+                    continue
+                shapes = [skeleton]
             else:
                 shapes = _shapes(child, at, size)
             item = items.get(frame)
@@ -221,8 +231,9 @@ def _skeletons(label_nodes: list[Element]) -> dict[str, Skeleton]:
     return out
 
 
-def _skeleton_shape(el: Element, at: str, skeletons: dict[str, Skeleton]) -> PlannedAnnotation:
-    """A <skeleton> as keypoints in its label's element order (elements it lacks: not labelled)."""
+def _skeleton_shape(el: Element, at: str, skeletons: dict[str, Skeleton]) -> PlannedAnnotation | None:
+    """A <skeleton> as keypoints in its label's element order (elements it lacks: not labelled);
+    None when every element is outside."""
     label = (el.get("label") or "").strip()
     if not label:
         raise ImportFormatError(f"{at}: missing label")
@@ -244,7 +255,7 @@ def _skeleton_shape(el: Element, at: str, skeletons: dict[str, Skeleton]) -> Pla
         raise ImportFormatError(f"{at}: element(s) {unknown} are not in skeleton {label!r} ({known.names})")
     points = [elements.get(name, [0.0, 0.0, 0]) for name in known.names]
     if not any(p[2] for p in points):
-        raise ImportFormatError(f"{at}: a skeleton with every element outside")
+        return None  # nothing labelled: the caller counts it
     return PlannedAnnotation("keypoints", label, {"points": points}, None, at, _attributes(el, at))
 
 

@@ -105,9 +105,12 @@ def _read_file(path: Path, root: Path, plan: ImportPlan) -> None:
                 item.tag = item.tag or label
                 continue
             if kind == "points" and ("visibility" in ann or label in skeletons):
-                planned = _keypoints(ann, label, where_ann)
-                planned.attributes = _attributes(ann)
-                item.add(planned)
+                keypoints = _keypoints(ann, label, where_ann)
+                if keypoints is None:
+                    plan.refuse(1, "points with every visibility absent (no point labelled)", where_ann)
+                    continue
+                keypoints.attributes = _attributes(ann)
+                item.add(keypoints)
                 continue
             for planned in _shape(kind, ann, label, where_ann, size):
                 planned.attributes = _attributes(ann)
@@ -141,7 +144,7 @@ def _skeletons(raw: Any, names: list[str], where: str) -> dict[str, Skeleton]:
     return out
 
 
-def _keypoints(ann: dict[str, Any], label: str, at: str) -> PlannedAnnotation:
+def _keypoints(ann: dict[str, Any], label: str, at: str) -> PlannedAnnotation | None:
     points = _flat_points(ann.get("points"), f"{at}.points")
     raw = ann.get("visibility", [2] * len(points))
     visibility = [
@@ -150,6 +153,8 @@ def _keypoints(ann: dict[str, Any], label: str, at: str) -> PlannedAnnotation:
     ]
     if len(visibility) != len(points):
         raise ImportFormatError(f"{at}.visibility: {len(visibility)} values for {len(points)} points")
+    if not any(visibility):
+        return None
     geom = {"points": [[x, y, v] if v else [0.0, 0.0, 0] for (x, y), v in zip(points, visibility, strict=True)]}
     return checks.shape("keypoints", label, geom, at)
 

@@ -459,3 +459,20 @@ def test_label_studio_keypoints_in_a_region_round_trip(tmp_path: Path) -> None:
     assert [a["num_keypoints"] for a in written] == [2]
     first.close()
     second.close()
+
+
+def test_skeletons_with_nothing_labelled_are_counted_not_fatal(tmp_path: Path) -> None:
+    src = tmp_path / "cvat"
+    write_image(src / "images" / "a.png", size=(64, 48))
+    empty = """    <skeleton label="person" source="manual" z_order="0">
+      <points label="head" source="manual" outside="1" occluded="0" points="0.00,0.00"></points>
+    </skeleton>
+  </image>"""
+    (src / "annotations.xml").write_text(CVAT_XML.replace("  </image>", empty, 1))
+    plan = read_plan(src, "cvat")
+    assert [(n, why) for n, why, _ in plan.refused] == [
+        (1, "a skeleton with every element outside (no point labelled)")
+    ]
+    project, report = reimport(src, "cvat", tmp_path / "p")
+    assert report.annotations_added == 2 and len(keypoints_of(project)["a.png"]) == 1
+    project.close()
