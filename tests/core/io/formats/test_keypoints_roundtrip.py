@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s2ide.core.io.export_job import ExportOptions
@@ -83,7 +83,7 @@ def _round_trip(fmt: str, k: int, shapes: list) -> tuple[list, list]:
 
 
 @pytest.mark.parametrize("fmt", ["coco", "cvat", "datumaro", "labelme", "labelstudio", "yolo"])
-@ROUND
+@settings(ROUND, max_examples=4)  # six formats: the suite stays quick
 @given(data=objects())
 def test_keypoints_round_trip(fmt: str, data: tuple[int, list]) -> None:
     k, shapes = data
