@@ -50,7 +50,8 @@ class PlannedAnnotation:
             return ("box", self.label, g["x"], g["y"], g["w"], g["h"], g.get("angle", 0.0))  # the hot path
         geom = json.dumps(g, sort_keys=True) if g is not None else ""
         attrs = json.dumps(self.attributes, sort_keys=True) if self.attributes else ""
-        return (self.kind, self.label, geom, hash(self.data) if self.data is not None else 0, attrs)
+        names = tuple(self.names) if self.names else ()
+        return (self.kind, self.label, geom, hash(self.data) if self.data is not None else 0, attrs, names)
 
 
 @dataclass
