@@ -34,9 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--yolo-task",
-        choices=["auto", "detect", "obb", "segment"],
+        choices=["auto", "detect", "obb", "segment", "pose"],
         default="auto",
-        help="YOLO label kind; auto picks segment with polygons, obb with rotated boxes, else detect",
+        help="YOLO label kind; auto picks pose with keypoints, segment with polygons, obb with rotated boxes, "
+        "else detect",
     )
     p.add_argument("--overwrite", action="store_true", help="replace DEST if it exists and is not empty")
     add_json_arg(p)

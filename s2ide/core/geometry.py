@@ -12,6 +12,9 @@ of the top-left pixel, x to the right, y down.
 - point:   {"x", "y"}
 - mask:    geometry {"encoding": "png", "width", "height"}; the annotation's `data` holds a
            1-bit PNG of the whole image; imported instances of one label stay separate masks
+- keypoints: {"points": [[x, y, v], ...]}  named points of one object, in the order of its label's
+           skeleton (store/skeletons.py); v is COCO's visibility: 0 not labelled (x, y
+           meaningless), 1 labelled but hidden, 2 labelled and visible
 - tag:     no geometry
 """
 
@@ -26,7 +29,7 @@ from PIL import Image
 
 from s2ide.core.errors import InvalidInputError
 
-GEOMETRY_KINDS = ("box", "polygon", "line", "point", "mask")
+GEOMETRY_KINDS = ("box", "polygon", "line", "point", "mask", "keypoints")
 
 
 def _number(value: Any, what: str) -> float:
@@ -81,6 +84,8 @@ def validate(kind: str, geometry: Any, width: int | None = None, height: int | N
         return {"points": _points(geometry.get("points"), 2, "line.points")}
     if kind == "point":
         return {"x": _number(geometry.get("x"), "point.x"), "y": _number(geometry.get("y"), "point.y")}
+    if kind == "keypoints":
+        return {"points": keypoint_list(geometry.get("points"))}
     if kind == "mask":
         return {
             "encoding": "png",
@@ -88,6 +93,29 @@ def validate(kind: str, geometry: Any, width: int | None = None, height: int | N
             "height": int(_number(geometry.get("height"), "mask.height")),
         }
     raise InvalidInputError(f"unknown annotation kind {kind!r}")
+
+
+def keypoint_list(value: Any, what: str = "keypoints.points") -> list[list[float]]:
+    """[[x, y, v], ...] with v in 0/1/2 (COCO's visibility); at least one point labelled."""
+    if not isinstance(value, list) or not value:
+        raise InvalidInputError(f"{what} must be a non-empty list of [x, y, visibility] points")
+    points = []
+    for index, point in enumerate(value):
+        if not isinstance(point, (list, tuple)) or len(point) != 3:
+            raise InvalidInputError(f"{what}[{index}] must be an [x, y, visibility] triple")
+        x, y = _number(point[0], f"{what}[{index}].x"), _number(point[1], f"{what}[{index}].y")
+        v = _number(point[2], f"{what}[{index}].visibility")
+        if v not in (0, 1, 2):
+            raise InvalidInputError(f"{what}[{index}].visibility must be 0, 1 or 2, got {point[2]}")
+        points.append([x, y, int(v)])
+    if not any(p[2] for p in points):
+        raise InvalidInputError(f"{what}: no point is labelled (every visibility is 0)")
+    return points
+
+
+def labelled_points(geometry: dict[str, Any]) -> list[list[float]]:
+    """The keypoints that are labelled (visibility 1 or 2)."""
+    return [p for p in geometry.get("points", []) if p[2] > 0]
 
 
 def box_corners(box: dict[str, float]) -> list[tuple[float, float]]:
@@ -119,6 +147,8 @@ def bounds(kind: str, geometry: dict[str, Any]) -> tuple[float, float, float, fl
         xs, ys = zip(*points)
     elif kind == "point":
         return geometry["x"], geometry["y"], 0.0, 0.0
+    elif kind == "keypoints" and labelled_points(geometry):
+        xs, ys = zip(*[(p[0], p[1]) for p in labelled_points(geometry)])
     else:
         raise InvalidInputError(f"{kind} has no vector bounds")
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)

@@ -111,7 +111,26 @@ def clip(kind: str, geom: dict[str, Any], size: tuple[int, int]) -> tuple[dict[s
         if -NEAR * width <= x <= width * (1 + NEAR) and -NEAR * height <= y <= height * (1 + NEAR):
             return {**geom, "x": min(max(x, 0.0), width), "y": min(max(y, 0.0), height)}, True
         return None, False
+    if kind == "keypoints":
+        return _clip_keypoints(geom, width, height)
     return geom, False
+
+
+def _clip_keypoints(geom: dict[str, Any], width: float, height: float) -> tuple[dict[str, Any] | None, bool]:
+    """Labelled points within 1 % outside the image are moved onto its edge; an object whose
+    labelled points all lie further out is outside; unlabelled points (visibility 0) stay as written."""
+    near_x, near_y = NEAR * width, NEAR * height
+    points, changed, inside = [], False, 0
+    for x, y, v in geom["points"]:
+        if v and -near_x <= x <= width + near_x and -near_y <= y <= height + near_y:
+            inside += 1
+            cx, cy = min(max(x, 0.0), width), min(max(y, 0.0), height)
+            changed = changed or (cx, cy) != (x, y)
+            x, y = cx, cy
+        points.append([x, y, v])
+    if not inside and any(p[2] for p in geom["points"]):
+        return None, False
+    return ({**geom, "points": points}, True) if changed else (geom, False)
 
 
 def reaches_out(kind: str, geom: dict[str, Any], size: tuple[int, int]) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from s2ide.core.errors import InvalidInputError, S2Error
 from s2ide.core.store.records import Label
 from s2ide.core.store.schema import SPLITS
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 
@@ -30,15 +31,15 @@ class ImagesMode(StrEnum):
 class ExportOptions:
     split: str | None = None  # only samples of this split
     images: ImagesMode | None = None  # None: the format's default
-    yolo_task: str = "auto"  # detect, obb, segment or auto (from the shapes present)
+    yolo_task: str = "auto"  # detect, obb, segment, pose or auto (from the shapes present)
     overwrite: bool = False
     user: str = "export"
 
     def validate(self) -> None:
         if self.split is not None and self.split not in SPLITS:
             raise InvalidInputError(f"unknown split {self.split!r} (use one of {', '.join(SPLITS)})")
-        if self.yolo_task not in ("auto", "detect", "obb", "segment"):
-            raise InvalidInputError(f"unknown YOLO task {self.yolo_task!r} (auto, detect, obb or segment)")
+        if self.yolo_task not in ("auto", "detect", "obb", "segment", "pose"):
+            raise InvalidInputError(f"unknown YOLO task {self.yolo_task!r} (auto, detect, obb, segment or pose)")
 
 
 @dataclass
@@ -93,6 +94,8 @@ class ExportJob:
     images: ImagesMode
     report: ExportReport
     _linked_fallback: bool = False
+    # Keypoint names and edges by label name, for formats that write them (COCO categories).
+    skeletons: dict[str, Skeleton] = field(default_factory=dict)
 
     def place_image(self, sample: ExportSample, dest: Path) -> None:
         """Copy or hard-link the sample's image to dest (a hard link falls back to a copy across disks)."""
@@ -132,3 +135,24 @@ def unique_names(samples: list[ExportSample]) -> None:
             name = f"{sample.path.stem}_{sample.id}{sample.path.suffix}"
         taken.add(Path(name).stem.lower())
         sample.name = name
+
+
+def pair_keypoints(annotations: list[ExportAnnotation]) -> dict[int, list[list[float]]]:
+    """Keypoints that share a `group_id` and a label with exactly one outline (box, polygon or
+    mask) of the image: outline -> its points, keypoints -> their points (both by `id()`)."""
+    outlines: dict[tuple[Any, str], list[Any]] = {}
+    for ann in annotations:
+        group = ann.attr("group_id")
+        if ann.kind in ("box", "polygon", "mask") and group is not None:
+            outlines.setdefault((group, ann.label), []).append(ann)
+    paired: dict[int, list[list[float]]] = {}
+    for ann in annotations:
+        group = ann.attr("group_id")
+        if ann.kind != "keypoints" or group is None:
+            continue
+        match = outlines.get((group, ann.label), [])
+        if len(match) == 1 and id(match[0]) not in paired:
+            points = (ann.geometry or {})["points"]
+            paired[id(match[0])] = points
+            paired[id(ann)] = points
+    return paired

@@ -122,7 +122,10 @@ def run_export(project: Project, dest: Path, fmt: str, options: ExportOptions, s
     try:
         with paused_gc():  # a snapshot of every annotation: many fresh objects, no cycles
             samples = collect(project, options, images != ImagesMode.NONE, report, state)
-            job = ExportJob(project.name, project.store.labels.list(), samples, options, ImagesMode(images), report)
+            labels = project.store.labels.list()
+            job = ExportJob(project.name, labels, samples, options, ImagesMode(images), report)
+            skeletons = project.store.skeletons.all()
+            job.skeletons = {label.name: skeletons[label.id] for label in labels if label.id in skeletons}
             exporter.export(job, tmp, state)
         state.check()
         report.files = sum(len(files) for _, _, files in os.walk(tmp))

@@ -24,6 +24,7 @@ from s2ide.core.io import clipping
 from s2ide.core.io.formats.base import ImportItem, PlannedAnnotation, shown
 from s2ide.core.io.import_options import ImportOptions, ImportReport
 from s2ide.core.store import Store
+from s2ide.core.store.skeletons import Skeleton
 
 TOLERANCE = 1e-3  # pixels: shapes closer than this are the same shape (a re-import of an export)
 
@@ -37,6 +38,9 @@ class LabelResolver:
     unknown: str  # "create" or "skip"
     created: list[str]
     skipped: Counter[str] = field(default_factory=Counter)
+    # label id -> how many points its skeleton names (keypoints of another count are refused)
+    keypoint_counts: dict[int, int] = field(default_factory=dict)
+    _skeletons: dict[int, Skeleton] = field(default_factory=dict)  # read once per label
 
     def resolve(self, name: str) -> int | None:
         label_id = self.labels.get(name)
@@ -63,6 +67,50 @@ class LabelResolver:
             for name in names:
                 if name.strip():
                     self.resolve(name.strip())
+
+    def skeletons(self, skeletons: dict[str, Skeleton], report: ImportReport) -> None:
+        """The file's skeletons become its labels' own; a label that has one already keeps it
+        (said in the report when the names differ)."""
+        self.keypoint_counts.update({k: len(v.names) for k, v in self.store.skeletons.all().items()})
+        for name, skeleton in skeletons.items():
+            label_id = self.resolve(name)
+            if label_id is None:
+                continue
+            current = self.store.skeletons.get(label_id)
+            if current is None:
+                self.store.skeletons.set(label_id, skeleton)
+                self.keypoint_counts[label_id] = len(skeleton.names)
+            elif current.names != skeleton.names:
+                report.skipped.append(
+                    f"label {name!r} keeps its keypoint names {current.names} (the source names {skeleton.names})"
+                )
+
+    def ordered(self, label_id: int, ann: PlannedAnnotation) -> dict[str, Any] | None:
+        """Named keypoints in the order of the label's skeleton (unnamed skeleton points not
+        labelled); None when a name is not in it. A label without a skeleton takes these names."""
+        geom = ann.geometry or {}
+        if ann.names is None:
+            return geom
+        known = self._skeletons.get(label_id) or self.store.skeletons.get(label_id)
+        if known is None:
+            known = Skeleton(list(ann.names))
+            self.store.skeletons.set(label_id, known)
+            self.keypoint_counts[label_id] = len(ann.names)
+        self._skeletons[label_id] = known
+        if known.names == ann.names:
+            return geom
+        if any(name not in known.names for name in ann.names):
+            return None
+        by_name = dict(zip(ann.names, geom["points"], strict=True))
+        return {"points": [by_name.get(name, [0.0, 0.0, 0]) for name in known.names]}
+
+    def keypoints_fit(self, label_id: int, count: int) -> bool:
+        """Whether `count` points fit the label's skeleton; a label without one gets "1".."count"."""
+        known = self.keypoint_counts.get(label_id)
+        if known is None:
+            self.store.skeletons.set(label_id, Skeleton([str(i + 1) for i in range(count)]))
+            self.keypoint_counts[label_id] = known = count
+        return known == count
 
     def messages(self) -> list[str]:
         return [
@@ -105,7 +153,7 @@ def _check(item: ImportItem, size: tuple[int, int], report: ImportReport) -> lis
             continue
         if changed:
             report.annotations_clipped += 1
-            ann = PlannedAnnotation(ann.kind, ann.label, fitted, ann.data, ann.origin, ann.attributes)
+            ann = PlannedAnnotation(ann.kind, ann.label, fitted, ann.data, ann.origin, ann.attributes, ann.names)
         elif clipping.reaches_out(ann.kind, fitted, size):
             reaching += 1
         out.append(ann)
@@ -127,7 +175,10 @@ def _same(a_kind: str, a: dict[str, Any] | None, b_kind: str, b: dict[str, Any] 
         if key == "points":
             if len(va) != len(vb):
                 return False
-            if any(abs(p[0] - q[0]) > TOLERANCE or abs(p[1] - q[1]) > TOLERANCE for p, q in zip(va, vb)):
+            if any(
+                abs(p[0] - q[0]) > TOLERANCE or abs(p[1] - q[1]) > TOLERANCE or p[2:] != q[2:]  # keypoints' visibility
+                for p, q in zip(va, vb)
+            ):
                 return False
         elif isinstance(va, (int, float)) and isinstance(vb, (int, float)):
             if abs(va - vb) > TOLERANCE:
@@ -202,12 +253,18 @@ def apply_shapes(
         existing = []
 
     start = len(batch.rows)
-    unknown = already = 0
+    unknown = already = misfit = 0
     for ann in planned:
         label_id = resolver.resolve(ann.label)
         if label_id is None:
             unknown += 1
             continue
+        if ann.kind == "keypoints":
+            ordered = resolver.ordered(label_id, ann)
+            if ordered is None or not resolver.keypoints_fit(label_id, len(ordered["points"])):
+                misfit += 1
+                continue
+            ann = PlannedAnnotation(ann.kind, ann.label, ordered, ann.data, ann.origin, ann.attributes)
         if existing:
             if ann.kind == "mask":
                 if any(old.kind == "mask" and old.label_id == label_id and old.data == ann.data for old in existing):
@@ -221,6 +278,7 @@ def apply_shapes(
         batch.rows.append((sample_id, ann.kind, label_id, ann.geometry, ann.data, ann.attributes))
     report.not_added(unknown, UNKNOWN_LABEL, line=False)  # named per label by LabelResolver.messages
     report.not_added(already, "the same shape is in the project already", where)
+    report.not_added(misfit, "keypoints that do not fit their label's skeleton (number or names)", where)
     end = len(batch.rows)
     report.annotations_added += end - start
     batch.samples.append((sample_id, start, end, before, status in ("unlabeled", "skipped")))

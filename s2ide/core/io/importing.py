@@ -198,6 +198,7 @@ def _run_import(project: Project, plan: ImportPlan, options: ImportOptions, stat
         # Shapes (boxes, polygons, masks...) follow the merge/replace/skip rule in import_shapes.
         resolver = LabelResolver(store, labels, options.unknown_labels, report.created_labels)
         resolver.declare(plan.labels)
+        resolver.skeletons(plan.skeletons, report)
         batch = ShapeBatch()
         # Shapes: one application per sample, even when several files of this import are the
         # same image (their shapes are pooled, identical copies counted once).

@@ -18,7 +18,7 @@ from s2ide.core.labeling.tiles import Box
 from s2ide.core.store import Store
 from s2ide.core.store.records import Annotation
 
-VECTOR_KINDS = ("box", "polygon", "line", "point")
+VECTOR_KINDS = ("box", "polygon", "line", "point", "keypoints")
 
 
 class Change(Enum):

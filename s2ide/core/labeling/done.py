@@ -16,7 +16,7 @@ from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 
 SHAPE_TASKS = ("detect", "segment")
-SHAPE_KINDS = ("box", "polygon", "mask", "point", "line")
+SHAPE_KINDS = ("box", "polygon", "mask", "point", "line", "keypoints")
 DONE_STATUS = "labeled"
 
 

@@ -28,6 +28,7 @@ from s2ide.core.store.repositories import (
     StatsRepository,
     UserRepository,
 )
+from s2ide.core.store.skeletons import SkeletonRepository
 from s2ide.core.store.team_activity import TeamActivityRepository
 from s2ide.core.store.vectors import PriorityRepository, VectorRepository
 
@@ -86,6 +87,7 @@ class Store:
         self.priority = PriorityRepository(self.conn)
         self.jobs = JobRepository(self.conn)
         self.model_weights = ModelWeightsRepository(self.conn)
+        self.skeletons = SkeletonRepository(self.conn)
 
     @property
     def db(self) -> sqlite_utils.Database:

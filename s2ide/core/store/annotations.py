@@ -10,7 +10,7 @@ from typing import Any
 from s2ide.core.clock import now_iso
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.store.records import Annotation
-from s2ide.core.store.repositories import dict_rows
+from s2ide.core.store.repositories import dict_rows, insert_many_ids
 
 
 class AnnotationRepository:
@@ -91,13 +91,14 @@ class AnnotationRepository:
         """Insert many shapes at once: (sample_id, kind, label_id, geometry, data, attributes) each.
 
         One executemany instead of a statement per row (an import of 100,000 boxes); returns
-        the new ids in order, found by the ids being consecutive inside the caller's transaction.
+        the new ids in order (`insert_many_ids`: right beside concurrent writers on PostgreSQL).
         """
         if not rows:
             return []
         now = now_iso()
-        before = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM annotations").fetchone()[0]
-        self._conn.executemany(
+        return insert_many_ids(
+            self._conn,
+            "annotations",
             "INSERT INTO annotations (sample_id, kind, label_id, geometry, data, author, source, "
             "created_at, updated_at, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -116,13 +117,6 @@ class AnnotationRepository:
                 for sample_id, kind, label_id, geom, data, attrs in rows
             ],
         )
-        ids = [
-            int(r[0])
-            for r in self._conn.execute("SELECT id FROM annotations WHERE id > ? ORDER BY id", (before,)).fetchall()
-        ]
-        if len(ids) != len(rows):
-            raise InvalidInputError(f"expected {len(rows)} new annotations, found {len(ids)}")
-        return ids
 
     def update(self, annotation_id: int, **fields: Any) -> None:
         allowed = {"label_id", "geometry", "data", "author", "source", "agreed_with_prediction", "attributes"}

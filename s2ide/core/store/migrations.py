@@ -20,6 +20,7 @@ from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.quality_schema import add_quality_tables
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
 from s2ide.core.store.sessions_time import add_sessions_time
+from s2ide.core.store.skeletons import allow_keypoints
 from s2ide.core.store.vectors_schema import add_vector_tables
 
 
@@ -41,6 +42,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: add_quality_tables,  # model_tests and slices (issue 22)
     8: add_vector_tables,  # similarity search: fallback embeddings, priority slice (issue 25)
     9: add_job_tables,  # the job queue `s2ide worker` runs, workers' stamps, weights in the database (issue 17)
+    10: allow_keypoints,  # a keypoints kind and per-label skeletons (issue 20)
 }
 
 

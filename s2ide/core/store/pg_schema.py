@@ -105,6 +105,7 @@ _GRANTS: dict[str, dict[str, str]] = {
         "escalations": "DELETE",
         "meta": "INSERT, UPDATE",
         "comments": "UPDATE, DELETE",
+        "label_skeletons": "INSERT, UPDATE, DELETE",
     },
     "engineer": {
         "models": "INSERT, UPDATE, DELETE",

@@ -218,6 +218,27 @@ class PgConnection:
                 cursor.executemany(text, rows)
             return PgCursor(None, rowcount=len(rows))
 
+    def executemany_ids(self, sql: str, seq: Iterable[Sequence[Any]]) -> list[int]:
+        """Insert every row and return the new ids in row order (`INSERT ... RETURNING id`, one
+        result per row): correct while other sessions insert into the same table at once, where
+        the ids of one batch need not be consecutive."""
+        text, _table = translate_query(sql.rstrip().rstrip(";") + " RETURNING id")
+        assert text is not None
+        rows = [[_param(v) for v in row] for row in seq]
+        ids: list[int] = []
+        if not rows:
+            return ids
+        with _mapped_errors():
+            cursor = self.raw.cursor()
+            cursor.executemany(text, rows, returning=True)
+            while True:
+                row = cursor.fetchone()
+                if row is not None:
+                    ids.append(int(row[0]))
+                if not cursor.nextset():
+                    break
+        return ids
+
     def executescript(self, script: str) -> PgCursor:
         with _mapped_errors():
             self.raw.execute(translate_ddl(script).encode())

@@ -20,6 +20,27 @@ from s2ide.core.store.records import Label, Sample, User
 from s2ide.core.store.schema import ROLES, SPLITS, STATUSES
 
 
+def insert_many_ids(conn: sqlite3.Connection, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Run the INSERT `sql` for every row inside the caller's transaction; the new ids in order.
+
+    PostgreSQL hands out ids from a sequence shared by every session, so a batch written while
+    another writer inserts is not consecutive: there each row returns its id. SQLite has one
+    writer at a time (the caller's transaction holds the write lock), so the ids after the
+    largest one before the batch are the batch's own, read back in one query.
+    """
+    if not rows:
+        return []
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        ids: list[int] = conn.executemany_ids(sql, rows)  # type: ignore[attr-defined]
+    else:
+        before = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
+        conn.executemany(sql, rows)
+        ids = [int(r[0]) for r in conn.execute(f"SELECT id FROM {table} WHERE id > ? ORDER BY id", (before,))]
+    if len(ids) != len(rows):
+        raise InvalidInputError(f"expected {len(rows)} new rows in {table}, found {len(ids)}")
+    return ids
+
+
 def dict_rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     """A cursor's rows as dicts by column name."""
     names = [d[0] for d in cursor.description]
@@ -325,18 +346,20 @@ class SampleRepository:
 
     def add_many_ids(self, rows: Sequence[tuple[str, str, int, int, str]]) -> list[int]:
         """Insert (path, sha256, width, height, split) rows at once inside the caller's transaction;
-        returns their ids in order (consecutive: nothing else writes inside the transaction)."""
+        returns their ids in order (correct beside concurrent writers on PostgreSQL)."""
         if not rows:
             return []
         for row in rows:
             if row[4] not in SPLITS:
                 raise InvalidInputError(f"unknown split {row[4]!r}")
-        before = self._conn.execute("SELECT COALESCE(MAX(id), 0) FROM samples").fetchone()[0]
-        self.add_many(rows)
-        ids = [int(r[0]) for r in self._conn.execute("SELECT id FROM samples WHERE id > ? ORDER BY id", (before,))]
-        if len(ids) != len(rows):
-            raise InvalidInputError(f"expected {len(rows)} new samples, found {len(ids)}")
-        return ids
+        now = now_iso()
+        return insert_many_ids(
+            self._conn,
+            "samples",
+            "INSERT INTO samples (path, sha256, width, height, split, status, added_at) "
+            "VALUES (?, ?, ?, ?, ?, 'unlabeled', ?)",
+            [(path, sha, width, height, split, now) for path, sha, width, height, split in rows],
+        )
 
     def progress_counts(self) -> tuple[int, int]:
         """(labeled or reviewed, total): the status bar's progress figure."""

@@ -77,7 +77,8 @@ def shape_box(kind: str, geometry: dict[str, Any]) -> tuple[float, float, float,
         half_w, half_h = (w * cos + h * sin) / 2, (w * sin + h * cos) / 2
         return cx - half_w, cy - half_h, cx + half_w, cy + half_h
     if kind == "polygon":
-        points = np.asarray(geometry["points"], dtype=np.float64)
+        rings = [geometry["points"], *geometry.get("rings", [])]  # a multi-ring instance: all its parts
+        points = np.asarray([p for ring in rings for p in ring], dtype=np.float64)
         return (
             float(points[:, 0].min()),
             float(points[:, 1].min()),

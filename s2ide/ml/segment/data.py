@@ -97,8 +97,11 @@ def class_map(store: Store, sample_id: int, column: dict[int, int], width: int, 
             out[decode_mask(annotation.data, width, height)] = value
         elif annotation.kind == "polygon" and annotation.geometry:
             canvas.paste(0, (0, 0, width, height))
-            points = [(float(x), float(y)) for x, y in annotation.geometry["points"]]
-            ImageDraw.Draw(canvas).polygon(points, fill=1)
+            draw = ImageDraw.Draw(canvas)
+            # Every ring of the instance: a COCO object drawn as several polygons is their union
+            # (as pycocotools merges them and the masks export draws them), not its first part.
+            for ring in [annotation.geometry["points"], *annotation.geometry.get("rings", [])]:
+                draw.polygon([(float(x), float(y)) for x, y in ring], fill=1)
             out[np.asarray(canvas, dtype=bool)] = value
     return out
 

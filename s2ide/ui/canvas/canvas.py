@@ -20,7 +20,7 @@ from s2ide.core.geometry import bounds
 from s2ide.core.labeling.document import Change, DocEvent, SampleDocument
 from s2ide.core.labeling.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
 from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
-from s2ide.ui.canvas.items import ITEM_CLASSES, MaskItem, ShapeItem
+from s2ide.ui.canvas.items import ITEM_CLASSES, KeypointsItem, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.items.prediction import prediction_item
 from s2ide.ui.canvas.layers import LAYER_OF_KIND, Layer, Layers
@@ -31,6 +31,7 @@ from s2ide.ui.canvas.tools.brush import BrushTool, EraserTool
 from s2ide.ui.canvas.tools.classifier import ClassifierTool
 from s2ide.ui.canvas.tools.fill import FillTool
 from s2ide.ui.canvas.tools.grabcut import GrabCutTool
+from s2ide.ui.canvas.tools.keypoints import KeypointsTool
 from s2ide.ui.canvas.tools.point import PointTool
 from s2ide.ui.canvas.tools.polygon import LineTool, PolygonTool
 from s2ide.ui.canvas.tools.quick_select import QuickSelectTool
@@ -44,7 +45,7 @@ from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.shell.context import AppContext
 
 TOOL_CLASSES: list[type[Tool]] = [
-    SelectTool, BoxTool, PolygonTool, LineTool, PointTool, BrushTool, EraserTool, FillTool,
+    SelectTool, BoxTool, PolygonTool, LineTool, PointTool, KeypointsTool, BrushTool, EraserTool, FillTool,
     WandTool, QuickSelectTool, ScissorsTool, GrabCutTool, ClassifierTool, SamTool,
 ]  # fmt: skip
 DEFAULT_BRUSH = 20.0
@@ -384,6 +385,10 @@ class AnnotationCanvas(QObject):
         """Leaving a sample never drops a shape in progress silently: a polygon or line with
         enough points is saved (one Ctrl+Z away), a shorter one is named in the status bar."""
         tool, doc = self.tool, self.doc
+        if isinstance(tool, KeypointsTool) and doc is not None and doc.sample_id != next_sample and tool.busy:
+            tool.finish()
+            self.message(f"Saved the keypoints in progress on sample {doc.sample_id} (Ctrl+Z undoes it)", 0)
+            return
         if doc is None or doc.sample_id == next_sample or not tool.busy or not isinstance(tool, PolygonTool):
             return
         points = tool._dedupe(tool.points)
@@ -425,6 +430,10 @@ class AnnotationCanvas(QObject):
         item = cls(
             annotation.id, annotation.geometry, self.color_for(annotation.label_id), label_id=annotation.label_id
         )
+        if isinstance(item, KeypointsItem) and annotation.label_id is not None:
+            skeleton = self.context.store.skeletons.get(annotation.label_id)
+            if skeleton is not None:
+                item.set_skeleton(skeleton.names, skeleton.edges)
         item.set_pixel_size(self.pixel_size)
         item.setToolTip(f"{self._label_name(annotation.label_id)} ({annotation.kind}, {annotation.author})")
         self._style(item, LAYER_OF_KIND[annotation.kind])

@@ -38,6 +38,9 @@ class CanvasInput(QObject):
                 return self._mouse(kind, event)
             if kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
                 return self.canvas.tool.wheel(event)
+            if kind == QEvent.Type.ContextMenu and getattr(self.canvas.tool, "right_press_used", False):
+                self.canvas.tool.right_press_used = False  # type: ignore[attr-defined]
+                return True  # that right-click was the tool's (keypoints: skip a point), not a menu
             if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent) and not self.canvas.tool.busy:
                 menu = self.canvas.context_menu(self.canvas.view.mapToScene(event.pos()))
                 if menu is not None:

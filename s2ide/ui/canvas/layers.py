@@ -46,6 +46,7 @@ LAYER_OF_KIND = {
     "polygon": Layer.POLYGON,
     "line": Layer.POLYGON,
     "point": Layer.POINT,
+    "keypoints": Layer.POINT,
     "mask": Layer.MASK,
 }
 

@@ -32,6 +32,9 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec("tool.polygon", "Polygon", ("P",), "Click vertices or drag freehand"),
     ActionSpec("tool.line", "Line", ("L",), "Click points or drag freehand: an open polyline"),
     ActionSpec("tool.point", "Point", ("O",), "Click to place a point"),
+    ActionSpec(
+        "tool.keypoints", "Keypoints", ("K",), "Click the label's keypoints in turn (Shift: hidden, right-click: skip)"
+    ),
     ActionSpec("tool.brush", "Brush", ("R",), "Paint the mask of the current label"),
     ActionSpec("tool.eraser", "Eraser", ("E",), "Erase the mask of the current label"),
     ActionSpec("tool.fill", "Fill", ("G",), "Fill the region bounded by shapes' outlines and strong image edges"),

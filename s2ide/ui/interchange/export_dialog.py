@@ -80,6 +80,7 @@ class ExportDialog(QDialog):
             ("detect", "Detect: upright boxes"),
             ("obb", "OBB: oriented boxes"),
             ("segment", "Segment: polygons"),
+            ("pose", "Pose: boxes with keypoints"),
         ):
             self.task_box.addItem(title, task)
         self.overwrite = QCheckBox("Replace the folder if it is not empty")

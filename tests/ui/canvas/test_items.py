@@ -13,7 +13,7 @@ from s2ide.ui.canvas.items.box import box_from_edge, edge_height
 
 
 def test_lookup_table_covers_every_vector_kind():
-    assert set(ITEM_CLASSES) == {"box", "polygon", "line", "point"}
+    assert set(ITEM_CLASSES) == {"box", "polygon", "line", "point", "keypoints"}
 
 
 def test_box_corner_drag_keeps_the_opposite_corner(qtbot):

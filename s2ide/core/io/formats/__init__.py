@@ -25,6 +25,7 @@ from s2ide.core.io.formats import (
     labelme,
     labelstudio,
     masks,
+    mots,
     voc,
     vocseg,
     yolo,
@@ -52,6 +53,7 @@ IMPORTERS: dict[str, ModuleType] = {
     voc.NAME: voc,
     vocseg.NAME: vocseg,
     cityscapes.NAME: cityscapes,
+    mots.NAME: mots,
     kitti.NAME: kitti,
     labelstudio.NAME: labelstudio,
     labelme.NAME: labelme,
@@ -77,17 +79,14 @@ EXPORTERS: dict[str, ModuleType] = {
 
 
 # Layouts recognised but not read: named, instead of being misread as a plain folder.
-UNSUPPORTED = (
-    (("instances", "instances_txt"), "a KITTI MOTS / MOTSChallenge dataset (instances/, instances_txt/)"),
-    (("gt", "img1"), "a MOT tracking sequence (gt/, img1/)"),
-)
+UNSUPPORTED = ((("gt", "img1"), "a MOT tracking sequence (gt/, img1/)"),)
 
 
 def detect_format(src: Path) -> str:
     if not src.exists():
         raise ImportFormatError(f"{src}: no such file or folder")
     for folders, what in UNSUPPORTED:
-        if src.is_dir() and all((src / f).is_dir() for f in folders):
+        if src.is_dir() and all((src / f).is_dir() for f in folders) and not mots.detect(src):
             raise ImportFormatError(
                 f"{src}: looks like {what}, which s2ide cannot import yet; name a format with --format "
                 "(folder imports the images without their annotations)"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from s2ide.core.store.skeletons import Skeleton
+
 
 def shown(path: Any) -> str:
     """A path or name as one printable line: control characters (a newline in a file name) escaped."""
@@ -37,6 +39,9 @@ class PlannedAnnotation:
     data: bytes | None = None
     origin: str = ""
     attributes: dict[str, Any] | None = None
+    # Keypoints from a source that names each point (labelme point labels): the import puts
+    # them in the order of the label's skeleton, whatever order the file has.
+    names: list[str] | None = None
 
     def key(self) -> tuple[Any, ...]:
         """Identity for "the same shape twice on one image" (exact equality)."""
@@ -45,7 +50,8 @@ class PlannedAnnotation:
             return ("box", self.label, g["x"], g["y"], g["w"], g["h"], g.get("angle", 0.0))  # the hot path
         geom = json.dumps(g, sort_keys=True) if g is not None else ""
         attrs = json.dumps(self.attributes, sort_keys=True) if self.attributes else ""
-        return (self.kind, self.label, geom, hash(self.data) if self.data is not None else 0, attrs)
+        names = tuple(self.names) if self.names else ()
+        return (self.kind, self.label, geom, hash(self.data) if self.data is not None else 0, attrs, names)
 
 
 @dataclass
@@ -94,6 +100,20 @@ class ImportPlan:
     # Which layout the reader recognised ("COCO (Roboflow export)"), said in the preview.
     layout: str = ""
     keypoint_dims: int | None = None  # YOLO pose: values per keypoint from kpt_shape (2 or 3)
+    # Keypoint names and edges per label name (COCO categories[].keypoints/skeleton, CVAT skeletons).
+    skeletons: dict[str, Skeleton] = field(default_factory=dict)
+
+    def name_skeletons(self) -> None:
+        """Labels whose keypoints come named (labelme, Label Studio) get a skeleton of every name
+        their shapes use, first seen first, unless the source gave one."""
+        names: dict[str, list[str]] = {}
+        for item in self.items:
+            for ann in item.annotations:
+                if ann.kind == "keypoints" and ann.names:
+                    known = names.setdefault(ann.label, [])
+                    known += [n for n in ann.names if n not in known]
+        for label, found in names.items():
+            self.skeletons.setdefault(label, Skeleton(found))
 
     def refuse(self, count: int, why: str, where: str) -> None:
         """`count` annotations of the source (or a file with none) are not imported, and why."""

@@ -4,6 +4,9 @@ Import reads one COCO JSON (or every JSON in a folder's `annotations/`); `file_n
 relative to `images/` beside the JSON (or beside `annotations/`), or to the JSON's folder.
 A non-empty `segmentation` becomes polygons (one per ring) or a mask (RLE, compressed or
 not); otherwise `bbox` becomes a box, rotated by CVAT's `attributes.rotation` if present.
+Person-keypoints files: an object's labelled `keypoints` (x, y, visibility triples, names and
+1-based `skeleton` edges from its category) become a keypoints shape beside its outline; both
+carry the object's id as `group_id`, and export writes such a pair back as one object.
 Export writes `annotations.json` and `images/`; points and lines have no COCO form.
 """
 
@@ -17,10 +20,11 @@ import numpy as np
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
-from s2ide.core.io.export_job import ExportJob, ImagesMode
+from s2ide.core.io.export_job import ExportJob, ImagesMode, pair_keypoints
 from s2ide.core.io.formats import checks, rle
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.regular_files import open_regular
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 NAME = "coco"
@@ -132,8 +136,10 @@ def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
         if cid in categories:
             raise ImportFormatError(f"{at}.id: category id {cid} appears twice")
         categories[cid] = checks.expect_str(cat.get("name"), f"{at}.name").strip()
-        if isinstance(cat.get("keypoints"), list):
-            keypoint_names[cid] = cat["keypoints"]
+        if isinstance(cat.get("keypoints"), list) and cat["keypoints"]:
+            skeleton = _skeleton(cat, at)
+            keypoint_names[cid] = skeleton.names
+            plan.skeletons.setdefault(categories[cid], skeleton)
     plan.labels.extend(n for n in categories.values() if n not in plan.labels)
 
     if "images" not in data:
@@ -161,7 +167,6 @@ def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
         plan.items.append(item)
 
     lost: dict[int, int] = {}
-    keypoints_on: dict[int, int] = {}  # image id -> labelled keypoints not imported
     raw_annotations = checks.expect_list(data.get("annotations", []), f"{where}: annotations")
     for i, raw in enumerate(raw_annotations):
         at = f"{where}: annotations[{i}]"
@@ -177,19 +182,55 @@ def _read_file(path: Path, plan: ImportPlan, root: Path) -> None:
         if cid not in categories:
             raise ImportFormatError(f"{at}.category_id: no category with id {cid}")
         item = items[iid]
-        item.add(_shape(ann, categories[cid], item.declared_size, at))
-        keypoints = ann.get("keypoints")
-        if isinstance(keypoints, list):
-            labelled = sum(1 for v in keypoints[2::3] if v)
-            if labelled:
-                keypoints_on[iid] = keypoints_on.get(iid, 0) + labelled
+        points = _keypoints(ann, keypoint_names.get(cid), at)
+        if points is None:
+            item.add(_shape(ann, categories[cid], item.declared_size, at))
+            continue
+        extra = ann.get("attributes")
+        alone = isinstance(extra, dict) and extra.get("keypoints_only") is True  # s2ide's export of lone keypoints
+        link: dict[str, Any] | None = None
+        if not alone and (ann.get("segmentation") not in (None, []) or ann.get("bbox") is not None):
+            group = ann.get("id", i)
+            link = {"group_id": group if isinstance(group, int) and not isinstance(group, bool) else i}
+            outline = _shape(ann, categories[cid], item.declared_size, at)
+            outline.attributes = {**(outline.attributes or {}), **link}
+            item.add(outline)
+        item.add(PlannedAnnotation("keypoints", categories[cid], {"points": points}, None, f"{at}.keypoints", link))
     for iid, why in refused.items():
         plan.refuse(lost.get(iid, 0), "its image path leads outside the dataset folder (not read)", why)
-    for iid, count in keypoints_on.items():
-        plan.problems.append(
-            f"{shown(items[iid].source.name)}: {count} keypoint(s) not imported "
-            f"(s2ide has no keypoint shapes yet; the objects' boxes and outlines are) ({where})"
-        )
+
+
+def _skeleton(cat: dict[str, Any], at: str) -> Skeleton:
+    """A category's keypoint names and its 1-based `skeleton` edges as 0-based pairs."""
+    names = [checks.expect_str(n, f"{at}.keypoints[{k}]") for k, n in enumerate(cat["keypoints"])]
+    edges = []
+    for k, edge in enumerate(checks.expect_list(cat.get("skeleton", []), f"{at}.skeleton")):
+        pair = checks.expect_list(edge, f"{at}.skeleton[{k}]")
+        if len(pair) != 2:
+            raise ImportFormatError(f"{at}.skeleton[{k}]: an edge joins 2 keypoints, got {len(pair)} numbers")
+        a, b = (checks.expect_int(v, f"{at}.skeleton[{k}]", 1, len(names)) for v in pair)
+        edges.append((a - 1, b - 1))
+    return Skeleton(names, edges)
+
+
+def _keypoints(ann: dict[str, Any], names: list[str] | None, at: str) -> list[list[float]] | None:
+    """The object's [x, y, v] keypoints, or None when it has none labelled (all v = 0)."""
+    raw = ann.get("keypoints")
+    if raw is None:
+        return None
+    values = checks.expect_list(raw, f"{at}.keypoints")
+    if len(values) % 3:
+        raise ImportFormatError(f"{at}.keypoints: expected x, y, visibility triples, got {len(values)} numbers")
+    if names is not None and len(values) // 3 != len(names):
+        raise ImportFormatError(f"{at}.keypoints: {len(values) // 3} keypoints, but its category names {len(names)}")
+    numbers = [checks.expect_number(v, f"{at}.keypoints[{k}]") for k, v in enumerate(values)]
+    points = []
+    for k in range(0, len(numbers), 3):
+        v = numbers[k + 2]
+        if v not in (0, 1, 2):
+            raise ImportFormatError(f"{at}.keypoints[{k + 2}]: visibility must be 0, 1 or 2, got {values[k + 2]}")
+        points.append([numbers[k], numbers[k + 1], int(v)])
+    return points if any(p[2] for p in points) else None
 
 
 def _attributes(ann: dict[str, Any], at: str) -> dict[str, Any] | None:
@@ -276,7 +317,13 @@ def _mask_entry(data: bytes, width: int, height: int) -> tuple[dict[str, Any], l
 
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
     report = job.report
-    categories = [{"id": i + 1, "name": name, "supercategory": ""} for i, name in enumerate(job.label_names)]
+    categories: list[dict[str, Any]] = []
+    for i, name in enumerate(job.label_names):
+        category: dict[str, Any] = {"id": i + 1, "name": name, "supercategory": ""}
+        if name in job.skeletons:
+            category["keypoints"] = list(job.skeletons[name].names)
+            category["skeleton"] = [[a + 1, b + 1] for a, b in job.skeletons[name].edges]
+        categories.append(category)
     category_ids = {c["name"]: c["id"] for c in categories}
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -291,7 +338,10 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         report.images += 1
         if sample.tag:
             report.unsupported["tag"] += 1
+        paired = pair_keypoints(sample.annotations)
         for ann in sample.annotations:
+            if ann.kind == "keypoints" and id(ann) in paired:
+                continue  # written with the outline it belongs to
             entry: dict[str, Any] = {
                 "id": len(annotations) + 1,
                 "image_id": image_id,
@@ -300,7 +350,15 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             }
             extra = {k: v for k, v in (ann.attributes or {}).items() if k not in KEPT_KEYS}
             geom = ann.geometry or {}
-            if ann.kind == "box":
+            points = paired.get(id(ann))
+            if points is not None or ann.kind == "keypoints":
+                extra.pop("group_id", None)  # the pairing itself says it
+            if ann.kind == "keypoints":
+                points = geom["points"]
+                x, y, w, h = geometry.bounds("keypoints", geom)
+                entry.update(bbox=[x, y, w, h], area=w * h, segmentation=[])
+                extra["keypoints_only"] = True
+            elif ann.kind == "box":
                 entry.update(
                     bbox=[geom["x"], geom["y"], geom["w"], geom["h"]], area=geom["w"] * geom["h"], segmentation=[]
                 )
@@ -321,6 +379,14 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             else:
                 report.unsupported[ann.kind] += 1
                 continue
+            if ann.label in job.skeletons:
+                count = len(job.skeletons[ann.label].names)
+                values = [c for p in (points or [[0, 0, 0]] * count) for c in p]
+                entry["keypoints"] = values
+                entry["num_keypoints"] = sum(1 for v in values[2::3] if v)
+            elif points is not None:
+                entry["keypoints"] = [c for p in points for c in p]
+                entry["num_keypoints"] = sum(1 for p in points if p[2])
             if extra:
                 entry["attributes"] = extra
             annotations.append(entry)

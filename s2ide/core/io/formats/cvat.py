@@ -3,12 +3,18 @@
 `<image name width height>` holds `<box xtl ytl xbr ybr rotation>`, `<polygon points="x,y;...">`,
 `<polyline>`, `<points>` (each point one annotation), `<tag>` (the sample's tag) and `<mask rle
 left top width height>` (CVAT's run lengths over the mask's own box, row by row, starting with
-zeros). `occluded`, `group_id`, `z_order` and every `<attribute name>` are kept as attributes
-and written back. Export writes `annotations.xml` and `images/`.
+zeros). CVAT for video: a `<track label id>`'s shape on each frame (its `frame`; CVAT writes
+the interpolated frames too) becomes a shape of `images/frame_<6 digits>.*` with `track_id`.
+`occluded`, `group_id`, `z_order` and every `<attribute name>` are kept as attributes
+and written back. `<skeleton label>` (CVAT 2.3+) holds one `<points label outside occluded>` per
+element; its names are the skeleton label's sub-labels (`<parent>`) and its edges come from the
+label's `<svg>` (`data-node-from`/`data-node-to`): it becomes a keypoints shape (outside: not
+labelled, occluded: hidden, else visible). Export writes `annotations.xml` and `images/`.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
@@ -22,6 +28,8 @@ from s2ide.core.errors import ImportFormatError
 from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
 from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
+from s2ide.core.io.images import IMAGE_SUFFIXES
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 NAME = "cvat"
@@ -68,11 +76,14 @@ def read(src: Path) -> ImportPlan:
         raise ImportFormatError(f"{path}: the root element is <{root_el.tag}>, expected <annotations>")
     root = path.parent
     plan = ImportPlan(format=NAME, root=root, layout="CVAT for images 1.1 (annotations.xml)")
-    plan.labels = [(node.findtext("name") or "").strip() for node in root_el.iterfind("./meta//labels/label")]
+    label_nodes = list(root_el.iterfind("./meta//labels/label"))
+    plan.skeletons = _skeletons(label_nodes)
+    # A skeleton's elements are sub-labels (<parent>): names of its points, not labels of their own.
+    plan.labels = [(node.findtext("name") or "").strip() for node in label_nodes if not node.findtext("parent")]
     plan.labels = [n for n in plan.labels if n]
     if root_el.find("track") is not None:
-        tracks = len(root_el.findall("track"))
-        plan.problems.append(f"{path}: {tracks} <track>(s) of a video task are not imported (CVAT for images only)")
+        plan.layout = "CVAT for video 1.1 (annotations.xml with <track>s, frames in images/)"
+        _read_tracks(root_el, path, plan)
     image_roots = [r for r in (root / "images", root) if r.is_dir()]
     for i, image in enumerate(root_el.iter("image")):
         at = f"{path}: <image> {i + 1}"
@@ -96,10 +107,156 @@ def read(src: Path) -> ImportPlan:
             if len(tags) > 1:
                 plan.problems.append(f"{at}: {len(tags)} tags; the sample's tag is {tags[0]!r}")
         for j, child in enumerate(shapes):
+            if child.tag == "skeleton":
+                skeleton = _skeleton_shape(child, f"{at} <skeleton> {j + 1}", plan.skeletons)
+                if skeleton is None:
+                    plan.refuse(
+                        1, "a skeleton with every element outside (no point labelled)", f"{at} <skeleton> {j + 1}"
+                    )
+                else:
+                    item.add(skeleton)
+                continue
             for ann in _shapes(child, f"{at} <{child.tag}> {j + 1}", size):
                 item.add(ann)
         plan.items.append(item)
     return plan
+
+
+_FRAME = re.compile(r"frame_(\d+)$")
+
+
+def _frames(root: Path) -> dict[int, Path]:
+    """CVAT's video export names frame n `frame_00000n.<ext>` in images/ (or beside the XML)."""
+    out: dict[int, Path] = {}
+    for folder in (root / "images", root):
+        if folder.is_dir():
+            for child in sorted(folder.iterdir()):
+                match = _FRAME.match(child.stem)
+                if match and child.is_file() and child.suffix.lower() in IMAGE_SUFFIXES:
+                    out.setdefault(int(match.group(1)), child)
+    return out
+
+
+def _read_tracks(root_el: Element, path: Path, plan: ImportPlan) -> None:
+    """CVAT for video: each track's shape on each frame (CVAT writes interpolated frames too)
+    becomes a shape of that frame's image, with the track's id as `track_id`; a frame where the
+    track is `outside` has none of it."""
+    frames = _frames(path.parent)
+    size = None
+    width, height = root_el.findtext("./meta//original_size/width"), root_el.findtext("./meta//original_size/height")
+    if width and height:
+        size = checks.expect_size(
+            checks.parse_number(width, f"{path}: original_size width", 1, checks.MAX_SIDE),
+            checks.parse_number(height, f"{path}: original_size height", 1, checks.MAX_SIDE),
+            f"{path}: original_size",
+        )
+    items: dict[int, ImportItem] = {}
+    missing: dict[int, int] = {}
+    for t, track in enumerate(root_el.iterfind("track")):
+        label = (track.get("label") or "").strip()
+        track_id = track.get("id", str(t))
+        for j, child in enumerate(track):
+            at = f"{path}: <track> {t + 1} <{child.tag}> {j + 1}"
+            if child.get("outside") == "1":
+                continue
+            frame = int(checks.parse_number(child.get("frame", ""), f"{at} frame", 0, 10**9))
+            if frame not in frames:
+                missing[frame] = missing.get(frame, 0) + 1
+                continue
+            child.set("label", child.get("label") or label)
+            if child.tag == "skeleton":
+                skeleton = _skeleton_shape(child, at, plan.skeletons)
+                if skeleton is None:
+                    plan.refuse(1, "a skeleton with every element outside (no point labelled)", at)
+                    continue
+                shapes = [skeleton]
+            else:
+                shapes = _shapes(child, at, size)
+            item = items.get(frame)
+            if item is None:
+                item = items[frame] = ImportItem(
+                    source=frames[frame], declared_size=size, origin=f"{path}: frame {frame}"
+                )
+            for ann in shapes:
+                ann.attributes = {
+                    **(ann.attributes or {}),
+                    "track_id": int(track_id) if track_id.isdigit() else track_id,
+                }
+                item.add(ann)
+    for frame, source in frames.items():  # frames no track is on are samples too
+        items.setdefault(frame, ImportItem(source=source, declared_size=size, origin=f"{path}: frame {frame}"))
+    plan.items += [items[f] for f in sorted(items)]
+    for frame, count in sorted(missing.items()):
+        plan.refuse(count, f"no image for frame {frame} (expected images/frame_{frame:06d}.*)", str(path))
+
+
+_SVG_NODE = re.compile(r"<circle\b[^>]*>")
+_SVG_EDGE = re.compile(r"<line\b[^>]*>")
+
+
+def _svg_attr(tag: str, name: str) -> str | None:
+    match = re.search(rf'{name}="([^"]*)"', tag)
+    return match.group(1) if match else None
+
+
+def _skeletons(label_nodes: list[Element]) -> dict[str, Skeleton]:
+    """Skeleton labels: element names (their sub-labels, in order) and edges from the label's svg."""
+    out: dict[str, Skeleton] = {}
+    for node in label_nodes:
+        name = (node.findtext("name") or "").strip()
+        if (node.findtext("type") or "") != "skeleton" or not name:
+            continue
+        names = [
+            (sub.findtext("name") or "").strip()
+            for sub in label_nodes
+            if (sub.findtext("parent") or "").strip() == name
+        ]
+        svg = node.findtext("svg") or ""
+        node_names: dict[str, str] = {}
+        for tag in _SVG_NODE.findall(svg):
+            node_id, element = _svg_attr(tag, "data-node-id"), _svg_attr(tag, "data-label-name")
+            if node_id is not None and element is not None:
+                node_names[node_id] = element
+        if not names:
+            names = list(node_names.values())
+        edges = []
+        for tag in _SVG_EDGE.findall(svg):
+            a, b = (
+                node_names.get(_svg_attr(tag, "data-node-from") or ""),
+                node_names.get(_svg_attr(tag, "data-node-to") or ""),
+            )
+            if a in names and b in names:
+                edges.append((names.index(a), names.index(b)))
+        out[name] = Skeleton(names, edges)
+    return out
+
+
+def _skeleton_shape(el: Element, at: str, skeletons: dict[str, Skeleton]) -> PlannedAnnotation | None:
+    """A <skeleton> as keypoints in its label's element order (elements it lacks: not labelled);
+    None when every element is outside."""
+    label = (el.get("label") or "").strip()
+    if not label:
+        raise ImportFormatError(f"{at}: missing label")
+    elements: dict[str, list[float]] = {}
+    order: list[str] = []
+    for k, child in enumerate(el.iterfind("points")):
+        name = (child.get("label") or "").strip()
+        xy = _points(child.get("points", ""), f"{at} <points> {k + 1}")
+        if len(xy) != 1:
+            raise ImportFormatError(f"{at} <points> {k + 1}: a skeleton element is one point, got {len(xy)}")
+        visibility = 0 if child.get("outside") == "1" else 1 if child.get("occluded") == "1" else 2
+        elements[name] = [xy[0][0], xy[0][1], visibility]
+        order.append(name)
+    known = skeletons.get(label)
+    if known is None:
+        known = skeletons[label] = Skeleton(order)
+    unknown = [n for n in order if n not in known.names]
+    if unknown:
+        raise ImportFormatError(f"{at}: element(s) {unknown} are not in skeleton {label!r} ({known.names})")
+    points = [elements.get(name, [0.0, 0.0, 0]) for name in known.names]
+    if not any(p[2] for p in points):
+        return None  # nothing labelled: the caller counts it
+    return PlannedAnnotation("keypoints", label, {"points": points}, None, at, _attributes(el, at))
 
 
 def _attributes(el: Element, at: str) -> dict[str, Any] | None:
@@ -177,7 +334,52 @@ def _f(value: float) -> str:
     return f"{value:.2f}"
 
 
-def _write(parent: Element, ann: ExportAnnotation, width: int, height: int, fresh_group: int) -> bool:
+def _write_skeleton(parent: Element, ann: ExportAnnotation, common: dict[str, str], names: list[str]) -> Element:
+    el = SubElement(parent, "skeleton", common)
+    for name, (x, y, v) in zip(names, (ann.geometry or {})["points"], strict=True):
+        SubElement(
+            el,
+            "points",
+            {
+                "label": name,
+                "source": "manual",
+                "outside": "1" if v == 0 else "0",
+                "occluded": "1" if v == 1 else "0",
+                "points": f"{_f(x)},{_f(y)}",
+            },
+        )
+    return el
+
+
+def _skeleton_svg(skeleton: Skeleton) -> str:
+    """CVAT's drawing of a skeleton label: nodes on a circle (their place is only a sketch) and edges."""
+    import math
+
+    count = max(len(skeleton.names), 1)
+    spots = [
+        (50 + 40 * math.cos(2 * math.pi * i / count), 50 + 40 * math.sin(2 * math.pi * i / count)) for i in range(count)
+    ]
+    lines = [
+        f'<line x1="{spots[a][0]:.1f}" y1="{spots[a][1]:.1f}" x2="{spots[b][0]:.1f}" y2="{spots[b][1]:.1f}" '
+        f'stroke="black" data-type="edge" data-node-from="{a + 1}" data-node-to="{b + 1}"></line>'
+        for a, b in skeleton.edges
+    ]
+    circles = [
+        f'<circle r="1.5" stroke="black" fill="#b3b3b3" cx="{x:.1f}" cy="{y:.1f}" data-type="element node" '
+        f'data-element-id="{i + 1}" data-node-id="{i + 1}" data-label-name="{name}"></circle>'
+        for i, (name, (x, y)) in enumerate(zip(skeleton.names, spots))
+    ]
+    return "".join(lines + circles)
+
+
+def _write(
+    parent: Element,
+    ann: ExportAnnotation,
+    width: int,
+    height: int,
+    fresh_group: int,
+    skeletons: dict[str, Skeleton] | None = None,
+) -> bool:
     geom = ann.geometry or {}
     attrs = dict(ann.attributes or {})
     common = {"label": ann.label, "source": "manual", "occluded": str(int(bool(attrs.pop("occluded", 0))))}
@@ -205,6 +407,12 @@ def _write(parent: Element, ann: ExportAnnotation, width: int, height: int, fres
     elif ann.kind == "point":
         el = SubElement(parent, "points", common)
         el.set("points", f"{_f(geom['x'])},{_f(geom['y'])}")
+    elif ann.kind == "keypoints":
+        known = (skeletons or {}).get(ann.label)
+        names = known.names if known is not None else [str(i + 1) for i in range(len(geom["points"]))]
+        if len(names) != len(geom["points"]):
+            return False
+        el = _write_skeleton(parent, ann, common, names)
     elif ann.kind == "mask" and ann.data is not None:
         mask = geometry.decode_mask(ann.data, width, height)
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
@@ -239,6 +447,15 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         node = SubElement(labels, "label")
         SubElement(node, "name").text = label.name
         SubElement(node, "color").text = label.color
+        skeleton = job.skeletons.get(label.name)
+        if skeleton is not None:
+            SubElement(node, "type").text = "skeleton"
+            SubElement(node, "svg").text = _skeleton_svg(skeleton)
+            for element in skeleton.names:
+                sub = SubElement(labels, "label")
+                SubElement(sub, "name").text = element
+                SubElement(sub, "type").text = "points"
+                SubElement(sub, "parent").text = label.name
     total = len(job.samples)
     for index, sample in enumerate(job.samples):
         if index % 64 == 0:
@@ -256,7 +473,7 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         groups = [a.attr("group_id") for a in sample.annotations if isinstance(a.attr("group_id"), int)]
         fresh = max(groups, default=0) + 1
         for ann in sample.annotations:
-            if _write(image, ann, sample.width, sample.height, fresh):
+            if _write(image, ann, sample.width, sample.height, fresh, job.skeletons):
                 fresh += 1
                 job.report.annotations += 1
             else:

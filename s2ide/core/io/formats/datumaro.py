@@ -4,7 +4,9 @@ in `images/<subset>/` (or `images/`).
 Each item has `id`, `image: {path, size: [h, w]}` and `annotations` of type `bbox` ([x, y, w,
 h]), `polygon` and `polyline` (flat x, y lists), `points`, `mask` (COCO RLE) and `label` (the
 sample's tag). `attributes` (occluded, free-form), `group` and `z_order` are kept and written
-back. Subsets named train/val/test set the split.
+back. Subsets named train/val/test set the split. A `points` annotation with `visibility` (0
+absent, 1 hidden, 2 visible) or of a label in `categories.points` (names `labels`, 1-based
+`joints`) is a keypoints shape; without either, each of its points is a point.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
 from s2ide.core.io.formats import checks, rle
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.formats.coco import rle_mask
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 NAME = "datumaro"
@@ -69,6 +72,9 @@ def _read_file(path: Path, root: Path, plan: ImportPlan) -> None:
         for i, lb in enumerate(checks.expect_list(raw_labels.get("labels", []), f"{where}: categories.label.labels"))
     ]
     plan.labels.extend(n for n in names if n not in plan.labels)
+    skeletons = _skeletons(categories.get("points"), names, where)
+    for label, skeleton in skeletons.items():
+        plan.skeletons.setdefault(label, skeleton)
     image_roots = [r for r in (root / "images" / subset, root / "images", root) if r.is_dir()]
     for i, raw in enumerate(checks.expect_list(data.get("items", []), f"{where}: items")):
         at = f"{where}: items[{i}]"
@@ -98,10 +104,59 @@ def _read_file(path: Path, root: Path, plan: ImportPlan) -> None:
             if kind == "label":
                 item.tag = item.tag or label
                 continue
+            if kind == "points" and ("visibility" in ann or label in skeletons):
+                keypoints = _keypoints(ann, label, where_ann)
+                if keypoints is None:
+                    plan.refuse(1, "points with every visibility absent (no point labelled)", where_ann)
+                    continue
+                keypoints.attributes = _attributes(ann)
+                item.add(keypoints)
+                continue
             for planned in _shape(kind, ann, label, where_ann, size):
                 planned.attributes = _attributes(ann)
                 item.add(planned)
         plan.items.append(item)
+
+
+def _skeletons(raw: Any, names: list[str], where: str) -> dict[str, Skeleton]:
+    """`categories.points.items`: per label_id its point names and 1-based joints."""
+    if raw is None:
+        return {}
+    out: dict[str, Skeleton] = {}
+    items = checks.expect_list(checks.expect_dict(raw, f"{where}: categories.points").get("items", []), where)
+    for i, entry in enumerate(items):
+        at = f"{where}: categories.points.items[{i}]"
+        entry = checks.expect_dict(entry, at)
+        label_id = checks.expect_int(entry.get("label_id"), f"{at}.label_id", 0, max(len(names) - 1, 0))
+        points = [
+            checks.expect_str(n, f"{at}.labels[{k}]")
+            for k, n in enumerate(checks.expect_list(entry.get("labels", []), f"{at}.labels"))
+        ]
+        joints = []
+        for k, joint in enumerate(checks.expect_list(entry.get("joints", []), f"{at}.joints")):
+            pair = checks.expect_list(joint, f"{at}.joints[{k}]")
+            if len(pair) != 2:
+                raise ImportFormatError(f"{at}.joints[{k}]: a joint joins 2 points, got {len(pair)}")
+            a, b = (checks.expect_int(v, f"{at}.joints[{k}]", 1, max(len(points), 1)) for v in pair)
+            joints.append((a - 1, b - 1))
+        if points:
+            out[names[label_id]] = Skeleton(points, joints)
+    return out
+
+
+def _keypoints(ann: dict[str, Any], label: str, at: str) -> PlannedAnnotation | None:
+    points = _flat_points(ann.get("points"), f"{at}.points")
+    raw = ann.get("visibility", [2] * len(points))
+    visibility = [
+        checks.expect_int(v, f"{at}.visibility[{k}]", 0, 2)
+        for k, v in enumerate(checks.expect_list(raw, f"{at}.visibility"))
+    ]
+    if len(visibility) != len(points):
+        raise ImportFormatError(f"{at}.visibility: {len(visibility)} values for {len(points)} points")
+    if not any(visibility):
+        return None
+    geom = {"points": [[x, y, v] if v else [0.0, 0.0, 0] for (x, y), v in zip(points, visibility, strict=True)]}
+    return checks.shape("keypoints", label, geom, at)
 
 
 def _attributes(ann: dict[str, Any]) -> dict[str, Any] | None:
@@ -170,6 +225,9 @@ def _entry(ann: ExportAnnotation, label_id: int, width: int, height: int, next_i
         entry["points"] = [c for p in geom["points"] for c in p]
     elif ann.kind == "point":
         entry.update(type="points", points=[geom["x"], geom["y"]])
+    elif ann.kind == "keypoints":
+        entry.update(type="points", points=[c for x, y, _v in geom["points"] for c in (x, y)])
+        entry["visibility"] = [int(v) for _x, _y, v in geom["points"]]
     elif ann.kind == "mask" and ann.data is not None:
         entry.update(type="mask", rle=rle.to_coco(geometry.decode_mask(ann.data, width, height)))
     else:
@@ -215,7 +273,20 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         )
         job.report.images += 1
     (out / "annotations").mkdir(parents=True, exist_ok=True)
-    categories = {"label": {"labels": [{"name": n, "parent": "", "attributes": []} for n in job.label_names]}}
+    categories: dict[str, Any] = {
+        "label": {"labels": [{"name": n, "parent": "", "attributes": []} for n in job.label_names]}
+    }
+    points = [
+        {
+            "label_id": i,
+            "labels": list(job.skeletons[n].names),
+            "joints": [[a + 1, b + 1] for a, b in job.skeletons[n].edges],
+        }
+        for i, n in enumerate(job.label_names)
+        if n in job.skeletons
+    ]
+    if points:
+        categories["points"] = {"items": points}
     for subset, items in subsets.items():
         document = {"info": {}, "categories": categories, "items": items}
         (out / "annotations" / f"{subset}.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

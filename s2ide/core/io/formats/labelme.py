@@ -8,7 +8,9 @@ inside the imported folder (a file whose path leads out is refused on its own, i
 counted); a Windows path (`C:\\data\\a.jpg`) is matched by its file name beside the JSON,
 with a note. `imageData` is used only when no image file is found (the image is then saved
 into the project). `group_id`, `description` and the shape's true `flags` are kept as the
-shape's attributes and written back.
+shape's attributes and written back. Keypoints: the point shapes that share a `group_id` with
+exactly one box, polygon or mask, each labelled with a keypoint's name, become that object's
+keypoints shape (a point flagged `hidden` has visibility 1); export writes them back so.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from s2ide.core.io.formats import checks
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
 from s2ide.core.io.formats.yolo import box_from_corners
 from s2ide.core.io.regular_files import open_regular, regular_file_problem
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 NAME = "labelme"
@@ -85,8 +88,45 @@ def read(src: Path) -> ImportPlan:
             continue
         item = read_file(path, root, plan)
         if item is not None:
+            _group_keypoints(item)
             plan.items.append(item)
+    plan.name_skeletons()
     return plan
+
+
+OUTLINES = ("box", "polygon", "mask")
+
+
+def _group_keypoints(item: ImportItem) -> None:
+    """Point shapes grouped (group_id) with one outline, named apart, become its keypoints."""
+    groups: dict[Any, list[PlannedAnnotation]] = {}
+    for ann in item.annotations:
+        group = (ann.attributes or {}).get("group_id")
+        if group is not None:
+            groups.setdefault(group, []).append(ann)
+    taken: set[int] = set()
+    made: list[PlannedAnnotation] = []
+    for group, members in groups.items():
+        outlines = [a for a in members if a.kind in OUTLINES]
+        points = [a for a in members if a.kind == "point"]
+        names = [p.label for p in points]
+        if len(outlines) != 1 or not points or len(set(names)) != len(names) or outlines[0].label in names:
+            continue
+        coords = [
+            [p.geometry["x"], p.geometry["y"], 1 if (p.attributes or {}).get("hidden") else 2]
+            for p in points
+            if p.geometry is not None
+        ]
+        made.append(
+            PlannedAnnotation(
+                "keypoints", outlines[0].label, {"points": coords}, None, points[0].origin, {"group_id": group}, names
+            )
+        )
+        taken.update(id(p) for p in points)
+    if made:
+        item.annotations = [a for a in item.annotations if id(a) not in taken]
+        item._keys = None
+        item.extend(made)
 
 
 def _windows_path(text: str) -> bool:
@@ -307,6 +347,27 @@ def _export_shape(ann: ExportAnnotation, width: int, height: int) -> dict[str, A
     return shape
 
 
+def _export_keypoints(ann: ExportAnnotation, group: Any, skeleton: Skeleton | None) -> list[dict[str, Any]] | None:
+    """One point shape per labelled keypoint, named by the skeleton, in the object's group."""
+    points = (ann.geometry or {})["points"]
+    names = skeleton.names if skeleton is not None else [str(i + 1) for i in range(len(points))]
+    if len(names) != len(points):
+        return None
+    return [
+        {
+            "label": name,
+            "group_id": group,
+            "description": "",
+            "flags": {"hidden": True} if v == 1 else {},
+            "mask": None,
+            "shape_type": "point",
+            "points": [[x, y]],
+        }
+        for name, (x, y, v) in zip(names, points, strict=True)
+        if v > 0
+    ]
+
+
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
     total = len(job.samples)
     for index, sample in enumerate(job.samples):
@@ -318,6 +379,17 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         groups = [a.attr("group_id") for a in sample.annotations if isinstance(a.attr("group_id"), int)]
         next_group = max(groups, default=0) + 1
         for ann in sample.annotations:
+            if ann.kind == "keypoints":
+                group = ann.attr("group_id")
+                if group is None:
+                    group, next_group = next_group, next_group + 1
+                points = _export_keypoints(ann, group, job.skeletons.get(ann.label))
+                if points is None:
+                    job.report.unsupported[ann.kind] += 1
+                else:
+                    shapes += points
+                    job.report.annotations += 1 - len(points)  # one annotation, however many points
+                continue
             shape = _export_shape(ann, sample.width, sample.height)
             if shape is None:
                 job.report.unsupported[ann.kind] += 1

@@ -1,12 +1,13 @@
 """Label Studio JSON export of image tasks: a list of `{data: {image}, annotations: [{result}]}`.
 
 Results in percent of `original_width`/`original_height`: `rectanglelabels` (x, y, width,
-height, rotation about the top-left corner), `polygonlabels` (points), `keypointlabels`
-(points), `brushlabels` (masks in Label Studio's bit-packed RLE, `formats/lsbrush.py`),
-`choices` (the sample's tag). Region-level results that share a region's `id` (a textarea,
-choices) become that shape's attributes. Images are found by file
-name inside the source folder (Label Studio stores upload URLs like `/data/upload/3/1a2b-cat.jpg`),
-with a note. Export writes `tasks.json` and `images/`.
+height, rotation about the top-left corner), `polygonlabels` (points), `keypointlabels` (a point;
+keypoint regions whose `parentID` is one box, polygon or mask are that object's keypoints, named
+by their labels, a `hidden` text giving visibility 1), `brushlabels` (masks in Label Studio's
+bit-packed RLE, `formats/lsbrush.py`), `choices` (the sample's tag). Region-level results that
+share a region's `id` (a textarea, choices) become that shape's attributes. Images are found by
+file name inside the source folder (Label Studio stores upload URLs like
+`/data/upload/3/1a2b-cat.jpg`), with a note. Export writes `tasks.json` and `images/`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
-from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode
+from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ImagesMode, pair_keypoints
 from s2ide.core.io.formats import checks, lsbrush
 from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.images import is_image_name
@@ -99,11 +100,13 @@ def read(src: Path) -> ImportPlan:
         plan.items.append(item)
     if renamed:
         plan.problems.append(f"{path}: {renamed} task image(s) matched by file name inside {root}")
+    plan.name_skeletons()
     return plan
 
 
 def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) -> None:
     regions: dict[str, PlannedAnnotation] = {}
+    parents: dict[str, str] = {}  # keypoint region id -> the region it belongs to (parentID)
     extras: list[dict[str, Any]] = []
     for j, raw in enumerate(results):
         where = f"{at}.result[{j}]"
@@ -131,6 +134,8 @@ def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) ->
         item.declared_size = (int(width), int(height))
         ann = _shape(kind, value, str(labels[0]), width, height, where)
         regions[str(result.get("id", j))] = ann
+        if kind == "keypointlabels" and result.get("parentID") is not None:
+            parents[str(result.get("id", j))] = str(result["parentID"])
         item.add(ann)
     for result in extras:
         region = regions.get(str(result.get("id")))
@@ -143,6 +148,41 @@ def _results(results: list[Any], item: ImportItem, at: str, plan: ImportPlan) ->
             content = content[0] if len(content) == 1 else ", ".join(map(str, content))
         if content is not None:
             ann.attributes = {**(ann.attributes or {}), str(result.get("from_name", "value")): content}
+    _group_keypoints(item, regions, parents)
+
+
+def _group_keypoints(item: ImportItem, regions: dict[str, PlannedAnnotation], parents: dict[str, str]) -> None:
+    """Keypoint regions whose parentID is one box, polygon or mask become that object's keypoints
+    (named by their labels; a `hidden` attribute is visibility 1)."""
+    groups: dict[str, list[PlannedAnnotation]] = {}
+    for child, parent in parents.items():
+        outline = regions.get(parent)
+        if outline is not None and outline.kind in ("box", "polygon", "mask"):
+            groups.setdefault(parent, []).append(regions[child])
+    taken: set[int] = set()
+    made: list[PlannedAnnotation] = []
+    groups_used = [g for a in item.annotations if isinstance(g := (a.attributes or {}).get("group_id"), int)]
+    fresh = max(groups_used, default=0) + 1
+    for parent, points in groups.items():
+        names = [p.label for p in points]
+        if len(set(names)) != len(names):
+            continue
+        coords = []
+        for p in points:
+            hidden = str((p.attributes or {}).get("hidden", "")).lower() in ("1", "true")
+            coords.append([(p.geometry or {})["x"], (p.geometry or {})["y"], 1 if hidden else 2])
+        outline = regions[parent]
+        group = (outline.attributes or {}).get("group_id", fresh + len(made))
+        outline.attributes = {**(outline.attributes or {}), "group_id": group}  # paired, as COCO writes them
+        link = {"group_id": group}
+        made.append(
+            PlannedAnnotation("keypoints", outline.label, {"points": coords}, None, points[0].origin, link, names)
+        )
+        taken.update(id(p) for p in points)
+    if made:
+        item.annotations = [a for a in item.annotations if id(a) not in taken]
+        item._keys = None
+        item.extend(made)
 
 
 def _shape(kind: str, value: dict[str, Any], label: str, width: float, height: float, at: str) -> PlannedAnnotation:
@@ -213,9 +253,44 @@ def _result(ann: ExportAnnotation, width: int, height: int, index: int) -> dict[
     return None
 
 
+def _keypoint_results(
+    ann: ExportAnnotation, sample: Any, job: ExportJob, parent: str | None, index: int
+) -> list[dict[str, Any]] | None:
+    """One keypointlabels region per labelled point, named by the skeleton, child (parentID) of
+    its object's region; a hidden point carries a `hidden` text."""
+    points = (ann.geometry or {})["points"]
+    skeleton = job.skeletons.get(ann.label)
+    names = skeleton.names if skeleton is not None else [str(i + 1) for i in range(len(points))]
+    if len(names) != len(points):
+        return None
+    out: list[dict[str, Any]] = []
+    for name, (x, y, v) in zip(names, points, strict=True):
+        if not v:
+            continue
+        region = _result(
+            ExportAnnotation("point", name, {"x": x, "y": y}), sample.width, sample.height, index + len(out)
+        )
+        assert region is not None
+        if parent is not None:
+            region["parentID"] = parent
+        out.append(region)
+        if v == 1:
+            out.append(
+                {
+                    "id": region["id"],
+                    "type": "textarea",
+                    "from_name": "hidden",
+                    "to_name": "image",
+                    "value": {"text": ["1"]},
+                }
+            )
+    return out
+
+
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
     tasks = []
     total = len(job.samples)
+    lone = 0  # keypoints with no region to belong to: they come back as separate points
     for index, sample in enumerate(job.samples):
         if index % 64 == 0:
             state.check()
@@ -227,8 +302,24 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
                 {"type": "choices", "from_name": "class", "to_name": "image", "value": {"choices": [sample.tag]}}
             )
             job.report.annotations += 1
-        for ann in sample.annotations:
+        paired = pair_keypoints(sample.annotations)
+        # the keypoints paired with an outline, found by the points list the pairing shares
+        partner = {id(paired[id(k)]): k for k in sample.annotations if k.kind == "keypoints" and id(k) in paired}
+        outline_ids: dict[int, str] = {}  # id(keypoints) -> its outline's region id
+        for ann in sorted(sample.annotations, key=lambda a: a.kind == "keypoints"):  # outlines first
+            if ann.kind == "keypoints":
+                parent = outline_ids.get(id(ann))
+                written = _keypoint_results(ann, sample, job, parent, len(results))
+                if written is None:
+                    job.report.unsupported[ann.kind] += 1
+                else:
+                    results += written
+                    job.report.annotations += 1
+                    lone += parent is None
+                continue
             result = _result(ann, sample.width, sample.height, len(results))
+            if id(ann) in paired and result is not None:
+                outline_ids[id(partner[id(paired[id(ann)])])] = result["id"]
             if result is None or (ann.kind == "polygon" and (ann.geometry or {}).get("rings")):
                 job.report.unsupported[ann.kind if result is None else "multi-ring polygon"] += 1
                 continue
@@ -248,6 +339,11 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
             {"id": index + 1, "data": {"image": f"images/{sample.name}"}, "annotations": [{"result": results}]}
         )
         job.report.images += 1
+    if lone:
+        job.report.skipped.append(
+            f"{lone} keypoints shape(s) without a box, polygon or mask to belong to are written as separate "
+            "keypoint regions (Label Studio groups keypoints only inside a region)"
+        )
     (out / FILE).write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
 
 

@@ -22,12 +22,13 @@ from PIL import Image
 
 from s2ide.core import geometry
 from s2ide.core.errors import ImportFormatError
-from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode
+from s2ide.core.io.export_job import ExportAnnotation, ExportJob, ExportSample, ImagesMode, pair_keypoints
 from s2ide.core.io.formats import checks
-from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation, shown
+from s2ide.core.io.formats.base import ImportItem, ImportPlan, PlannedAnnotation
 from s2ide.core.io.formats.folder import walk_images
 from s2ide.core.io.images import displayed_size
 from s2ide.core.io.regular_files import open_regular
+from s2ide.core.store.skeletons import Skeleton
 from s2ide.core.tasks import TaskState
 
 NAME = "yolo"
@@ -122,6 +123,7 @@ def read(src: Path) -> ImportPlan:
         if isinstance(shape, list) and len(shape) == 2 and shape[1] in (2, 3):
             plan.keypoint_dims = int(shape[1])
         task = "pose"
+        _keypoint_names(config.get("kpt_names"), names, plan)
     plan.labels = list(names.values()) if names else []
     seen: set[Path] = set()
     for split, images in _image_sets(config, root, where_yaml, plan):
@@ -303,28 +305,59 @@ def _item(
     item.declared_size = size
     item.origin = str(label_path)
     text = checks.read_text(label_path)
-    keypoints = 0
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        item.add(_parse_line(line, f"{label_path}:{number}", size, names, task))
-        if task == "pose":
-            keypoints += _keypoints(line.split()[5:], plan)
-    if keypoints:
-        plan.problems.append(
-            f"{shown(image.name)}: {keypoints} keypoint(s) not imported (s2ide has no keypoint shapes yet; "
-            f"the objects' boxes are) ({label_path})"
-        )
+        where = f"{label_path}:{number}"
+        box = _parse_line(line, where, size, names, task)
+        if task != "pose":
+            item.add(box)
+            continue
+        points = _keypoints(line.split()[5:], plan, size, where)
+        if points is None:
+            item.add(box)
+            continue
+        # The object's box and its keypoints, paired by group_id (as COCO's export writes them back).
+        box.attributes = {**(box.attributes or {}), "group_id": number}
+        item.add(box)
+        item.add(PlannedAnnotation("keypoints", box.label, {"points": points}, None, where, {"group_id": number}))
+        plan.skeletons.setdefault(box.label, Skeleton([str(i + 1) for i in range(len(points))]))
     return item
 
 
-def _keypoints(values: list[str], plan: ImportPlan) -> int:
-    """Labelled keypoints on a pose line: `kpt_shape` [k, 3] counts those with visibility > 0."""
+def _keypoint_names(raw: Any, names: dict[int, str] | None, plan: ImportPlan) -> None:
+    """Ultralytics' `kpt_names: {class: [name, ...]}` become those labels' skeletons."""
+    if not isinstance(raw, dict):
+        return
+    for key, value in raw.items():
+        label = (names or {}).get(int(key)) if str(key).isdigit() else None
+        if label is not None and isinstance(value, list) and value:
+            plan.skeletons[label] = Skeleton([str(v) for v in value])
+
+
+def _keypoints(values: list[str], plan: ImportPlan, size: tuple[int, int], where: str) -> list[list[float]] | None:
+    """A pose line's keypoints in pixels with COCO visibility: `kpt_shape` [k, 3] gives it per
+    point, [k, 2] has none (a point at 0, 0 is not labelled, any other is visible). None when no
+    point is labelled."""
     dims = plan.keypoint_dims or (3 if len(values) % 3 == 0 and len(values) % 2 else 2)
-    if dims == 3:
-        return sum(1 for v in values[2::3] if v not in ("0", "0.0", "0.000000"))
-    return len(values) // 2
+    if not values:
+        return None
+    if len(values) % dims:
+        raise ImportFormatError(f"{where}: {len(values)} keypoint values are not {dims} per point (kpt_shape)")
+    numbers = [checks.parse_number(text, f"{where}: field {k + 6}") for k, text in enumerate(values)]
+    width, height = size
+    points = []
+    for k in range(0, len(numbers), dims):
+        x, y = numbers[k], numbers[k + 1]
+        if dims == 3:
+            if numbers[k + 2] not in (0, 1, 2):
+                raise ImportFormatError(f"{where}: field {k + 8}: visibility must be 0, 1 or 2, got {values[k + 2]}")
+            v = int(numbers[k + 2])
+        else:
+            v = 0 if x == 0 and y == 0 else 2
+        points.append([x * width, y * height, v] if v else [0.0, 0.0, 0])
+    return points if any(p[2] for p in points) else None
 
 
 def _parse_line(
@@ -335,7 +368,7 @@ def _parse_line(
     if task == "pose":
         if n < 5:
             raise ImportFormatError(f"{where}: a pose line needs class cx cy w h before its keypoints, got {n} fields")
-        fields, n = fields[:5], 5  # the keypoints after the box: not imported (the plan says so)
+        fields, n = fields[:5], 5  # the keypoints after the box: read by _keypoints
     if n != 5 and (n < 7 or n % 2 == 0):
         raise ImportFormatError(
             f"{where}: expected 5 fields (class cx cy w h), 9 (class and 4 corners) "
@@ -400,6 +433,8 @@ def _task(job: ExportJob) -> str:
     if job.options.yolo_task != "auto":
         return job.options.yolo_task
     kinds = {(a.kind, bool(a.geometry and a.geometry.get("angle"))) for s in job.samples for a in s.annotations}
+    if any(kind == "keypoints" for kind, _ in kinds):
+        return "pose"
     if any(kind == "polygon" for kind, _ in kinds):
         return "segment"
     if ("box", True) in kinds:
@@ -433,6 +468,13 @@ def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float]
         kind = "box"
     elif ann.kind in ("box", "polygon"):
         kind = ann.kind
+    elif ann.kind == "keypoints" and task == "pose":
+        # Lone keypoints: the box around their labelled points, at least 1 px a side (YOLO
+        # refuses an empty box), kept inside the image.
+        x, y, bw, bh = geometry.bounds("keypoints", geom)
+        x, bw = (min(x, w - 1.0), 1.0) if bw < 1 else (x, bw)
+        y, bh = (min(y, h - 1.0), 1.0) if bh < 1 else (y, bh)
+        geom, kind = {"x": x, "y": y, "w": bw, "h": bh, "angle": 0.0}, "box"
     else:
         return None
     if task == "segment":
@@ -453,9 +495,49 @@ def _line(ann: ExportAnnotation, sample: ExportSample, task: str) -> list[float]
     return [(x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h]
 
 
+def _pose_count(job: ExportJob) -> int:
+    """Keypoints a line carries (`kpt_shape` [k, 3]): YOLO has one k for the whole dataset, the
+    most common among the labels' skeletons and the keypoints present."""
+    counts: dict[int, int] = {}
+    for sample in job.samples:
+        for ann in sample.annotations:
+            if ann.kind == "keypoints":
+                n = len((ann.geometry or {})["points"])
+                counts[n] = counts.get(n, 0) + 1
+    for skeleton in job.skeletons.values():
+        counts.setdefault(len(skeleton.names), 0)
+    return max(counts, key=lambda n: (counts[n], n)) if counts else 0
+
+
+def _pose_lines(job: ExportJob, sample: ExportSample, k: int, class_ids: dict[str, int]) -> list[str]:
+    """Pose lines: an outline with the keypoints paired to it (group_id), an outline without any
+    (k unlabelled points), lone keypoints (their points' box). Others are counted as unsupported."""
+    paired = pair_keypoints(sample.annotations)
+    lines = []
+    for ann in sample.annotations:
+        if ann.kind == "keypoints" and (id(ann) in paired or len((ann.geometry or {})["points"]) != k):
+            if id(ann) not in paired:
+                job.report.unsupported["keypoints"] += 1
+            continue
+        box = _line(ann, sample, "detect" if ann.kind != "keypoints" else "pose")
+        # lone keypoints carry their own points; an outline those paired with it (or none)
+        points = (ann.geometry or {})["points"] if ann.kind == "keypoints" else paired.get(id(ann))
+        if box is None or (points is not None and len(points) != k):
+            job.report.unsupported[ann.kind] += 1
+            continue
+        values = [0.0] * (3 * k)
+        for i, (x, y, v) in enumerate(points or []):
+            if v:
+                values[3 * i : 3 * i + 3] = [x / sample.width, y / sample.height, float(v)]
+        fields = [_fmt(c) for c in box] + [_fmt(c) if i % 3 != 2 else str(int(c)) for i, c in enumerate(values)]
+        lines.append(" ".join([str(class_ids[ann.label]), *fields]))
+    return lines
+
+
 def export(job: ExportJob, out: Path, state: TaskState) -> None:
     task = _task(job)
     class_ids = {name: i for i, name in enumerate(job.label_names)}
+    k = _pose_count(job) if task == "pose" else 0
     used_splits: set[str] = set()
     split_rings = 0
     total = len(job.samples)
@@ -470,7 +552,9 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
         sample_rings = split_rings
         if sample.tag:
             job.report.unsupported["tag"] += 1
-        for ann in sample.annotations:
+        if task == "pose":
+            lines = _pose_lines(job, sample, k, class_ids)
+        for ann in sample.annotations if task != "pose" else []:
             coords = _line(ann, sample, task)
             if coords is None:
                 job.report.unsupported[ann.kind] += 1
@@ -497,5 +581,11 @@ def export(job: ExportJob, out: Path, state: TaskState) -> None:
     if "val" not in used_splits and "train" in used_splits:
         text.append("val: images/train  # no validation split in the project")
     text.append(f"nc: {len(job.label_names)}")
+    if task == "pose":
+        text.append(f"kpt_shape: [{k}, 3]")
+        kpt_names = {i: list(job.skeletons[n].names) for i, n in enumerate(job.label_names) if n in job.skeletons}
+        kpt_names = {i: names for i, names in kpt_names.items() if len(names) == k}
+        if kpt_names:
+            text.append(yaml.safe_dump({"kpt_names": kpt_names}, allow_unicode=True, sort_keys=False).rstrip())
     names = yaml.safe_dump({"names": dict(enumerate(job.label_names))}, allow_unicode=True, sort_keys=False)
     (out / "data.yaml").write_text("\n".join(text) + "\n" + names, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from s2ide.ui.canvas.items.base import ShapeItem
 from s2ide.ui.canvas.items.box import BoxItem
+from s2ide.ui.canvas.items.keypoints import KeypointsItem
 from s2ide.ui.canvas.items.mask import MaskItem
 from s2ide.ui.canvas.items.point import PointItem
 from s2ide.ui.canvas.items.polygon import LineItem, PolygonItem
@@ -13,6 +14,7 @@ ITEM_CLASSES: dict[str, type[ShapeItem]] = {
     "polygon": PolygonItem,
     "line": LineItem,
     "point": PointItem,
+    "keypoints": KeypointsItem,
 }
 
-__all__ = ["ITEM_CLASSES", "BoxItem", "LineItem", "MaskItem", "PointItem", "PolygonItem", "ShapeItem"]
+__all__ = ["ITEM_CLASSES", "BoxItem", "KeypointsItem", "LineItem", "MaskItem", "PointItem", "PolygonItem", "ShapeItem"]

@@ -23,6 +23,7 @@ class ToolKind(StrEnum):
     POLYGON = "polygon"
     LINE = "line"
     POINT = "point"
+    KEYPOINTS = "keypoints"
     BRUSH = "brush"
     ERASER = "eraser"
     FILL = "fill"

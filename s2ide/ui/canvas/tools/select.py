@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from s2ide.core.labeling.history import ChangeShapes, FieldChange
 from s2ide.ui.canvas.items.base import ShapeItem
 from s2ide.ui.canvas.items.box import BoxItem, rotated
+from s2ide.ui.canvas.items.keypoints import KeypointsItem
 from s2ide.ui.canvas.items.polygon import PolygonItem
 from s2ide.ui.canvas.tools.base import Tool, ToolKind, left, left_held
 
@@ -75,6 +76,8 @@ class SelectTool(Tool):
                 if index is not None and event.modifiers() & Qt.KeyboardModifier.AltModifier:
                     if isinstance(item, PolygonItem):
                         self._reshape(item, item.without_vertex(index), "remove vertex")
+                    elif isinstance(item, KeypointsItem):
+                        self._reshape(item, item.without_vertex(index), "unlabel keypoint")
                     return True
                 if index is not None:
                     self.drag = Drag.HANDLE
@@ -137,6 +140,11 @@ class SelectTool(Tool):
     def double_click(self, pos: QPointF, event: QMouseEvent) -> bool:
         for annotation_id in self.canvas.selection:
             item = self.canvas.items.get(annotation_id)
+            if isinstance(item, KeypointsItem) and not self.canvas.layers.locked_kind(item.kind):
+                index = item.handle_at(pos)
+                if index is not None:  # a keypoint: visible <-> hidden
+                    self._reshape(item, item.with_visibility_toggled(index), "keypoint visibility")
+                    return True
             if isinstance(item, PolygonItem) and not self.canvas.layers.locked_kind(item.kind):
                 geometry = item.with_vertex_inserted(pos)
                 if geometry is not None:
@@ -147,7 +155,10 @@ class SelectTool(Tool):
     def _reshape(self, item: ShapeItem, geometry: dict[str, Any] | None, text: str) -> None:
         if geometry is None or item.annotation_id is None:
             least = getattr(item, "min_points", 3)
-            self.canvas.message(f"A {item.kind} keeps at least {least} vertices")
+            if isinstance(item, KeypointsItem):
+                self.canvas.message("Keypoints keep at least one labelled point (delete the shape instead)")
+            else:
+                self.canvas.message(f"A {item.kind} keeps at least {least} vertices")
             return
         change = FieldChange(item.annotation_id, {"geometry": item.geometry}, {"geometry": geometry})
         self.canvas.commit(ChangeShapes(self.canvas.sample_id_or_fail(), [change], text))

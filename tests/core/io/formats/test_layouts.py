@@ -99,7 +99,7 @@ def test_yolo_image_lists_and_darknet_cvat_yolo_1_1(tmp_path: Path) -> None:
     project.close()
 
 
-def test_yolo_pose_lines_keep_their_boxes_and_say_the_keypoints_are_left_out(tmp_path: Path) -> None:
+def test_yolo_pose_lines_keep_their_boxes_and_their_keypoints(tmp_path: Path) -> None:
     root = tmp_path / "pose"
     write_image(root / "images" / "train" / "a.png", size=(100, 100))
     (root / "labels" / "train").mkdir(parents=True)
@@ -108,9 +108,14 @@ def test_yolo_pose_lines_keep_their_boxes_and_say_the_keypoints_are_left_out(tmp
     )
     (root / "data.yaml").write_text("kpt_shape: [2, 3]\nnames: {0: person}\ntrain: images/train\n")
     project, plan, report = _import(tmp_path, root)
-    assert any(p.startswith("a.png: 3 keypoint(s) not imported") for p in plan.problems), plan.problems
-    assert report.annotations_added == 2
-    assert [s[0] for s in shapes(project)["a.png"]] == ["box", "box"]
+    assert not [p for p in plan.problems if "keypoint" in p], plan.problems
+    assert report.annotations_added == 4
+    assert sorted(s[0] for s in shapes(project, ("box", "keypoints"))["a.png"]) == [
+        "box",
+        "box",
+        "keypoints",
+        "keypoints",
+    ]
     project.close()
 
 

@@ -235,7 +235,7 @@ def test_files_of_one_image_keep_all_their_shapes(tmp_path: Path) -> None:
     project.close()
 
 
-def test_coco_keypoints_are_named_per_image(tmp_path: Path) -> None:
+def test_coco_keypoints_are_kept_beside_the_box(tmp_path: Path) -> None:
     root = tmp_path / "src"
     write_image(root / "a.png", size=(32, 32))
     ann = {
@@ -247,8 +247,8 @@ def test_coco_keypoints_are_named_per_image(tmp_path: Path) -> None:
     }
     path = _coco(root, [{"id": 1, "file_name": "a.png", "width": 32, "height": 32}], [ann])
     plan = read_plan(path)
-    assert any(p.startswith("a.png: 2 keypoint(s) not imported") for p in plan.problems), plan.problems
+    assert [a.kind for a in plan.items[0].annotations] == ["box", "keypoints"]
     project = _project(tmp_path)
     report = run_import(project, plan, ImportOptions(), TaskState())
-    assert report.annotations_added == 1 and any("keypoint(s) not imported" in s for s in report.skipped)
+    assert report.annotations_added == 2 and not report.skipped
     project.close()

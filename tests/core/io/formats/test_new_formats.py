@@ -327,13 +327,10 @@ def test_masks_from_rle_mask_to_voc_and_back_stay_instances(tmp_path: Path) -> N
     again.close()
 
 
-def test_a_mots_layout_is_named_not_misread_as_a_folder(tmp_path: Path) -> None:
-    from s2ide.core.errors import ImportFormatError
-
+def test_a_mots_layout_is_read_as_mots_not_misread_as_a_folder(tmp_path: Path) -> None:
     root = tmp_path / "mots"
     write_image(root / "images" / "0000" / "000000.png")
     write_image(root / "instances" / "0000" / "000000.png", color=(1, 1, 1))
     (root / "instances_txt").mkdir()
-    with pytest.raises(ImportFormatError, match="looks like a KITTI MOTS"):
-        detect_format(root)
+    assert detect_format(root) == "mots"
     assert [i.source.parent.parent.name for i in read_plan(root, "folder").items] == ["images"]
