@@ -69,7 +69,9 @@ def test_the_feed_and_leases_work_on_a_team_project(team_project, team_url) -> N
     other = Project.open(team_url)
     try:
         set_tag(other.store, first, other.store.labels.by_name("cat").id, other.signed_in_user)
-        events = feed.poll()
+        deadline = time.monotonic() + 1.0  # the NOTIFY arrives a moment after the commit returns
+        while (events := feed.poll()) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert events and events[-1].action == "tag" and events[-1].sample_id == first
         second = other.store.samples.ids()[1]
         assert hold(other.store, second, other.signed_in_user)
