@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reclaim another worker's job after this many seconds without a heartbeat "
         f"(default {DEAD_AFTER_SECONDS:g})",
     )
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for training (default: every core)")
     p.add_argument("--heartbeat", type=float, default=HEARTBEAT_SECONDS, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_worker)
 
@@ -53,7 +54,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
         project.media_root()  # one clear line now rather than a failed job per image later
     user = acting_user(project, args.user, "running the worker")
     options = WorkerOptions(
-        device=args.device, once=args.once, poll=args.poll, heartbeat=args.heartbeat, stale_after=args.stale_after
+        device=args.device,
+        once=args.once,
+        poll=args.poll,
+        heartbeat=args.heartbeat,
+        stale_after=args.stale_after,
+        threads=max(0, args.threads),
     )
     worker = Worker(project, user, options, lambda text: print(text, file=sys.stderr, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
