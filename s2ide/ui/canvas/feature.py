@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QActionGroup, QColor, QCursor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
 from s2ide.core.engine.ml_settings import load_loop_settings
@@ -209,6 +209,15 @@ class CanvasFeature(QObject):
             self.context.message(f"Sample {sample_id}: {what}; nothing left to label")
         return True
 
+    def accept_suggestion(self) -> int:
+        """A: take the suggestion under the mouse pointer, else every one above the threshold."""
+        if self.canvas.tool.busy:
+            return 0
+        view = self.window.view
+        local = view.viewport().mapFromGlobal(QCursor.pos())
+        pointer = view.mapToScene(local) if view.viewport().rect().contains(local) else None
+        return self.canvas.prelabels.accept_key(pointer)
+
     def _draw_with(self, label_id: int) -> None:
         """A label key in a detect/segment project: draw with that class, relabel the selection."""
         label = self.context.label_by_id(label_id)
@@ -276,6 +285,7 @@ class CanvasFeature(QObject):
         self.no_objects_action = make("no_objects", window, lambda: self.mark_done(empty=True))
         window.menu("&Label").addAction(self.done_action)
         window.menu("&Label").addAction(make("accept_all", window, self.canvas.prelabels.take_all))
+        window.menu("&Label").addAction(make("accept", window, self.accept_suggestion))
         window.menu("&Label").addAction(self.no_objects_action)
         self._on_task()
 
