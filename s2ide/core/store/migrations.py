@@ -15,6 +15,7 @@ from s2ide.core.errors import S2Error
 from s2ide.core.store.external_models import create_external_models
 from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
+from s2ide.core.store.predictions import add_localisation_column
 from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.quality_schema import add_quality_tables
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
@@ -39,6 +40,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: add_sessions_time,  # sample open intervals per user (time telemetry)
     7: add_quality_tables,  # model_tests and slices (issue 22)
     8: add_vector_tables,  # similarity search: fallback embeddings, priority slice (issue 25)
+    9: add_localisation_column,  # issue 18: flip disagreement of detect/segment predictions
 }
 
 

@@ -5,8 +5,10 @@ layer), the likeliest box's label and score, each class's best box score as the
 "probabilities", and the image's uncertainty: the least confident box among those above
 `UNCERTAIN_FLOOR` (a box at 0.5 is a coin toss, one at 0.05 or 0.95 is not), as
 least_confidence = 1 - max(s, 1 - s) of that box, and the mean binary entropy of those
-boxes. On samples marked done, `loss` counts the objects the model gets wrong at the
-pre-label threshold (missed + false + wrong class): the mistakes ranking.
+boxes. Samples still to label are also predicted flipped left-right: how far the boxes move
+(core/engine/tta_disagreement.py) is the localisation queue's key. On samples marked done,
+`loss` counts the objects the model gets wrong at the pre-label threshold (missed + false +
+wrong class): the mistakes ranking.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 
 from s2ide.core.engine.detection_metrics import ImageBoxes, image_errors
 from s2ide.core.engine.ml_settings import load_loop_settings
+from s2ide.core.engine.tta_disagreement import box_disagreement, mirror_boxes
 from s2ide.core.errors import ImageError
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -76,6 +79,11 @@ def truth_of(store: Store, sample_id: int, column: dict[int, int]) -> ImageBoxes
     return ImageBoxes(np.array(boxes, dtype=np.float64).reshape(-1, 4), np.array(classes, dtype=np.int64))
 
 
+def needs_label(row: dict[str, Any]) -> bool:
+    """A sample the queues rank (the localisation key is measured only for these)."""
+    return row["status"] == "unlabeled" and row.get("label_id") is None and row["split"] != "test"
+
+
 def predict_detector(
     project: Project, store: Store, model: ModelVersion, state: TaskState, batch_size: int, device: torch.device
 ) -> PredictResult:
@@ -104,11 +112,23 @@ def predict_detector(
             kept.append(row)
         if not kept:
             continue
-        found, feats = detect_images(network, np.stack(images), hyper, batch_size)
+        stacked = np.stack(images)
+        found, feats = detect_images(network, stacked, hyper, batch_size)
+        to_label = [i for i, row in enumerate(kept) if needs_label(row)]
+        flipped: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        if to_label:
+            mirrored, _ = detect_images(network, stacked[to_label][..., ::-1].copy(), hyper, batch_size)
+            flipped = dict(zip(to_label, mirrored))
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
+        unstable: list[tuple[int, float]] = []
         for i, row in enumerate(kept):
             boxes, scores, classes = found[i]
+            if i in flipped:
+                other_boxes, other_scores, other_classes = flipped[i]
+                mirrored_back = mirror_boxes(other_boxes, size)
+                value = box_disagreement(boxes, scores, classes, mirrored_back, other_scores, other_classes)
+                unstable.append((row["id"], value))
             boxes = boxes / scales[i]
             per_class = np.zeros(len(label_ids), np.float32)
             for c, s in zip(classes, scores):
@@ -138,6 +158,7 @@ def predict_detector(
         with store.transaction():
             store.predictions.put_many(model.version, records)
             store.predictions.put_geometry(model.version, shapes)
+            store.predictions.put_localisation(model.version, unstable)
         result.count += len(records)
         state.report(min(start + batch_size, len(rows)), len(rows), f"predicting with {model.version}")
     return result

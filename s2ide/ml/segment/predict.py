@@ -6,7 +6,9 @@ scored by their mean class probability. Stored as prediction shapes: one mask (a
 the image) per instance, or, in projects whose regions were drawn as polygons, the instance's
 outer contour simplified to a polygon. Uncertainty is the mean pixel entropy over the predicted
 foreground (normalised by log(classes + 1)); on samples marked done `loss` counts missed plus
-false objects (components matched at IoU 0.5): the mistakes ranking.
+false objects (components matched at IoU 0.5): the mistakes ranking. Samples still to label
+are also predicted flipped left-right: how far the instances move at the input size
+(core/engine/tta_disagreement.py) is the localisation queue's key.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch
 from PIL import Image
 
 from s2ide.core.engine.segmentation_metrics import object_errors
+from s2ide.core.engine.tta_disagreement import instance_disagreement
 from s2ide.core.errors import ImageError
 from s2ide.core.geometry import encode_mask
 from s2ide.core.project import Project
@@ -29,6 +32,7 @@ from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.data import DONE_STATUSES, letterbox
+from s2ide.ml.detect.predict import needs_label
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
 from s2ide.ml.segment.data import class_map
@@ -129,14 +133,24 @@ def predict_segmenter(
             kept.append(row)
         if not kept:
             continue
-        probs, feats = segment_images(network, np.stack(images), hyper, batch_size)
+        stacked = np.stack(images)
+        probs, feats = segment_images(network, stacked, hyper, batch_size)
+        to_label = [i for i, row in enumerate(kept) if needs_label(row)]
+        flipped: dict[int, np.ndarray] = {}
+        if to_label:
+            mirrored, _ = segment_images(network, stacked[to_label][..., ::-1].copy(), hyper, batch_size)
+            flipped = {i: mirrored[n][..., ::-1] for n, i in enumerate(to_label)}  # mirrored back
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
+        unstable: list[tuple[int, float]] = []
         for i, row in enumerate(kept):
             scale, (width, height) = metas[i]
             shown_w, shown_h = max(1, round(width * scale)), max(1, round(height * scale))
             crop = probs[i][:, :shown_h, :shown_w]
             small = crop.argmax(axis=0).astype(np.uint8)
+            if i in flipped:
+                other = flipped[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8)
+                unstable.append((row["id"], instance_disagreement(*components(small, k), *components(other, k))))
             full_map = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.NEAREST))
             instance_map, owner = components(full_map, k)
             confidence = crop.max(axis=0)
@@ -174,6 +188,7 @@ def predict_segmenter(
         with store.transaction():
             store.predictions.put_many(model.version, records)
             store.predictions.put_geometry(model.version, shapes)
+            store.predictions.put_localisation(model.version, unstable)
         result.count += len(records)
         state.report(min(start + batch_size, len(rows)), len(rows), f"predicting with {model.version}")
     return result

@@ -1,0 +1,114 @@
+"""Localisation disagreement under a horizontal flip: the measure on hand-made boxes and
+instance maps, and the localisation queue that ranks unstable images first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from s2ide.core.engine.sampling import Strategy, build_queue, set_strategy
+from s2ide.core.engine.tta_disagreement import (
+    box_disagreement,
+    box_iou_matrix,
+    disagreement,
+    instance_disagreement,
+    instance_iou_matrix,
+    mirror_boxes,
+)
+from s2ide.core.errors import InvalidInputError
+from s2ide.core.labeling.tags import set_tag
+from s2ide.core.store.models import NewModel
+
+BOXES = np.array([[10, 10, 50, 40], [60, 20, 90, 60]], dtype=np.float64)
+SCORES = np.array([0.9, 0.8])
+CLASSES = np.array([0, 1])
+
+
+def test_iou_matrices() -> None:
+    iou = box_iou_matrix(BOXES, np.array([[10, 10, 50, 40], [30, 10, 70, 40]]))
+    assert iou[0, 0] == pytest.approx(1.0) and iou[1, 0] == 0.0
+    assert iou[0, 1] == pytest.approx(20 * 30 / (2 * 40 * 30 - 20 * 30))
+    a = np.zeros((4, 6), np.int32)
+    a[:, :3] = 1
+    b = np.zeros((4, 6), np.int32)
+    b[:, 1:4] = 1
+    b[0, 5] = 2
+    assert instance_iou_matrix(a, b).ravel().tolist() == pytest.approx([8 / 16, 0.0])
+
+
+def test_boxes_the_flip_agrees_on_score_near_zero_moved_and_lost_ones_score_high() -> None:
+    same = box_disagreement(BOXES, SCORES, CLASSES, BOXES + 0.5, SCORES, CLASSES)
+    assert same == pytest.approx(1 - np.mean(box_iou_matrix(BOXES, BOXES + 0.5).diagonal()))
+    assert same < 0.1
+    moved = BOXES.copy()
+    moved[0] += [12, 0, 12, 0]  # the first box slides by a third of its width
+    shifted = box_disagreement(BOXES, SCORES, CLASSES, moved, SCORES, CLASSES)
+    assert 0.1 < shifted < 1.0
+    lost = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1])
+    assert lost == pytest.approx(1.0)  # one box matched exactly, one unmatched
+    relabeled = box_disagreement(BOXES, SCORES, CLASSES, BOXES, SCORES, np.array([1, 0]))
+    assert relabeled == pytest.approx(1.0 + 4)  # a class change is two unmatched boxes each
+    faint = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1], floor=0.85)
+    assert faint == 0.0  # the 0.8 box is under the floor in both passes
+    assert disagreement(np.zeros((0, 0))) == 0.0
+    assert disagreement(np.zeros((2, 0))) == pytest.approx(1.0 + 2)
+
+
+def test_mirror_boxes_undoes_the_flip() -> None:
+    width = 100
+    flipped = np.stack([width - BOXES[:, 2], BOXES[:, 1], width - BOXES[:, 0], BOXES[:, 3]], axis=1)
+    assert mirror_boxes(flipped, width).tolist() == BOXES.tolist()
+
+
+def test_instances_compare_within_a_class() -> None:
+    a = np.zeros((20, 20), np.int32)
+    a[2:10, 2:10] = 1
+    a[12:18, 12:18] = 2
+    assert instance_disagreement(a, {1: 0, 2: 1}, a, {1: 0, 2: 1}) == pytest.approx(0.0)
+    assert instance_disagreement(a, {1: 0, 2: 1}, a, {1: 1, 2: 0}) == pytest.approx(1.0 + 4)
+
+
+def _detect_queue_project(project, values):
+    """The project as a detect project whose active model measured these flip disagreements."""
+    store = project.store
+    ids = store.samples.ids()
+    for sid in ids:
+        set_tag(store, sid, None, "lara")
+    labels = store.labels.list()
+    with store.transaction():
+        store.meta.set("task", "detect")
+        model = store.models.add(
+            NewModel(
+                "detect", "s2ide-centernet", label_map=[{"id": lb.id, "name": lb.name} for lb in labels], state="ready"
+            )
+        )
+        store.models.set_active(model.version)
+        rows = [{"sample_id": sid, "label_id": labels[0].id, "score": 0.9, "least_confidence": 0.1} for sid in ids]
+        store.predictions.put_many(model.version, rows)
+        store.predictions.put_localisation(
+            model.version, [(sid, value) for sid, value in zip(ids, values) if value is not None]
+        )
+    return ids
+
+
+def test_localisation_queue_puts_unstable_boxes_first(filled_project) -> None:
+    # box sets as two passes would find them: stable (the flip agrees), a box lost, a box moved
+    stable = box_disagreement(BOXES, SCORES, CLASSES, BOXES, SCORES, CLASSES)
+    lost = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1])
+    moved_boxes = BOXES + np.array([[12, 0, 12, 0], [0, 0, 0, 0]])
+    moved = box_disagreement(BOXES, SCORES, CLASSES, moved_boxes, SCORES, CLASSES)
+    ids = _detect_queue_project(filled_project, [stable, lost, moved, None, stable])
+    queue = build_queue(filled_project.store, Strategy.LOCALISATION)
+    order = [entry.sample_id for entry in queue]
+    assert order[:2] == [ids[1], ids[2]]  # the lost box, then the moved one, above the stable images
+    assert set(order[2:4]) == {ids[0], ids[4]} and order[4] == ids[3]  # not measured: last
+    assert queue[0].priority == pytest.approx(lost) and queue[4].priority is None
+
+
+def test_localisation_queue_is_for_shape_projects(filled_project) -> None:
+    with pytest.raises(InvalidInputError, match="detect and segment"):
+        build_queue(filled_project.store, Strategy.LOCALISATION)
+    with pytest.raises(InvalidInputError, match="detect and segment"):
+        set_strategy(filled_project.store, "localisation", "eng")
+    _detect_queue_project(filled_project, [0.5])
+    assert set_strategy(filled_project.store, "localisation", "eng") is Strategy.LOCALISATION
