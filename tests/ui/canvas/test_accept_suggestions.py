@@ -195,3 +195,23 @@ def test_click_takes_a_suggested_mask_into_its_labels_mask_with_undo(qtbot, segm
     qtbot.keyClick(win.view, Qt.Key.Key_Return)
     outcomes = [row["outcome"] for row in store.prelabel_outcomes.for_sample(ids[0])]
     assert outcomes == ["accepted", "accepted"]
+
+
+def test_taken_suggestions_are_timed_and_the_saving_is_shown(qtbot, detect_window):
+    from s2ide.core.store.sessions_time import intervals
+
+    win, ids = detect_window
+    store = win.context.store
+    car = store.labels.by_name("car").id
+    box = {"kind": "box", "label_id": car, "score": 0.9, "x": 10, "y": 10, "w": 40, "h": 30, "angle": 0}
+    _suggest(win, ids[0], [box], "detect")
+    qtbot.wait(600)  # an interval under half a second with nothing done is not kept
+    assert win.canvas_feature.canvas.prelabels.accept_key(None) == 1
+    win.view.setFocus()
+    qtbot.keyClick(win.view, Qt.Key.Key_Return)  # done: the outcome is recorded and the next opens
+    assert win.context.current_sample_id == ids[1]
+    row = [r for r in intervals(store) if r.sample_id == ids[0]][-1]
+    assert row.shapes == 1 and row.user == "lara"
+    view = win.labeling_time_view
+    view.refresh()
+    assert "lara with v1 pre-labels:" in view.summary.text() and "on 1 images" in view.summary.text()
