@@ -84,7 +84,7 @@ class Prelabels:
     def __init__(self, canvas: PrelabelHost) -> None:
         self.canvas = canvas
         self.shown: list[tuple[PredictedShape, QGraphicsItem]] = []
-        self.mask_boxes: dict[int, Box | None] = {}  # by index in `shown`: a mask instance's extent
+        self.mask_boxes: dict[int, Box | None] = {}  # by index in `shown`: a mask instance's extent, when needed
         self.threshold = 0.5
         self.young = False
 
@@ -103,9 +103,14 @@ class Prelabels:
         self.young = model is not None and model.trained_on < YOUNG_PER_CLASS * max(1, len(model.label_ids))
 
     def add(self, shape: PredictedShape, item: QGraphicsItem) -> None:
-        if shape.mask is not None:
-            self.mask_boxes[len(self.shown)] = occupied_box(shape.mask)
         self.shown.append((shape, item))
+
+    def _mask_box(self, index: int) -> Box | None:
+        """A mask instance's extent, found on first use (a full-image scan: not on every load)."""
+        if index not in self.mask_boxes:
+            mask = self.shown[index][0].mask
+            self.mask_boxes[index] = occupied_box(mask) if mask is not None else None
+        return self.mask_boxes[index]
 
     def _takeable(self, shape: PredictedShape) -> bool:
         return shape.kind in VECTOR or (shape.mask is not None and shape.label_id is not None)
@@ -124,7 +129,7 @@ class Prelabels:
         for index, (shape, item) in enumerate(self.shown):
             if shape.mask is not None:
                 final = doc.masks.get(shape.label_id) if doc is not None and shape.label_id is not None else None
-                taken = _covered(shape, self.mask_boxes.get(index), final.array if final is not None else None)
+                taken = final is not None and _covered(shape, self._mask_box(index), final.array)
             else:
                 mine = bounds(shape.kind, shape.geometry)
                 taken = any(kind == shape.kind and _iou(mine, other) >= TAKEN_IOU for kind, other in finals)
@@ -146,7 +151,7 @@ class Prelabels:
     def _area(self, index: int) -> float:
         shape, item = self.shown[index]
         if shape.mask is not None:
-            box = self.mask_boxes.get(index)
+            box = self._mask_box(index)
             return float((box[2] - box[0]) * (box[3] - box[1])) if box else 0.0
         rect = item.boundingRect()
         return rect.width() * rect.height()
