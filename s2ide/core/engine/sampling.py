@@ -67,8 +67,8 @@ STRATEGY_HELP = {
     Strategy.ENTROPY: "Probability spread over the most labels first" + _SPREAD,
     Strategy.DISAGREEMENT: "Labeled samples the model contradicts, highest loss first (a review queue)",
     Strategy.DIVERSITY: "Samples far from each other and from the labeled ones, among the most uncertain",
-    Strategy.LOCALISATION: "Detect/segment: images whose boxes or regions move most when the image is flipped"
-    " (test-time augmentation) first" + _SPREAD,
+    Strategy.LOCALISATION: "Detect/segment: images whose boxes or regions move most when the model sees them"
+    " flipped (zoomed out where the project trains without flips) first" + _SPREAD,
 }
 _LOCALISATION_TASKS = "the localisation queue is for detect and segment projects (boxes and regions)"
 SPREAD_POOL_FACTOR = 10  # a batch is spread over clusters of its 10x most uncertain samples

@@ -1,10 +1,11 @@
 """Localisation disagreement: how much a detector's boxes (or a segmenter's instances) move when
-the image is flipped, a queue key for detect and segment projects.
+the image is shown changed (test-time augmentation), a queue key for detect and segment projects.
 
-A model that knows where an object is finds it in the same place in the mirrored image; one
-that is guessing moves its boxes, drops some and finds others. The model predicts the image and
-its horizontal flip (the flip's shapes mirrored back); the shapes at or above a score floor are
-matched greedily by IoU within a class (best pair first, each shape once, pairs under
+A model that knows where an object is finds it in the same place in a mirrored or zoomed copy
+of the image; one that is guessing moves its boxes, drops some and finds others. The model
+predicts the image and the changed copy (its shapes mapped back, s2ide/ml/tta.py); the shapes at
+or above a score floor are matched greedily by IoU whatever their class (the measure is about
+where, the class's doubt has its own queues; best pair first, each shape once, pairs under
 MIN_MATCH_IOU left unmatched), and
 
     disagreement = (1 - mean IoU of the matched pairs) + number of unmatched shapes
@@ -80,47 +81,20 @@ def disagreement(iou: np.ndarray) -> float:
     return spread + unmatched
 
 
-def same_class_only(iou: np.ndarray, classes_a: np.ndarray, classes_b: np.ndarray) -> np.ndarray:
-    """The IoU matrix with pairs of different classes set to 0 (they never match)."""
-    same = np.asarray(classes_a).reshape(-1, 1) == np.asarray(classes_b).reshape(1, -1)
-    return np.where(same, iou, 0.0)
-
-
 def box_disagreement(
     boxes: np.ndarray,
     scores: np.ndarray,
-    classes: np.ndarray,
-    flipped_boxes: np.ndarray,
-    flipped_scores: np.ndarray,
-    flipped_classes: np.ndarray,
+    other_boxes: np.ndarray,
+    other_scores: np.ndarray,
     floor: float = SCORE_FLOOR,
 ) -> float:
-    """The disagreement of a detector's boxes on an image and on its flip (mirrored back)."""
-    keep = np.asarray(scores) >= floor
-    keep_flipped = np.asarray(flipped_scores) >= floor
-    a = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)[keep]
-    b = np.asarray(flipped_boxes, dtype=np.float64).reshape(-1, 4)[keep_flipped]
-    iou = box_iou_matrix(a, b)
-    return disagreement(same_class_only(iou, np.asarray(classes)[keep], np.asarray(flipped_classes)[keep_flipped]))
+    """The disagreement of a detector's boxes on an image and on its changed copy (mapped back)."""
+    a = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)[np.asarray(scores) >= floor]
+    b = np.asarray(other_boxes, dtype=np.float64).reshape(-1, 4)[np.asarray(other_scores) >= floor]
+    return disagreement(box_iou_matrix(a, b))
 
 
-def instance_disagreement(
-    instances: np.ndarray, owner: dict[int, int], flipped_instances: np.ndarray, flipped_owner: dict[int, int]
-) -> float:
-    """The disagreement of a segmenter's instances (id maps numbered from 1, id -> class) on an
-    image and on its flip (mirrored back)."""
-    iou = instance_iou_matrix(instances, flipped_instances)
-    n, m = iou.shape
-    classes_a = np.array([owner.get(i + 1, -1) for i in range(n)])
-    classes_b = np.array([flipped_owner.get(j + 1, -2) for j in range(m)])
-    return disagreement(same_class_only(iou, classes_a, classes_b))
-
-
-def mirror_boxes(boxes: np.ndarray, width: float) -> np.ndarray:
-    """Boxes (x1 y1 x2 y2) found in an image `width` wide and flipped left-right, in the
-    unflipped image's pixels."""
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    out = boxes.copy()
-    out[:, 0] = width - boxes[:, 2]
-    out[:, 2] = width - boxes[:, 0]
-    return out
+def instance_disagreement(instances: np.ndarray, other_instances: np.ndarray) -> float:
+    """The disagreement of a segmenter's instances (id maps, numbered from 1) on an image and on
+    its changed copy (mapped back)."""
+    return disagreement(instance_iou_matrix(instances, other_instances))

@@ -5,7 +5,8 @@ layer), the likeliest box's label and score, each class's best box score as the
 "probabilities", and the image's uncertainty: the least confident box among those above
 `UNCERTAIN_FLOOR` (a box at 0.5 is a coin toss, one at 0.05 or 0.95 is not), as
 least_confidence = 1 - max(s, 1 - s) of that box, and the mean binary entropy of those
-boxes. Samples still to label are also predicted flipped left-right: how far the boxes move
+boxes. Samples still to label are also predicted changed (flipped, or zoomed out where the
+project does not train with flips: ml/tta.py): how far the boxes move
 (core/engine/tta_disagreement.py) is the localisation queue's key. On samples marked done,
 `loss` counts the objects the model gets wrong at the pre-label threshold (missed + false +
 wrong class): the mistakes ranking.
@@ -21,7 +22,7 @@ import torch
 
 from s2ide.core.engine.detection_metrics import ImageBoxes, image_errors
 from s2ide.core.engine.ml_settings import load_loop_settings
-from s2ide.core.engine.tta_disagreement import box_disagreement, mirror_boxes
+from s2ide.core.engine.tta_disagreement import box_disagreement
 from s2ide.core.errors import ImageError
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -31,6 +32,7 @@ from s2ide.ml.detect.data import DONE_STATUSES, letterbox, shape_box
 from s2ide.ml.detect.train import detect_images
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
+from s2ide.ml.tta import augment, boxes_back, pick_view
 
 UNCERTAIN_FLOOR = 0.1
 MAX_STORED = 100
@@ -94,6 +96,7 @@ def predict_detector(
     label_ids = model.label_ids
     column = {label_id: index for index, label_id in enumerate(label_ids)}
     threshold = load_loop_settings(store).confidence_threshold
+    view = pick_view(store)
     rows = store.samples.rows()
     result = PredictResult(model.version, 0)
     batch_size = max(1, min(batch_size, 32))
@@ -115,19 +118,18 @@ def predict_detector(
         stacked = np.stack(images)
         found, feats = detect_images(network, stacked, hyper, batch_size)
         to_label = [i for i, row in enumerate(kept) if needs_label(row)]
-        flipped: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        changed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         if to_label:
-            mirrored, _ = detect_images(network, stacked[to_label][..., ::-1].copy(), hyper, batch_size)
-            flipped = dict(zip(to_label, mirrored))
+            found_changed, _ = detect_images(network, augment(stacked[to_label], view), hyper, batch_size)
+            changed = dict(zip(to_label, found_changed))
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
         unstable: list[tuple[int, float]] = []
         for i, row in enumerate(kept):
             boxes, scores, classes = found[i]
-            if i in flipped:
-                other_boxes, other_scores, other_classes = flipped[i]
-                mirrored_back = mirror_boxes(other_boxes, size)
-                value = box_disagreement(boxes, scores, classes, mirrored_back, other_scores, other_classes)
+            if i in changed:
+                other_boxes, other_scores, _ = changed[i]
+                value = box_disagreement(boxes, scores, boxes_back(other_boxes, view, size), other_scores)
                 unstable.append((row["id"], value))
             boxes = boxes / scales[i]
             per_class = np.zeros(len(label_ids), np.float32)

@@ -7,7 +7,8 @@ the image) per instance, or, in projects whose regions were drawn as polygons, t
 outer contour simplified to a polygon. Uncertainty is the mean pixel entropy over the predicted
 foreground (normalised by log(classes + 1)); on samples marked done `loss` counts missed plus
 false objects (components matched at IoU 0.5): the mistakes ranking. Samples still to label
-are also predicted flipped left-right: how far the instances move at the input size
+are also predicted changed (flipped, or zoomed out where the project does not train with
+flips: ml/tta.py): how far the instances move at the input size
 (core/engine/tta_disagreement.py) is the localisation queue's key.
 """
 
@@ -37,6 +38,7 @@ from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
 from s2ide.ml.segment.data import class_map
 from s2ide.ml.segment.train import segment_images
+from s2ide.ml.tta import augment, pick_view, probabilities_back
 
 MIN_PIXELS = 16
 MAX_INSTANCES = 50
@@ -115,6 +117,7 @@ def predict_segmenter(
     label_ids = model.label_ids
     column = {label_id: index for index, label_id in enumerate(label_ids)}
     k = len(label_ids)
+    view = pick_view(store)
     rows = store.samples.rows()
     result = PredictResult(model.version, 0)
     batch_size = max(1, min(batch_size, 16))
@@ -136,10 +139,11 @@ def predict_segmenter(
         stacked = np.stack(images)
         probs, feats = segment_images(network, stacked, hyper, batch_size)
         to_label = [i for i, row in enumerate(kept) if needs_label(row)]
-        flipped: dict[int, np.ndarray] = {}
+        changed: dict[int, np.ndarray] = {}
         if to_label:
-            mirrored, _ = segment_images(network, stacked[to_label][..., ::-1].copy(), hyper, batch_size)
-            flipped = {i: mirrored[n][..., ::-1] for n, i in enumerate(to_label)}  # mirrored back
+            probs_changed, _ = segment_images(network, augment(stacked[to_label], view), hyper, batch_size)
+            back = probabilities_back(probs_changed, view)
+            changed = {i: back[n] for n, i in enumerate(to_label)}
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
         unstable: list[tuple[int, float]] = []
@@ -148,9 +152,9 @@ def predict_segmenter(
             shown_w, shown_h = max(1, round(width * scale)), max(1, round(height * scale))
             crop = probs[i][:, :shown_h, :shown_w]
             small = crop.argmax(axis=0).astype(np.uint8)
-            if i in flipped:
-                other = flipped[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8)
-                unstable.append((row["id"], instance_disagreement(*components(small, k), *components(other, k))))
+            if i in changed:
+                other = changed[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8)
+                unstable.append((row["id"], instance_disagreement(components(small, k)[0], components(other, k)[0])))
             full_map = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.NEAREST))
             instance_map, owner = components(full_map, k)
             confidence = crop.max(axis=0)

@@ -1,4 +1,4 @@
-"""Localisation disagreement under a horizontal flip: the measure on hand-made boxes and
+"""Localisation disagreement under test-time augmentation: the measure on hand-made boxes and
 instance maps, and the localisation queue that ranks unstable images first."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from s2ide.core.engine.tta_disagreement import (
     disagreement,
     instance_disagreement,
     instance_iou_matrix,
-    mirror_boxes,
 )
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.labeling.tags import set_tag
@@ -21,7 +20,6 @@ from s2ide.core.store.models import NewModel
 
 BOXES = np.array([[10, 10, 50, 40], [60, 20, 90, 60]], dtype=np.float64)
 SCORES = np.array([0.9, 0.8])
-CLASSES = np.array([0, 1])
 
 
 def test_iou_matrices() -> None:
@@ -36,36 +34,32 @@ def test_iou_matrices() -> None:
     assert instance_iou_matrix(a, b).ravel().tolist() == pytest.approx([8 / 16, 0.0])
 
 
-def test_boxes_the_flip_agrees_on_score_near_zero_moved_and_lost_ones_score_high() -> None:
-    same = box_disagreement(BOXES, SCORES, CLASSES, BOXES + 0.5, SCORES, CLASSES)
+def test_boxes_both_passes_agree_on_score_near_zero_moved_and_lost_ones_score_high() -> None:
+    same = box_disagreement(BOXES, SCORES, BOXES + 0.5, SCORES)
     assert same == pytest.approx(1 - np.mean(box_iou_matrix(BOXES, BOXES + 0.5).diagonal()))
     assert same < 0.1
     moved = BOXES.copy()
     moved[0] += [12, 0, 12, 0]  # the first box slides by a third of its width
-    shifted = box_disagreement(BOXES, SCORES, CLASSES, moved, SCORES, CLASSES)
+    shifted = box_disagreement(BOXES, SCORES, moved, SCORES)
     assert 0.1 < shifted < 1.0
-    lost = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1])
+    lost = box_disagreement(BOXES, SCORES, BOXES[:1], SCORES[:1])
     assert lost == pytest.approx(1.0)  # one box matched exactly, one unmatched
-    relabeled = box_disagreement(BOXES, SCORES, CLASSES, BOXES, SCORES, np.array([1, 0]))
-    assert relabeled == pytest.approx(1.0 + 4)  # a class change is two unmatched boxes each
-    faint = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1], floor=0.85)
+    apart = box_disagreement(BOXES, SCORES, BOXES + 100, SCORES)
+    assert apart == pytest.approx(1.0 + 4)  # nothing overlaps: every box unmatched
+    faint = box_disagreement(BOXES, SCORES, BOXES[:1], SCORES[:1], floor=0.85)
     assert faint == 0.0  # the 0.8 box is under the floor in both passes
     assert disagreement(np.zeros((0, 0))) == 0.0
     assert disagreement(np.zeros((2, 0))) == pytest.approx(1.0 + 2)
 
 
-def test_mirror_boxes_undoes_the_flip() -> None:
-    width = 100
-    flipped = np.stack([width - BOXES[:, 2], BOXES[:, 1], width - BOXES[:, 0], BOXES[:, 3]], axis=1)
-    assert mirror_boxes(flipped, width).tolist() == BOXES.tolist()
-
-
-def test_instances_compare_within_a_class() -> None:
+def test_instances() -> None:
     a = np.zeros((20, 20), np.int32)
     a[2:10, 2:10] = 1
     a[12:18, 12:18] = 2
-    assert instance_disagreement(a, {1: 0, 2: 1}, a, {1: 0, 2: 1}) == pytest.approx(0.0)
-    assert instance_disagreement(a, {1: 0, 2: 1}, a, {1: 1, 2: 0}) == pytest.approx(1.0 + 4)
+    assert instance_disagreement(a, a) == pytest.approx(0.0)
+    b = a.copy()
+    b[b == 2] = 0
+    assert instance_disagreement(a, b) == pytest.approx(1.0)
 
 
 def _detect_queue_project(project, values):
@@ -93,10 +87,10 @@ def _detect_queue_project(project, values):
 
 def test_localisation_queue_puts_unstable_boxes_first(filled_project) -> None:
     # box sets as two passes would find them: stable (the flip agrees), a box lost, a box moved
-    stable = box_disagreement(BOXES, SCORES, CLASSES, BOXES, SCORES, CLASSES)
-    lost = box_disagreement(BOXES, SCORES, CLASSES, BOXES[:1], SCORES[:1], CLASSES[:1])
+    stable = box_disagreement(BOXES, SCORES, BOXES, SCORES)
+    lost = box_disagreement(BOXES, SCORES, BOXES[:1], SCORES[:1])
     moved_boxes = BOXES + np.array([[12, 0, 12, 0], [0, 0, 0, 0]])
-    moved = box_disagreement(BOXES, SCORES, CLASSES, moved_boxes, SCORES, CLASSES)
+    moved = box_disagreement(BOXES, SCORES, moved_boxes, SCORES)
     ids = _detect_queue_project(filled_project, [stable, lost, moved, None, stable])
     queue = build_queue(filled_project.store, Strategy.LOCALISATION)
     order = [entry.sample_id for entry in queue]
