@@ -211,7 +211,6 @@ class EvaluationView(QWidget):
             self, context, functools.partial(_query, "", "test", None), self.apply
         )
         self.detection: DetectionConfusion | None = None  # shown while a detector is chosen
-        self.shape_headline = ""
         self.detector_version = ""  # the chosen version when it is a detector
         self.detection_refresher: Refresher[DetectionConfusion] = Refresher(
             self, context, functools.partial(_detection_query, "", "test"), self.apply_detection
@@ -282,7 +281,6 @@ class EvaluationView(QWidget):
             self.detection = None
         if is_shape_model(model):  # detectors and segmenters: their stored COCO-style / mIoU report
             show_shape_metrics(model, split, self.table, self.accuracy)
-            self.shape_headline = self.accuracy.text()
             if detector:  # and the object confusion, measured now from the stored boxes
                 self.detection_refresher.schedule()
             return
@@ -312,6 +310,8 @@ class EvaluationView(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         self.confusion.plot.setTitle(CLASSIFY_TITLE)
+        self.confusion.plot.setLabel("left", "label")
+        self.confusion.plot.setLabel("bottom", "prediction")
         self.confusion.set_matrix(evaluation.confusion, evaluation.label_names)
         self._draw_reliability(evaluation)
         self._draw_comparison(comparison)
@@ -322,14 +322,13 @@ class EvaluationView(QWidget):
             return  # another version was chosen meanwhile
         self.detection = result
         errors = result.errors()
-        self.accuracy.setText(
-            f"{self.shape_headline} · on {result.images} done images: {errors['missed']} missed, "
-            f"{errors['spurious']} spurious, {errors['wrong_class']} wrong class"
+        plot = self.confusion.plot
+        plot.setTitle(
+            f"Objects in {result.images} done images (IoU ≥ {MATCH_IOU:g}, boxes ≥ {result.score_floor:.2f}): "
+            f"{errors['missed']} missed, {errors['spurious']} spurious, {errors['wrong_class']} wrong class"
         )
-        self.confusion.plot.setTitle(
-            f"Objects (IoU ≥ {MATCH_IOU:g}, boxes ≥ {result.score_floor:.2f}): rows labeled, columns predicted; "
-            "background row: spurious boxes, column: missed objects"
-        )
+        plot.setLabel("left", "label (background: a box over nothing)")
+        plot.setLabel("bottom", "prediction (background: missed)")
         self.confusion.set_matrix(result.matrix, result.names)
         self.reliability.clear()
         self.reliability.setTitle("Reliability (classifiers)")
