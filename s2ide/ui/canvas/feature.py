@@ -177,11 +177,15 @@ class CanvasFeature(QObject):
         return self.context.project is not None and is_shape_task(self.context.project.task)
 
     def _on_task(self) -> None:
-        """Done and No objects exist only in detect/segment projects (Enter accepts a tag
-        suggestion in classification projects)."""
+        """Done, No objects and Accept suggestion (A) exist only in detect/segment projects (Enter
+        accepts a tag suggestion in classification projects)."""
         shapes = self._shape_project()
         enabled = shapes and self.context.current_sample_id is not None
-        for spec_id, action in (("done", self.done_action), ("no_objects", self.no_objects_action)):
+        for spec_id, action in (
+            ("done", self.done_action),
+            ("no_objects", self.no_objects_action),
+            ("accept", self.accept_action),
+        ):
             action.setVisible(shapes)
             action.setEnabled(enabled)
             # the keys exist only where the action does: Enter accepts a tag suggestion elsewhere
@@ -285,7 +289,8 @@ class CanvasFeature(QObject):
         self.no_objects_action = make("no_objects", window, lambda: self.mark_done(empty=True))
         window.menu("&Label").addAction(self.done_action)
         window.menu("&Label").addAction(make("accept_all", window, self.canvas.prelabels.take_all))
-        window.menu("&Label").addAction(make("accept", window, self.accept_suggestion))
+        self.accept_action = make("accept", window, self.accept_suggestion)
+        window.menu("&Label").addAction(self.accept_action)
         window.menu("&Label").addAction(self.no_objects_action)
         self._on_task()
 
