@@ -41,6 +41,9 @@ def test_mark_done_and_empty(tmp_path, capsys):
     assert row["seconds_saved_per_image"] == 15.0
     code, out, _ = run(capsys, "stats", project)
     assert "ann with v1 pre-labels:" in out and "15.0 s/image saved" in out
+    code, out, _ = run(capsys, "prelabels", project, "--json")
+    (rate,) = json.loads(out)
+    assert rate["acceptance_rate"] == 1.0 and rate["seconds_saved_per_image"] == 15.0
     code, _, err = run(capsys, "mark-done", project, "99", "--user", "ann")
     assert code == 1 and "99" in err and "Traceback" not in err
 
