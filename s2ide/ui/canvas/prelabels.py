@@ -188,6 +188,12 @@ class Prelabels:
         self.refresh()
         return True
 
+    @staticmethod
+    def taken_message(shape: PredictedShape) -> str:
+        if shape.mask is not None:
+            return "Suggested mask added to its label's mask: the brush and eraser refine it, Ctrl+Z undoes it"
+        return "Suggestion taken: drag to adjust, Delete to drop it, Ctrl+Z to undo"
+
     def take_all(self) -> int:
         """Shift+Enter: every visible suggestion at or above the threshold."""
         strong = [
@@ -206,7 +212,7 @@ class Prelabels:
         if under is not None:
             if not self.take([under]):
                 return 0
-            self.canvas.message("Suggestion taken: drag to adjust, Delete to drop it, Ctrl+Z to undo")
+            self.canvas.message(self.taken_message(under))
             return 1
         taken = self.take_all()
         if taken:

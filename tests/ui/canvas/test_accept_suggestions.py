@@ -182,6 +182,7 @@ def test_click_takes_a_suggested_mask_into_its_labels_mask_with_undo(qtbot, segm
     assert len(masks) == 1 and masks[0].label_id == tree
     saved = decode_mask(masks[0].data, 200, 100)
     assert np.array_equal(saved, blob)  # exactly the suggestion's pixels, the other instance not
+    assert "label's mask" in win.statusBar().currentMessage()
     assert not canvas.prelabels.shown[0][1].isVisible() and canvas.prelabels.shown[1][1].isVisible()
     assert np.array_equal(canvas.doc.mask(tree).array, blob)
     win.view.setFocus()
