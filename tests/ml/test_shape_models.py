@@ -75,6 +75,8 @@ def test_train_predict_and_cli_json(tmp_path, capsys, task):
     opened.close()
     assert set(unstable) == {row["id"] for row in queued} and all(value >= 0 for value in unstable.values())
     assert all(row["priority"] == pytest.approx(unstable[row["id"]]) for row in queued)
+    measured = {entry["id"]: entry["localisation"] for entry in entries if entry["localisation"] is not None}
+    assert measured == pytest.approx(unstable)  # predict --json shows the same key
     code, out, err = run(capsys, "mistakes", path, "--json")
     assert code == 0, err
     errors = [row["errors"] for row in json.loads(out)]

@@ -29,8 +29,16 @@ def test_choosing_localisation_makes_next_follow_the_flip_disagreement(qtbot, wi
     assert index >= 0 and "flipped" in combo.itemData(
         index, Qt.ItemDataRole.ToolTipRole
     )  # the item's tooltip says what it does
+    assert combo.model().item(index).isEnabled()
     combo.setCurrentIndex(index)
     assert get_strategy(ctx.store) is Strategy.LOCALISATION
     ctx.open_sample(None)
     assert ctx.next_sample() == ids[1]  # 2.4: the least stable
     assert ctx.next_sample() == ids[2]
+
+
+def test_classification_projects_offer_no_localisation_queue(qtbot, project) -> None:
+    for win in open_window(qtbot, project, user="eng"):
+        combo = win.ml.panel.strategy
+        assert not combo.model().item(combo.findData("localisation")).isEnabled()
+        assert combo.model().item(combo.findData("margin")).isEnabled()
