@@ -23,7 +23,9 @@ from s2ide.core.io.formats import IMPORTERS, read_plan
 from s2ide.core.io.formats.base import ImportPlan
 from s2ide.core.io.import_options import ImportOptions
 from s2ide.core.io.importing import run_import
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.tags import label_sample
+from s2ide.core.labeling.time_telemetry import prelabel_time, prelabel_time_line
 from s2ide.core.project import TASKS, Project, TeamProject, os_user
 from s2ide.core.review.users import Action, add_user, can, require, require_user
 from s2ide.core.store import SampleFilter
@@ -285,6 +287,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     stats = project.store.stats.summary()
+    if is_shape_task(project.task):  # time saved by pre-labels, per labeler and model version
+        stats["prelabel_time"] = prelabel_time(project.store)
     if args.json:
         print_json(stats)
         return 0
@@ -299,6 +303,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         counts = stats[key]
         body = ", ".join(f"{name} {count}" for name, count in counts.items()) or "none"
         print(f"  {title}: {body}")
+    for row in stats.get("prelabel_time", []):
+        print(f"  {prelabel_time_line(row)}")
     return 0
 
 

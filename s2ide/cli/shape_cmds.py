@@ -9,6 +9,7 @@ from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print
 from s2ide.core.engine.ml_settings import load_loop_settings
 from s2ide.core.labeling.done import mark_done
 from s2ide.core.labeling.tags import find_sample
+from s2ide.core.labeling.time_telemetry import prelabel_time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,9 +48,19 @@ def cmd_mark_done(args: argparse.Namespace) -> int:
 def cmd_prelabels(args: argparse.Namespace) -> int:
     project = open_project(args.project)
     rows = project.store.prelabel_outcomes.rates()
+    saved = {(row["labeler"], row["model_version"]): row for row in prelabel_time(project.store)}
+    time_keys = (
+        "seconds_per_shape",
+        "baseline_seconds_per_shape",
+        "seconds_saved_per_shape",
+        "seconds_saved_per_image",
+    )
+    for row in rows:  # beside each rate, the time the version's pre-labels saved that labeler
+        found = saved.get((row["labeler"], row["model_version"]), {})
+        row.update({key: found.get(key) for key in time_keys})
     if args.json:
         print_json(rows)
     else:
         columns = ["labeler", "model_version", "shown", "accepted", "edited", "rejected", "acceptance_rate"]
-        print_table(rows, [*columns, "edited_mean_iou"])
+        print_table(rows, [*columns, "edited_mean_iou", "seconds_saved_per_shape", "seconds_saved_per_image"])
     return 0

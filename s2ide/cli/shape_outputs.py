@@ -31,6 +31,7 @@ def predictions_json(project: Project, model: ModelVersion) -> list[dict[str, An
     store = project.store
     names: dict[int | None, str] = {label.id: label.name for label in store.labels.list()}
     shapes_by_sample = store.predictions.geometry_of(model.version)
+    unstable = store.predictions.localisation_of(model.version)
     out: list[dict[str, Any]] = []
     for row in store.predictions.rows(model.version):
         sample = store.samples.get(row["id"])
@@ -54,6 +55,7 @@ def predictions_json(project: Project, model: ModelVersion) -> list[dict[str, An
                     masks.append({"label": names.get(shape.label_id), "score": shape.score, "rle": to_coco(mask)})
             entry["masks"] = masks
         entry["uncertainty"] = row["least_confidence"]
+        entry["localisation"] = unstable.get(row["id"])  # the localisation queue's key (samples to label)
         out.append(entry)
     return out
 

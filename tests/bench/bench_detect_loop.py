@@ -6,7 +6,8 @@ and a segmentation set built the same way with the digits' ink as masks. Figures
 its limit or baseline measured in the same run:
 
 1. labels (images marked done) to reach test AP50 >= --target with the uncertainty queue
-   (least-confidence over the detector's least confident box) and with random, through the
+   (least-confidence over the detector's least confident box), with random and with any other
+   --strategies (e.g. localisation: box disagreement under test-time augmentation), through the
    app's code path: a simulated labeler opens each sample of the queue, accepts the pre-labels
    that match the truth (IoU >= 0.7, same class) as shapes (history edits with source
    model-accepted), deletes none (a wrong suggestion is simply not taken), draws each missed
@@ -45,6 +46,7 @@ from s2ide.core.geometry import encode_mask
 from s2ide.core.labeling.done import mark_done
 from s2ide.core.labeling.history import AddShapes, Session
 from s2ide.core.labeling.prediction_shapes import parse
+from s2ide.core.labeling.take_suggestions import TakeSuggestions
 from s2ide.core.project import Project
 from s2ide.core.tasks import TaskState
 from tests.ml.shape_data import Scene, add_truth, build_shape_project
@@ -84,8 +86,8 @@ def label_like_a_person(project: Project, session: Session, sample_id: int, scen
         for index, (b, cls) in enumerate(zip(scene.boxes, scene.classes))
         if index not in taken
     ]
-    if accepted:
-        AddShapes(sample_id, accepted, source="model-accepted").apply(session)
+    if accepted:  # as a click or A on the canvas takes them
+        TakeSuggestions(session.document(sample_id), accepted, []).apply(session)
     if drawn:
         AddShapes(sample_id, drawn).apply(session)
     mark_done(store, sample_id, session.user, threshold=threshold)
@@ -271,6 +273,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=max(1, min(4, os.cpu_count() or 1)))
     parser.add_argument("--quick", action="store_true", help="a reduced run: small pool, few epochs")
     parser.add_argument("--skip-loop", action="store_true")
+    parser.add_argument(
+        "--strategies", default="least-confidence,random", help="queues to compare (random is the baseline)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.pool, args.test, args.batch, args.max_labels = 160, 60, 40, 160
@@ -301,19 +306,21 @@ def main() -> None:
           f"{max_gap:.1f} ms (limit 50 ms)", flush=True)  # fmt: skip
 
     if not args.skip_loop:
-        results = {}
-        for strategy in (Strategy.LEAST_CONFIDENCE, Strategy.RANDOM):
-            results[strategy] = run_loop(base, truth, strategy, args, work)
-        unc, rnd = results[Strategy.LEAST_CONFIDENCE], results[Strategy.RANDOM]
-        for name, (reached, curve, _share) in (("uncertainty", unc), ("random", rnd)):
+        strategies = [Strategy.parse(name.strip()) for name in args.strategies.split(",") if name.strip()]
+        if Strategy.RANDOM not in strategies:
+            strategies.append(Strategy.RANDOM)
+        results = {strategy: run_loop(base, truth, strategy, args, work) for strategy in strategies}
+        rnd = results[Strategy.RANDOM]
+        for strategy, (reached, curve, share) in results.items():
             best = max((ap for _, ap in curve), default=0.0)
             print(
-                f"{name}: labels to AP50 >= {args.target}: {reached if reached else f'not reached (best {best:.3f})'}"
+                f"{strategy.value}: labels to AP50 >= {args.target}: "
+                f"{reached if reached else f'not reached (best {best:.3f})'}"
             )
-        if unc[0] and rnd[0]:
-            print(f"labels ratio uncertainty / random: {unc[0] / rnd[0]:.2f}")
-        if unc[2] is not None:
-            print(f"pre-labels accepted unchanged after {args.share_after} images (uncertainty run): {unc[2]:.1%}")
+            if strategy is not Strategy.RANDOM and reached and rnd[0]:
+                print(f"labels ratio {strategy.value} / random: {reached / rnd[0]:.2f}")
+            if share is not None:
+                print(f"pre-labels accepted unchanged after {args.share_after} images ({strategy.value}): {share:.1%}")
 
     miou = segmenter_miou(work, args)
     print(f"segmenter on {args.seg_labels} labeled images: test mIoU {miou:.3f}")

@@ -33,8 +33,41 @@ def test_mark_done_and_empty(tmp_path, capsys):
     assert code == 0 and "no objects" in out
     code, out, _ = run(capsys, "stats", project, "--json")
     assert json.loads(out)["status"] == {"labeled": 2}
+    assert json.loads(out)["prelabel_time"] == []  # nobody took a pre-label yet
+    _time_with_and_without_prelabels(project)
+    code, out, _ = run(capsys, "stats", project, "--json")
+    (row,) = json.loads(out)["prelabel_time"]
+    assert (row["labeler"], row["seconds_per_image"], row["baseline_seconds_per_image"]) == ("ann", 5.0, 20.0)
+    assert row["seconds_saved_per_image"] == 15.0
+    code, out, _ = run(capsys, "stats", project)
+    assert "ann with v1 pre-labels:" in out and "15.0 s/image saved" in out
+    code, out, _ = run(capsys, "prelabels", project, "--json")
+    (rate,) = json.loads(out)
+    assert rate["acceptance_rate"] == 1.0 and rate["seconds_saved_per_image"] == 15.0
     code, _, err = run(capsys, "mark-done", project, "99", "--user", "ann")
     assert code == 1 and "99" in err and "Traceback" not in err
+
+
+def _time_with_and_without_prelabels(path):
+    """Sample 1 done in 5 s with a v1 pre-label taken, sample 2 in 20 s without."""
+    from s2ide.core.project import Project
+    from s2ide.core.store.sessions_time import OpenInterval, record
+
+    project = Project.open(path)
+    store = project.store
+    row = {"model_version": "v1", "labeler": "ann", "kind": "box", "label_id": None, "score": 0.9}
+    with store.transaction():
+        store.prelabel_outcomes.replace_for_sample(1, [{**row, "outcome": "accepted"}])
+    for sample_id, seconds in ((1, 5.0), (2, 20.0)):
+        record(store, OpenInterval(sample_id, "ann", "2026-12-04T10:00:00", "2026-12-04T10:00:20", seconds))
+    project.close()
+
+
+def test_stats_has_no_prelabel_time_in_classification_projects(tmp_path, capsys):
+    project = tmp_path / "c"
+    run(capsys, "init", project, "--labels", "a,b")
+    code, out, _ = run(capsys, "stats", project, "--json")
+    assert code == 0 and "prelabel_time" not in json.loads(out)
 
 
 def test_mark_done_refused_in_classification_projects(tmp_path, capsys):

@@ -63,6 +63,20 @@ def test_train_predict_and_cli_json(tmp_path, capsys, task):
     code, out, err = run(capsys, "queue", path, "--strategy", "least-confidence", "--json")
     assert code == 0, err
     assert all(row["id"] for row in json.loads(out))
+    # the flip disagreement is measured for every sample still to label (4 of the 12 pool images)
+    code, out, err = run(capsys, "queue", path, "--strategy", "localisation", "--json")
+    assert code == 0, err
+    queued = json.loads(out)
+    assert len(queued) == 4
+    from s2ide.core.project import Project
+
+    opened = Project.open(path)
+    unstable = opened.store.predictions.localisation_of(opened.store.models.active().version)
+    opened.close()
+    assert set(unstable) == {row["id"] for row in queued} and all(value >= 0 for value in unstable.values())
+    assert all(row["priority"] == pytest.approx(unstable[row["id"]]) for row in queued)
+    measured = {entry["id"]: entry["localisation"] for entry in entries if entry["localisation"] is not None}
+    assert measured == pytest.approx(unstable)  # predict --json shows the same key
     code, out, err = run(capsys, "mistakes", path, "--json")
     assert code == 0, err
     errors = [row["errors"] for row in json.loads(out)]

@@ -1,4 +1,5 @@
-"""What to label next: random, least-confidence, margin, entropy, disagreement, diversity.
+"""What to label next: random, least-confidence, margin, entropy, disagreement, diversity,
+localisation (detect and segment projects).
 
 The scoring functions are plain numpy on probability matrices (tested on hand-made numbers);
 `build_queue` applies the project's strategy to the active model's stored predictions. The
@@ -17,6 +18,7 @@ import numpy as np
 from s2ide.core.engine.ml_settings import LoopSettings, load_loop_settings
 from s2ide.core.engine.priority import pending
 from s2ide.core.errors import InvalidInputError
+from s2ide.core.labeling.done import is_shape_task, project_task
 from s2ide.core.review.users import Action, require
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
@@ -33,6 +35,7 @@ class Strategy(StrEnum):
     ENTROPY = "entropy"
     DISAGREEMENT = "disagreement"
     DIVERSITY = "diversity"
+    LOCALISATION = "localisation"
 
     @classmethod
     def parse(cls, value: str) -> Strategy:
@@ -64,7 +67,10 @@ STRATEGY_HELP = {
     Strategy.ENTROPY: "Probability spread over the most labels first" + _SPREAD,
     Strategy.DISAGREEMENT: "Labeled samples the model contradicts, highest loss first (a review queue)",
     Strategy.DIVERSITY: "Samples far from each other and from the labeled ones, among the most uncertain",
+    Strategy.LOCALISATION: "Detect/segment: images whose boxes or regions move most when the model sees them"
+    " flipped (zoomed out where the project trains without flips) first" + _SPREAD,
 }
+_LOCALISATION_TASKS = "the localisation queue is for detect and segment projects (boxes and regions)"
 SPREAD_POOL_FACTOR = 10  # a batch is spread over clusters of its 10x most uncertain samples
 MAX_SPREAD_CLUSTERS = 200  # ~90 ms of k-means when Next first ranks; longer intervals share clusters
 
@@ -244,6 +250,8 @@ def set_strategy(store: Store, strategy: Strategy | str, user: str) -> Strategy:
     """Engineers choose how the labelers' Next picks samples."""
     require(store, user, Action.SET_STRATEGY)
     chosen = Strategy.parse(strategy) if isinstance(strategy, str) else strategy
+    if chosen is Strategy.LOCALISATION and not is_shape_task(project_task(store)):
+        raise InvalidInputError(_LOCALISATION_TASKS)
     with store.transaction():
         before = store.meta.get(STRATEGY_KEY)
         store.meta.set(STRATEGY_KEY, chosen.value)
@@ -275,6 +283,8 @@ def build_queue(
     """The samples to label next, in order, by `strategy` (default: the project's)."""
     strategy = strategy or get_strategy(store)
     model = store.models.active()
+    if strategy is Strategy.LOCALISATION and not is_shape_task(project_task(store)):
+        raise InvalidInputError(_LOCALISATION_TASKS)
     rows = store.samples.rows()
     if strategy is Strategy.DISAGREEMENT:
         return _disagreement(store, rows, model.version if model else None, limit)
@@ -291,7 +301,14 @@ def build_queue(
     predicted = [r for r in candidates if r["id"] in position]
     missing = [r for r in candidates if r["id"] not in position]
     entries: list[QueueEntry] = []
-    if model is not None and arrays is not None and predicted:
+    if strategy is Strategy.LOCALISATION and model is not None and arrays is not None and predicted:
+        unstable = store.predictions.localisation_of(model.version)
+        measured = [r for r in predicted if r["id"] in unstable]
+        missing = [r for r in predicted if r["id"] not in unstable] + missing  # predicted before it was measured
+        keys = np.array([unstable[r["id"]] for r in measured], dtype=np.float64)
+        order = _spread_batches(store, model, np.argsort(-keys, kind="stable"), [r["id"] for r in measured], seed)
+        entries = [_entry(measured[i], arrays, position[measured[i]["id"]], float(keys[i])) for i in order]
+    elif model is not None and arrays is not None and predicted:
         index = np.array([position[r["id"]] for r in predicted], dtype=np.int64)
         probs = arrays.probabilities[index]
         if model.task in ("detect", "segment"):

@@ -16,6 +16,7 @@ from s2ide.core.store.external_models import create_external_models
 from s2ide.core.store.jobs import add_job_tables
 from s2ide.core.store.leases import LEASES_DDL
 from s2ide.core.store.migration_attributes import add_annotation_attributes
+from s2ide.core.store.predictions import add_localisation_column
 from s2ide.core.store.prelabels import create_prelabel_outcomes
 from s2ide.core.store.quality_schema import add_quality_tables
 from s2ide.core.store.schema import SCHEMA_V1, SCHEMA_VERSION
@@ -43,6 +44,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     8: add_vector_tables,  # similarity search: fallback embeddings, priority slice (issue 25)
     9: add_job_tables,  # the job queue `s2ide worker` runs, workers' stamps, weights in the database (issue 17)
     10: allow_keypoints,  # a keypoints kind and per-label skeletons (issue 20)
+    11: add_localisation_column,  # issue 18: flip disagreement of detect/segment predictions
 }
 
 

@@ -90,6 +90,15 @@ def _record(row: tuple[Any, ...]) -> Prediction:
     )
 
 
+def add_localisation_column(conn: sqlite3.Connection) -> None:
+    """Migration step: `localisation`, a detector's or segmenter's disagreement with itself under
+    a horizontal flip (core/engine/tta_disagreement.py), the localisation queue's key. Runs again
+    harmlessly on a database that has the column (a step replayed from an earlier version)."""
+    cursor = conn.execute("SELECT * FROM predictions WHERE 1 = 0")
+    if "localisation" not in [column[0] for column in cursor.description or ()]:
+        conn.execute("ALTER TABLE predictions ADD COLUMN localisation REAL")
+
+
 class PredictionRepository:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -130,6 +139,21 @@ class PredictionRepository:
             "UPDATE predictions SET geometry = ? WHERE model_version = ? AND sample_id = ?",
             [(text, model_version, int(sample_id)) for sample_id, text in rows],
         )
+
+    def put_localisation(self, model_version: str, rows: Iterable[tuple[int, float]]) -> None:
+        """Set the flip disagreement of rows written by `put_many` (detect and segment models)."""
+        self._conn.executemany(
+            "UPDATE predictions SET localisation = ? WHERE model_version = ? AND sample_id = ?",
+            [(float(value), model_version, int(sample_id)) for sample_id, value in rows],
+        )
+
+    def localisation_of(self, model_version: str) -> dict[int, float]:
+        """sample id -> flip disagreement, for the rows that have one."""
+        cur = self._conn.execute(
+            "SELECT sample_id, localisation FROM predictions WHERE model_version = ? AND localisation IS NOT NULL",
+            (model_version,),
+        )
+        return {int(row[0]): float(row[1]) for row in cur.fetchall()}
 
     def geometry_of(self, model_version: str) -> dict[int, str]:
         """sample id -> the predicted shapes' JSON, for the rows that have shapes."""

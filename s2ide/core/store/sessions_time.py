@@ -74,3 +74,35 @@ def intervals(store: Store, since: str | None = None) -> list[OpenInterval]:
         + " ORDER BY opened_at"
     )
     return [OpenInterval(*row) for row in store.conn.execute(sql, (since,) if since else ())]
+
+
+@dataclass(frozen=True)
+class DoneSampleTime:
+    """One labeler's time on one sample that is done, with what it holds and what they took."""
+
+    user: str
+    sample_id: int
+    seconds: float
+    shapes: int  # the sample's shapes and masks now (tags left out)
+    taken: int  # pre-labels this labeler took, unchanged or edited (prelabel_outcomes)
+    model_version: str | None  # the version whose pre-labels were shown, if any
+
+
+def done_sample_times(store: Store) -> list[DoneSampleTime]:
+    """Per labeler and done (labeled or reviewed) sample: the seconds it was open for them, its
+    shapes, and the pre-labels they took from prelabel_outcomes. Portable SQL."""
+    sql = (
+        "SELECT t.user_name, t.sample_id, SUM(t.seconds), "
+        "(SELECT COUNT(*) FROM annotations a WHERE a.sample_id = t.sample_id AND a.kind <> 'tag'), "
+        "(SELECT COUNT(*) FROM prelabel_outcomes o WHERE o.sample_id = t.sample_id AND o.labeler = t.user_name "
+        "AND o.outcome IN ('accepted', 'edited')), "
+        "(SELECT MIN(o.model_version) FROM prelabel_outcomes o WHERE o.sample_id = t.sample_id "
+        "AND o.labeler = t.user_name) "
+        "FROM sessions_time t JOIN samples s ON s.id = t.sample_id "
+        "WHERE s.status IN ('labeled', 'reviewed') "
+        "GROUP BY t.user_name, t.sample_id ORDER BY t.user_name, t.sample_id"
+    )
+    return [
+        DoneSampleTime(str(row[0]), int(row[1]), float(row[2]), int(row[3]), int(row[4]), row[5])
+        for row in store.conn.execute(sql)
+    ]

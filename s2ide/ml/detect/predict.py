@@ -5,8 +5,11 @@ layer), the likeliest box's label and score, each class's best box score as the
 "probabilities", and the image's uncertainty: the least confident box among those above
 `UNCERTAIN_FLOOR` (a box at 0.5 is a coin toss, one at 0.05 or 0.95 is not), as
 least_confidence = 1 - max(s, 1 - s) of that box, and the mean binary entropy of those
-boxes. On samples marked done, `loss` counts the objects the model gets wrong at the
-pre-label threshold (missed + false + wrong class): the mistakes ranking.
+boxes. Samples still to label are also predicted changed (flipped, or zoomed out where the
+project does not train with flips: ml/tta.py): how far the boxes move
+(core/engine/tta_disagreement.py) is the localisation queue's key. On samples marked done,
+`loss` counts the objects the model gets wrong at the pre-label threshold (missed + false +
+wrong class): the mistakes ranking.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 
 from s2ide.core.engine.detection_metrics import ImageBoxes, image_errors
 from s2ide.core.engine.ml_settings import load_loop_settings
+from s2ide.core.engine.tta_disagreement import box_disagreement
 from s2ide.core.errors import ImageError
 from s2ide.core.project import Project
 from s2ide.core.store import Store
@@ -28,6 +32,7 @@ from s2ide.ml.detect.data import DONE_STATUSES, letterbox, shape_box
 from s2ide.ml.detect.train import detect_images
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
+from s2ide.ml.tta import augment, boxes_back, pick_view
 
 UNCERTAIN_FLOOR = 0.1
 MAX_STORED = 100
@@ -76,6 +81,11 @@ def truth_of(store: Store, sample_id: int, column: dict[int, int]) -> ImageBoxes
     return ImageBoxes(np.array(boxes, dtype=np.float64).reshape(-1, 4), np.array(classes, dtype=np.int64))
 
 
+def needs_label(row: dict[str, Any]) -> bool:
+    """A sample the queues rank (the localisation key is measured only for these)."""
+    return row["status"] == "unlabeled" and row.get("label_id") is None and row["split"] != "test"
+
+
 def predict_detector(
     project: Project, store: Store, model: ModelVersion, state: TaskState, batch_size: int, device: torch.device
 ) -> PredictResult:
@@ -86,6 +96,7 @@ def predict_detector(
     label_ids = model.label_ids
     column = {label_id: index for index, label_id in enumerate(label_ids)}
     threshold = load_loop_settings(store).confidence_threshold
+    view = pick_view(store)
     rows = store.samples.rows()
     result = PredictResult(model.version, 0)
     batch_size = max(1, min(batch_size, 32))
@@ -104,11 +115,22 @@ def predict_detector(
             kept.append(row)
         if not kept:
             continue
-        found, feats = detect_images(network, np.stack(images), hyper, batch_size)
+        stacked = np.stack(images)
+        found, feats = detect_images(network, stacked, hyper, batch_size)
+        to_label = [i for i, row in enumerate(kept) if needs_label(row)]
+        changed: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        if to_label:
+            found_changed, _ = detect_images(network, augment(stacked[to_label], view), hyper, batch_size)
+            changed = dict(zip(to_label, found_changed))
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
+        unstable: list[tuple[int, float]] = []
         for i, row in enumerate(kept):
             boxes, scores, classes = found[i]
+            if i in changed:
+                other_boxes, other_scores, _ = changed[i]
+                value = box_disagreement(boxes, scores, boxes_back(other_boxes, view, size), other_scores)
+                unstable.append((row["id"], value))
             boxes = boxes / scales[i]
             per_class = np.zeros(len(label_ids), np.float32)
             for c, s in zip(classes, scores):
@@ -138,6 +160,7 @@ def predict_detector(
         with store.transaction():
             store.predictions.put_many(model.version, records)
             store.predictions.put_geometry(model.version, shapes)
+            store.predictions.put_localisation(model.version, unstable)
         result.count += len(records)
         state.report(min(start + batch_size, len(rows)), len(rows), f"predicting with {model.version}")
     return result

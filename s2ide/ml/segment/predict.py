@@ -6,7 +6,10 @@ scored by their mean class probability. Stored as prediction shapes: one mask (a
 the image) per instance, or, in projects whose regions were drawn as polygons, the instance's
 outer contour simplified to a polygon. Uncertainty is the mean pixel entropy over the predicted
 foreground (normalised by log(classes + 1)); on samples marked done `loss` counts missed plus
-false objects (components matched at IoU 0.5): the mistakes ranking.
+false objects (components matched at IoU 0.5): the mistakes ranking. Samples still to label
+are also predicted changed (flipped, or zoomed out where the project does not train with
+flips: ml/tta.py): how far the instances move at the input size
+(core/engine/tta_disagreement.py) is the localisation queue's key.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import torch
 from PIL import Image
 
 from s2ide.core.engine.segmentation_metrics import object_errors
+from s2ide.core.engine.tta_disagreement import instance_disagreement
 from s2ide.core.errors import ImageError
 from s2ide.core.geometry import encode_mask
 from s2ide.core.project import Project
@@ -29,10 +33,12 @@ from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
 from s2ide.core.tasks import TaskState
 from s2ide.ml.detect.data import DONE_STATUSES, letterbox
+from s2ide.ml.detect.predict import needs_label
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
 from s2ide.ml.segment.data import class_map
 from s2ide.ml.segment.train import segment_images
+from s2ide.ml.tta import augment, pick_view, probabilities_back
 
 MIN_PIXELS = 16
 MAX_INSTANCES = 50
@@ -111,6 +117,7 @@ def predict_segmenter(
     label_ids = model.label_ids
     column = {label_id: index for index, label_id in enumerate(label_ids)}
     k = len(label_ids)
+    view = pick_view(store)
     rows = store.samples.rows()
     result = PredictResult(model.version, 0)
     batch_size = max(1, min(batch_size, 16))
@@ -129,14 +136,25 @@ def predict_segmenter(
             kept.append(row)
         if not kept:
             continue
-        probs, feats = segment_images(network, np.stack(images), hyper, batch_size)
+        stacked = np.stack(images)
+        probs, feats = segment_images(network, stacked, hyper, batch_size)
+        to_label = [i for i, row in enumerate(kept) if needs_label(row)]
+        changed: dict[int, np.ndarray] = {}
+        if to_label:
+            probs_changed, _ = segment_images(network, augment(stacked[to_label], view), hyper, batch_size)
+            back = probabilities_back(probs_changed, view)
+            changed = {i: back[n] for n, i in enumerate(to_label)}
         records: list[dict[str, Any]] = []
         shapes: list[tuple[int, str]] = []
+        unstable: list[tuple[int, float]] = []
         for i, row in enumerate(kept):
             scale, (width, height) = metas[i]
             shown_w, shown_h = max(1, round(width * scale)), max(1, round(height * scale))
             crop = probs[i][:, :shown_h, :shown_w]
             small = crop.argmax(axis=0).astype(np.uint8)
+            if i in changed:
+                other = changed[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8)
+                unstable.append((row["id"], instance_disagreement(components(small, k)[0], components(other, k)[0])))
             full_map = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.NEAREST))
             instance_map, owner = components(full_map, k)
             confidence = crop.max(axis=0)
@@ -174,6 +192,7 @@ def predict_segmenter(
         with store.transaction():
             store.predictions.put_many(model.version, records)
             store.predictions.put_geometry(model.version, shapes)
+            store.predictions.put_localisation(model.version, unstable)
         result.count += len(records)
         state.report(min(start + batch_size, len(rows)), len(rows), f"predicting with {model.version}")
     return result

@@ -545,8 +545,7 @@ class AnnotationCanvas(QObject):
             item = prediction_item(shape, self.color_for(shape.label_id), self.pixel_size, self._label_name)
             if item is None:
                 continue
-            if isinstance(item, ShapeItem):
-                self.prelabels.add(shape, item)
+            self.prelabels.add(shape, item)
             self._style(item, Layer.PREDICTIONS)
             self.scene.addItem(item)
             self.prediction_items.append(item)

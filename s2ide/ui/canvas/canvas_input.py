@@ -98,7 +98,7 @@ class CanvasInput(QObject):
             ):
                 suggestion = self.canvas.prelabels.at(pos)
                 if suggestion is not None and self.canvas.prelabels.take([suggestion]):
-                    self.canvas.message("Suggestion taken: drag to adjust, Delete to drop it, Ctrl+Z to undo")
+                    self.canvas.message(self.canvas.prelabels.taken_message(suggestion))
             return self.canvas.tool.press(pos, event)
         if kind == QEvent.Type.MouseMove:
             return self.canvas.tool.move(pos, event)

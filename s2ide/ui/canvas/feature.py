@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QActionGroup, QColor, QCursor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QToolBar
 
 from s2ide.core.engine.prelabel_threshold import effective_threshold
@@ -177,11 +177,15 @@ class CanvasFeature(QObject):
         return self.context.project is not None and is_shape_task(self.context.project.task)
 
     def _on_task(self) -> None:
-        """Done and No objects exist only in detect/segment projects (Enter accepts a tag
-        suggestion in classification projects)."""
+        """Done, No objects and Accept suggestion (A) exist only in detect/segment projects (Enter
+        accepts a tag suggestion in classification projects)."""
         shapes = self._shape_project()
         enabled = shapes and self.context.current_sample_id is not None
-        for spec_id, action in (("done", self.done_action), ("no_objects", self.no_objects_action)):
+        for spec_id, action in (
+            ("done", self.done_action),
+            ("no_objects", self.no_objects_action),
+            ("accept", self.accept_action),
+        ):
             action.setVisible(shapes)
             action.setEnabled(enabled)
             # the keys exist only where the action does: Enter accepts a tag suggestion elsewhere
@@ -208,6 +212,15 @@ class CanvasFeature(QObject):
         if self.context.next_sample() is None:
             self.context.message(f"Sample {sample_id}: {what}; nothing left to label")
         return True
+
+    def accept_suggestion(self) -> int:
+        """A: take the suggestion under the mouse pointer, else every one above the threshold."""
+        if self.canvas.tool.busy:
+            return 0
+        view = self.window.view
+        local = view.viewport().mapFromGlobal(QCursor.pos())
+        pointer = view.mapToScene(local) if view.viewport().rect().contains(local) else None
+        return self.canvas.prelabels.accept_key(pointer)
 
     def _draw_with(self, label_id: int) -> None:
         """A label key in a detect/segment project: draw with that class, relabel the selection."""
@@ -276,6 +289,8 @@ class CanvasFeature(QObject):
         self.no_objects_action = make("no_objects", window, lambda: self.mark_done(empty=True))
         window.menu("&Label").addAction(self.done_action)
         window.menu("&Label").addAction(make("accept_all", window, self.canvas.prelabels.take_all))
+        self.accept_action = make("accept", window, self.accept_suggestion)
+        window.menu("&Label").addAction(self.accept_action)
         window.menu("&Label").addAction(self.no_objects_action)
         self._on_task()
 

@@ -66,6 +66,12 @@ SPECS: tuple[ActionSpec, ...] = (
         ("Shift+Return", "Shift+Enter"),
         "Take every suggested shape above the threshold",
     ),
+    ActionSpec(
+        "accept",
+        "Accept suggestion",
+        ("A",),
+        "Take the suggested shape or mask under the pointer; with none there, every one above the threshold",
+    ),
     ActionSpec("fit", "Fit", ("F",), "Fit the image in the window"),
     ActionSpec("actual", "1:1", ("=",), "Show actual pixels"),
     ActionSpec("zoom_in", "Zoom in", ("Ctrl++", "+"), "Zoom in"),

@@ -2,7 +2,9 @@
 and a comparison with a second version (samples fixed, samples broken, metrics side by side).
 
 Clicking a confusion-matrix cell shows its samples in the gallery and opens the first one on
-the canvas, where the prediction is drawn beside the label.
+the canvas, where the prediction is drawn beside the label. For a detector the matrix counts
+objects (core/engine/detection_confusion.py): a background row for spurious boxes and a
+background column for missed objects; a cell's images open the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, VersionReport, evaluate, version_report
+from s2ide.core.engine.detection_confusion import MATCH_IOU, DetectionConfusion, detection_confusion
 from s2ide.core.errors import S2Error
 from s2ide.core.store import Store
 from s2ide.ui.insight.common import Refresher
@@ -55,11 +58,18 @@ def _query(version: str, split: str, other: str | None, store: Store) -> Result:
     return evaluate(store, version, split), None, None
 
 
+def _detection_query(version: str, split: str, store: Store) -> DetectionConfusion:
+    return detection_confusion(store, version, split)
+
+
+CLASSIFY_TITLE = "Confusion matrix (rows: label, columns: prediction)"
+
+
 class ConfusionPlot:
     """A heatmap of counts (rows true, columns predicted); `on_click(true, predicted)` per cell."""
 
     def __init__(self, widget: pg.GraphicsLayoutWidget, on_click: Any) -> None:
-        self.plot = widget.addPlot(title="Confusion matrix (rows: label, columns: prediction)")
+        self.plot = widget.addPlot(title=CLASSIFY_TITLE)
         self.plot.setLabel("left", "label")
         self.plot.setLabel("bottom", "prediction")
         self.plot.invertY(True)
@@ -200,6 +210,11 @@ class EvaluationView(QWidget):
         self.refresher: Refresher[Result] = Refresher(
             self, context, functools.partial(_query, "", "test", None), self.apply
         )
+        self.detection: DetectionConfusion | None = None  # shown while a detector is chosen
+        self.detector_version = ""  # the chosen version when it is a detector
+        self.detection_refresher: Refresher[DetectionConfusion] = Refresher(
+            self, context, functools.partial(_detection_query, "", "test"), self.apply_detection
+        )
         for combo in (self.model_combo, self.split_combo, self.other_combo):
             combo.currentIndexChanged.connect(self.schedule)
         context.modelsChanged.connect(self.reload_models)
@@ -211,7 +226,10 @@ class EvaluationView(QWidget):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if self.model_combo.currentText():
-            self.refresher.refresh_if_stale()
+            if self.detector_version:
+                self.detection_refresher.refresh_if_stale()
+            else:
+                self.refresher.refresh_if_stale()
 
     # -- selection -------------------------------------------------------------------------
     def reload_models(self) -> None:
@@ -255,8 +273,16 @@ class EvaluationView(QWidget):
             model = self.context.store.models.get(version)
         except S2Error:
             return
+        split = self.split_combo.currentText()
+        detector = model.task == "detect"
+        self.detector_version = version if detector else ""
+        self.detection_refresher.query = functools.partial(_detection_query, version, split)
+        if not detector:
+            self.detection = None
         if is_shape_model(model):  # detectors and segmenters: their stored COCO-style / mIoU report
-            show_shape_metrics(model, self.split_combo.currentText(), self.table, self.accuracy)
+            show_shape_metrics(model, split, self.table, self.accuracy)
+            if detector:  # and the object confusion, measured now from the stored boxes
+                self.detection_refresher.schedule()
             return
         self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "support"])
         other = self.other_combo.currentText()
@@ -283,9 +309,30 @@ class EvaluationView(QWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
+        self.confusion.plot.setTitle(CLASSIFY_TITLE)
+        self.confusion.plot.setLabel("left", "label")
+        self.confusion.plot.setLabel("bottom", "prediction")
         self.confusion.set_matrix(evaluation.confusion, evaluation.label_names)
         self._draw_reliability(evaluation)
         self._draw_comparison(comparison)
+
+    def apply_detection(self, result: DetectionConfusion) -> None:
+        """A detector's object confusion: rows labeled, columns predicted, background last."""
+        if self.detector_version != result.version:
+            return  # another version was chosen meanwhile
+        self.detection = result
+        errors = result.errors()
+        plot = self.confusion.plot
+        plot.setTitle(
+            f"Objects in {result.images} done images (IoU ≥ {MATCH_IOU:g}, boxes ≥ {result.score_floor:.2f}): "
+            f"{errors['missed']} missed, {errors['spurious']} spurious, {errors['wrong_class']} wrong class"
+        )
+        plot.setLabel("left", "label (background: a box over nothing)")
+        plot.setLabel("bottom", "prediction (background: missed)")
+        self.confusion.set_matrix(result.matrix, result.names)
+        self.reliability.clear()
+        self.reliability.setTitle("Reliability (classifiers)")
+        self.compare_box.hide()
 
     def _draw_reliability(self, evaluation: Evaluation) -> None:
         cal = evaluation.calibration
@@ -329,6 +376,12 @@ class EvaluationView(QWidget):
 
     # -- click-through ---------------------------------------------------------------------
     def _on_cell(self, true_index: int, predicted_index: int) -> None:
+        if self.detection is not None:
+            ids = self.detection.cell_ids(true_index, predicted_index)
+            self.context.show_samples(ids, self.detection.cell_title(true_index, predicted_index))
+            if ids:
+                self.context.open_sample(ids[0])
+            return
         evaluation = self.evaluation
         if evaluation is None:
             return
@@ -358,3 +411,4 @@ class EvaluationView(QWidget):
 
     def shutdown(self) -> None:
         self.refresher.shutdown()
+        self.detection_refresher.shutdown()

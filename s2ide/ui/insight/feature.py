@@ -53,7 +53,8 @@ class LazyView(QWidget):
             module = importlib.import_module(f"s2ide.ui.insight.{self.module}")
             self.view = getattr(module, self.cls)(self.context)
             self.box.addWidget(self.view)
-            for runner in (getattr(self.view, "runner", None), getattr(self.view, "refresher", None)):
+            names = ("runner", "refresher", "detection_refresher")
+            for runner in (getattr(self.view, name, None) for name in names):
                 if runner is None:
                     continue
                 if hasattr(runner, "runner"):  # a Refresher: stop it with the window, no status bar entry

@@ -15,9 +15,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from s2ide.core.errors import S2Error
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.labeling.history import AddShape, AddShapes, Edit
 from s2ide.core.labeling.tag_edit import SetTag
-from s2ide.core.labeling.time_telemetry import SampleClock, TimeStat, time_stats
+from s2ide.core.labeling.take_suggestions import TakeSuggestions
+from s2ide.core.labeling.time_telemetry import SampleClock, TimeStat, prelabel_time, prelabel_time_line, time_stats
 from s2ide.ui.shell.context import AppContext
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ class TimeRecorder(QObject):
             self.clock.note(shapes=1)
         elif isinstance(edit, AddShapes):
             self.clock.note(shapes=len(edit.shapes))
+        elif isinstance(edit, TakeSuggestions):
+            self.clock.note(shapes=edit.count)
 
     def close(self) -> None:
         if self.context.project is None:
@@ -110,7 +114,14 @@ class LabelingTimeView(QWidget):
         if typed and accepted:
             gain = f" Accepting a suggestion takes {sum(accepted) / len(accepted):.1f} s against "
             gain += f"{sum(typed) / len(typed):.1f} s for a label typed by hand (the pre-label gain)."
-        self.summary.setText(f"Seconds a sample was open, per item done, by labeler and day.{gain}")
+        lines = [f"Seconds a sample was open, per item done, by labeler and day.{gain}"]
+        project = self.context.project
+        if project is not None and is_shape_task(project.task):
+            saved = prelabel_time(self.context.store)
+            lines += [prelabel_time_line(row) for row in saved] or [
+                "Time saved by pre-labels: shows once someone takes a model's suggestions on images marked done."
+            ]
+        self.summary.setText("\n".join(lines))
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.refresh()

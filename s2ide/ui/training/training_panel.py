@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +35,7 @@ from s2ide.core.engine.headline import metric_headline
 from s2ide.core.engine.ml_settings import load_loop_settings, load_train_config, save_loop_settings, save_train_config
 from s2ide.core.engine.sampling import STRATEGY_HELP, Strategy, get_strategy, set_strategy
 from s2ide.core.errors import S2Error
+from s2ide.core.labeling.done import is_shape_task
 from s2ide.core.review.users import Action, can
 from s2ide.core.store import Store
 from s2ide.core.store.models import ModelVersion
@@ -304,12 +306,21 @@ class QtTrainingPanel(QWidget):
         ):
             widget.blockSignals(True)  # set from the store: no echo back into it
             if widget is self.strategy:
+                self._enable_shape_strategies(is_shape_task(ctx.project.task))
                 self.strategy.setCurrentIndex(self.strategy.findData(get_strategy(store).value))
             elif isinstance(widget, QSpinBox) and value is not None:
                 widget.setValue(int(value))
             widget.blockSignals(False)
         self._update_enabled()
         self._show_reason()
+
+    def _enable_shape_strategies(self, shapes: bool) -> None:
+        """The localisation queue ranks boxes and regions: offered in detect/segment projects only."""
+        model = self.strategy.model()
+        if isinstance(model, QStandardItemModel):
+            item = model.item(self.strategy.findData(Strategy.LOCALISATION.value))
+            if item is not None:
+                item.setEnabled(shapes)
 
     def _show_reason(self) -> None:
         """The selected version's activation line (else the newest's), e.g. "v7 activated:

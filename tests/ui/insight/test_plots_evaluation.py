@@ -136,3 +136,37 @@ def test_detector_mispredictions_rank_by_objects_wrong(tmp_path) -> None:
     assert version == model.version and [row.sample_id for row in rows] == [ids[2], ids[0]]
     assert rows[0].loss == 3.0 and rows[0].label_id is None
     project.close()
+
+
+def test_detector_object_confusion_and_click_through(qtbot, filled_project) -> None:
+    from tests.core.engine.test_detection_confusion import detect_project_with_boxes
+
+    ids, labels, version = detect_project_with_boxes(filled_project)
+    store = filled_project.store
+    with store.transaction():
+        store.models.set_active(version)
+    context = AppContext()
+    context.project = filled_project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    try:
+        view.select(version, "test")
+        qtbot.waitUntil(lambda: view.detection is not None, timeout=10000)
+        k = len(labels)
+        assert view.detection.matrix.shape == (k + 1, k + 1)
+        assert "1 missed, 0 spurious, 1 wrong class" in view.confusion.plot.titleLabel.text
+        opened: list[int] = []
+        context.sampleChanged.connect(opened.append)
+        point = view.graphics.mapFromScene(view.confusion.scene_point(0, k))  # labeled cat, found by nothing
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert blocker.args == [[ids[1]], f"{version}: missed {labels[0].name} objects"]
+        assert opened == [ids[1]]
+        point = view.graphics.mapFromScene(view.confusion.scene_point(1, 0))  # a dog boxed as a cat
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert blocker.args == [[ids[0]], f"{version}: {labels[1].name} boxed as {labels[0].name}"]
+    finally:
+        view.shutdown()

@@ -28,5 +28,5 @@ def prediction_item(
     item.set_pixel_size(pixel_size)
     item.setZValue(-5)
     if shape.score is not None:
-        item.setToolTip(f"{label_name(shape.label_id)} {shape.score:.2f}: click to take it, Shift+Enter takes all")
+        item.setToolTip(f"{label_name(shape.label_id)} {shape.score:.2f}: click or A takes it, Shift+Enter takes all")
     return item
