@@ -156,6 +156,11 @@ def bench_stats(cluster: Cluster, samples: int, annotations: int) -> None:
     labels = [label.id for label in store.labels.list()]
     now = "2026-01-01T00:00:00.000+00:00"
     raw = store.conn.raw
+    # Loading: the per-row tally trigger would take tens of minutes for a million rows (each upserts
+    # one of a few hot tally rows), so the rows go in with triggers off (the admin's replica role)
+    # and the tally is then built in one statement to exactly what the triggers would have made.
+    # What is measured below, `stats`, is the product's path unchanged.
+    raw.execute("SET session_replication_role = replica")
     with raw.cursor().copy(
         "COPY annotations (sample_id, kind, label_id, geometry, author, source, created_at, updated_at) FROM STDIN"
     ) as copy:
@@ -172,6 +177,13 @@ def bench_stats(cluster: Cluster, samples: int, annotations: int) -> None:
                     now,
                 )
             )
+    raw.execute("SET session_replication_role = DEFAULT")
+    raw.execute(
+        "INSERT INTO annotation_tally (split, label_id, source, author, day, n) "
+        "SELECT s.split, COALESCE(a.label_id, -1), a.source, a.author, substr(a.updated_at, 1, 10), COUNT(*) "
+        "FROM annotations a JOIN samples s ON s.id = a.sample_id GROUP BY 1, 2, 3, 4, 5 "
+        "ON CONFLICT (split, label_id, source, author, day) DO UPDATE SET n = annotation_tally.n + excluded.n"
+    )
     raw.execute("VACUUM ANALYZE")
     store.stats.summary()
     measured = statistics.median(each(store.stats.summary, 5))
