@@ -8,9 +8,10 @@ this test fails if an installed PySide6 brings the bug back.
 
 from __future__ import annotations
 
+import gc
 import sys
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 CALLS = 2000
@@ -25,13 +26,23 @@ def test_signals_and_void_calls_keep_none_and_true_alive(qtbot) -> None:
     source.ping.connect(lambda value: None)
     label = QLabel()
     qtbot.addWidget(label)
+    # Let what earlier tests left behind go first (objects awaiting deleteLater, garbage cycles):
+    # freeing it drops thousands of references to None during the loop and reads like the bug.
+    for _ in range(3):
+        gc.collect()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qtbot.wait(10)
     none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
-    for index in range(CALLS):
-        source.ping.emit(index)
-        label.setText(str(index))
-        label.resize(10 + index % 3, 10)
-        QTimer.singleShot(0, lambda: None)
-    qtbot.wait(10)
+    gc.disable()  # no collection of unrelated garbage in the middle of the count
+    try:
+        for index in range(CALLS):
+            source.ping.emit(index)
+            label.setText(str(index))
+            label.resize(10 + index % 3, 10)
+            QTimer.singleShot(0, lambda: None)
+        qtbot.wait(10)
+    finally:
+        gc.enable()
     # Threads of earlier tests may let go of a few hundred references meanwhile; the bug drops
     # several per loop (thousands here), or aborts outright.
     assert sys.getrefcount(None) > none_before - CALLS // 2
