@@ -20,6 +20,7 @@ from s2ide.core.geometry import bounds
 from s2ide.core.labeling.document import Change, DocEvent, SampleDocument
 from s2ide.core.labeling.history import AddShapes, ChangeShapes, DeleteShapes, Edit, FieldChange, MoveMask, Session
 from s2ide.core.labeling.prediction_shapes import PredictedShape, parse
+from s2ide.ui.canvas.canvas_menu import build_context_menu
 from s2ide.ui.canvas.items import ITEM_CLASSES, KeypointsItem, MaskItem, ShapeItem
 from s2ide.ui.canvas.items.mask import PreparedTiles
 from s2ide.ui.canvas.items.prediction import prediction_item
@@ -289,31 +290,8 @@ class AnnotationCanvas(QObject):
             self.set_selection(set())
 
     def context_menu(self, pos: QPointF) -> QMenu | None:
-        """Relabel or delete the shape under `pos` (or the selection it belongs to), and change
-        the label of a mask painted under `pos`."""
-        item = self.item_at(pos)
-        if item is not None and item.annotation_id is not None and item.annotation_id not in self.selection:
-            self.set_selection({item.annotation_id})
-        menu = QMenu(self.view)
-        labels = self.context.labels()
-        if self.selection:
-            relabel = menu.addMenu(f"Change label of {len(self.selection)} shape(s)")
-            for label in labels:
-                action = relabel.addAction(label.name)
-                action.triggered.connect(lambda _checked=False, label_id=label.id: self.relabel_selection(label_id))
-            menu.addAction("Delete", self.delete_selection)
-        names = {label.id: label.name for label in labels}
-        for from_label in self.masks_at(pos):
-            move = menu.addMenu(f"Change label of the {names.get(from_label, from_label)} mask")
-            for to_label, name in names.items():
-                if to_label != from_label:
-                    action = move.addAction(name)
-                    action.triggered.connect(
-                        lambda _checked=False, a=from_label, b=to_label: self.move_mask(a, b)
-                    )  # fmt: skip
-        for hook in self.menu_hooks:
-            hook(menu, pos)
-        return None if menu.isEmpty() else menu
+        """Relabel or delete the shape under `pos`, change a mask's label, and other features' entries."""
+        return build_context_menu(self, pos)
 
     def masks_at(self, pos: QPointF) -> list[int]:
         """Labels whose mask covers the pixel at `pos` (none while the mask layer is locked)."""
