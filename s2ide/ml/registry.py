@@ -100,6 +100,29 @@ def publish_weights(store: Store, version: str, path: Path) -> None:
         store.model_weights.put(version, hashlib.sha256(data).hexdigest(), data)
 
 
+def mark_ready(
+    store: Store,
+    version: str,
+    weights: Path,
+    hyper: dict[str, Any],
+    metrics: dict[str, Any],
+    decision: tuple[bool, str],
+    user: str,
+) -> None:
+    """End a run that finished: its weights (in the database too, for a team), the version ready
+    (active when `decision` says so) and the audit row, in one commit. Every trainer ends here."""
+    activate, reason = decision
+    with store.transaction():
+        publish_weights(store, version, weights)
+        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
+        if activate:
+            store.models.set_active(version)
+        store.audit.record(
+            user, "train finished", "model", version, {"state": "training"},
+            {"state": "active" if activate else "ready", "reason": reason},
+        )  # fmt: skip
+
+
 def save_weights(path: Path, network: torch.nn.Module, train_ids: list[int]) -> None:
     """Write atomically (temp file, then rename) so a crash never leaves half a model."""
     tensors = {key: value.detach().cpu().contiguous() for key, value in network.state_dict().items()}

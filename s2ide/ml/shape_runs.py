@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from s2ide.core.store import Store
-from s2ide.ml.registry import publish_weights, save_weights
+from s2ide.ml.registry import mark_ready, save_weights
 from s2ide.ml.results import EpochStats, TrainResult
 
 
@@ -30,15 +30,7 @@ def finish_run(
     with its audit row, and report the run."""
     save_weights(weights, network, train_ids)
     activate, reason = decision
-    with store.transaction():
-        publish_weights(store, version, weights)
-        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
-        if activate:
-            store.models.set_active(version)
-        store.audit.record(
-            user, "train finished", "model", version, {"state": "training"},
-            {"state": "active" if activate else "ready", "reason": reason},
-        )  # fmt: skip
+    mark_ready(store, version, weights, hyper, metrics, (activate, reason), user)
     return TrainResult(
         model=store.models.get(version),
         activated=activate,

@@ -39,7 +39,7 @@ from s2ide.ml.augment import augment
 from s2ide.ml.data import LabelSnapshot, Split, decode_many, is_grayscale, take_snapshot
 from s2ide.ml.inference import evaluate, normalize, pick_device, to_unit
 from s2ide.ml.nets import ARCHITECTURE, Classifier, Ensemble, SmallResNet, build_member
-from s2ide.ml.registry import load_network, publish_weights, read_train_ids, save_weights, weights_path
+from s2ide.ml.registry import load_network, mark_ready, read_train_ids, save_weights, weights_path
 from s2ide.ml.results import EpochCallback, EpochStats, TrainingFailed, TrainResult
 from s2ide.ml.run_guard import guarded_run
 from s2ide.ml.suite import class_predictions
@@ -209,15 +209,7 @@ def _fit_and_register(
     metrics["suite"] = suite.as_json()
     activate, reason, verdict = _activation_decision(project, store, config, snapshot, val_pred, version, suite)
     metrics["activation"] = {"activated": activate, "reason": reason, "verdict": verdict}
-    with store.transaction():
-        publish_weights(store, version, weights)
-        store.models.update(version, weights_file=weights.name, hyperparameters=hyper, metrics=metrics, state="ready")
-        if activate:
-            store.models.set_active(version)
-        store.audit.record(
-            user, "train finished", "model", version, {"state": "training"},
-            {"state": "active" if activate else "ready", "reason": reason},
-        )  # fmt: skip
+    mark_ready(store, version, weights, hyper, metrics, (activate, reason), user)
     return TrainResult(
         model=store.models.get(version),
         activated=activate,

@@ -1,6 +1,7 @@
 """One line in the Training dock about the project's job queue: which worker trains what for whom,
 how far it is, and whether any worker is running at all. Everyone on a team project sees the same
-line, not only the person who pressed Train; it reads two small tables once a second."""
+line, not only the person who pressed Train; it reads two small tables once a second, and only
+while the Training dock is on screen."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class QtWorkerStatus(QLabel):
     def refresh(self) -> None:
         ctx = self.context
         if ctx.project is None:
+            return
+        holder = self.parentWidget()
+        if holder is not None and not holder.isVisible():  # the Training dock is not on screen: no queries
             return
         try:
             text = self.describe()
