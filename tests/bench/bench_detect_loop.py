@@ -137,8 +137,8 @@ def run_loop(
         print(f"  {strategy.value}: {labeled} labels -> test AP50 {ap50:.3f}", flush=True)
         if ap50 >= args.target and reached is None:
             reached = labeled
-            if share is not None:
-                break
+        if reached is not None and share is not None:
+            break  # both figures are in
     project.close()
     return reached, curve, share
 

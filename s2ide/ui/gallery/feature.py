@@ -50,8 +50,6 @@ class Foundation:
         self.bulk = BulkActions(self.gallery)  # multi-selection: tag or escalate many at once
         self.labels = QtLabelPanel(context, on_edit=self.edit_labels)
         self.labels_dock = window.add_dock(self.labels, "Labels", Qt.DockWidgetArea.RightDockWidgetArea)
-        # the gallery keeps three thumbnails a row; the right column room for its tab titles
-        window.resizeDocks([self.gallery_dock, self.labels_dock], [392, 300], Qt.Orientation.Horizontal)
         self.hotkeys = LabelHotkeys(context, window)
         context.set_next_provider(self.gallery.next_unlabeled)
         self.import_runner = window.add_task(TaskRunner(window))

@@ -27,6 +27,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -262,15 +263,17 @@ class QtGallery(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setToolTip("Ctrl+wheel: thumbnail size")
 
-        filters = QHBoxLayout()
+        # two filters a row: the bar fits a gallery two thumbnails wide (a laptop's layout)
+        filters = QGridLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.label_filter, self.status_filter, self.split_filter):
-            filters.addWidget(widget)
+        for index, combo in enumerate((self.label_filter, self.status_filter, self.split_filter, self.history_filter)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            filters.addWidget(combo, index // 2, index % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(filters)
         search_row = QHBoxLayout()
-        search_row.addWidget(self.history_filter)
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.shown)
         search_row.addWidget(self.chip)

@@ -73,7 +73,10 @@ class TaskStatus(QWidget):
 
 
 LABELS_HEIGHT = 290
-DEFAULT_SIZE = (1400, 900)
+MAX_SIZE = (2560, 1440)  # a new window fills the screen's work area up to this size
+WIDE_SCREEN = 1600  # narrower screens (1366, 1440, 1536) get the narrow side panels
+NARROW_GALLERY, WIDE_GALLERY = 268, 392  # two or three thumbnails a row
+RIGHT_COLUMN = 300  # room for the right-hand tab stack's titles (Layers, Objects, Training, Guidelines)
 
 
 class MainWindow(QMainWindow):
@@ -169,13 +172,28 @@ class MainWindow(QMainWindow):
 
     # -- window ----------------------------------------------------------------------------
     def fit_to_screen(self) -> None:
-        """Docks added one by one grow the window past their final, tabbed size: shrink it back."""
+        """A labeler's window: the screen's work area (the canvas gets the room). Docks added one
+        by one also grow the window past their final, tabbed size: this shrinks it back."""
         layout = self.layout()
         if layout is not None:
             layout.activate()  # apply the tab stacks first, or the old, taller minimum wins
         available = self.screen().availableGeometry()
-        self.resize(min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
+        self.resize(min(MAX_SIZE[0], available.width()), min(MAX_SIZE[1], available.height()))
+        self._size_side_docks(available.width())
         layouts.clamp_to_screen(self)
+
+    def _size_side_docks(self, screen_width: int) -> None:
+        """On a laptop screen the side panels take their narrow widths (two thumbnails a row in
+        the gallery), so the canvas keeps over half the window; wider screens get three a row."""
+        narrow = screen_width < WIDE_SCREEN
+        docks = {d.objectName(): d for d in self.findChildren(QDockWidget) if not isinstance(d, TabDock)}
+        pairs = [
+            (docks.get("dock_gallery"), NARROW_GALLERY if narrow else WIDE_GALLERY),
+            (docks.get("dock_labels"), RIGHT_COLUMN),
+        ]
+        kept = [(dock, width) for dock, width in pairs if dock is not None and not dock.isFloating()]
+        if kept:
+            self.resizeDocks([d for d, _w in kept], [w for _d, w in kept], Qt.Orientation.Horizontal)
 
     def showEvent(self, event: QShowEvent) -> None:
         layouts.clamp_to_screen(self)

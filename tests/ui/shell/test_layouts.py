@@ -128,3 +128,17 @@ def test_the_layout_saved_beside_a_big_view_keeps_the_docks(qtbot, window):
     assert not window.foundation.gallery_dock.isVisible()
     window.save_layout()  # e.g. on closing the window with the Dataset tab in front
     assert window.foundation.gallery_dock.isVisible() and window.tabs.currentWidget() is window.view
+
+
+def test_a_laptop_screen_gives_the_gallery_two_thumbnails_a_row_and_the_canvas_the_rest(qtbot, window):
+    from s2ide.ui.shell.main_window import NARROW_GALLERY, WIDE_SCREEN
+
+    available = window.screen().availableGeometry()
+    assert available.width() < WIDE_SCREEN  # the offscreen screen is a narrow one
+    window.fit_to_screen()
+    qtbot.wait(10)
+    gallery = window.foundation.gallery_dock
+    assert abs(gallery.width() - NARROW_GALLERY) <= 12
+    assert window.frameGeometry().width() >= available.width() - 16  # a new window fills the work area
+    thumbs = gallery.widget().view  # two thumbnail cells fit side by side
+    assert thumbs.viewport().width() >= 2 * window.foundation.gallery.delegate.thumb
