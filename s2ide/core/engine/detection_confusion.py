@@ -1,4 +1,4 @@
-"""A detector's confusion matrix over objects, with the images behind every cell.
+"""A detector's or segmenter's confusion matrix over objects, with the images behind every cell.
 
 Rows are the labeled class of an object, columns the predicted class; one extra row and column,
 "background", hold what a square matrix of classes cannot: a predicted box over no labeled
@@ -8,8 +8,10 @@ with the wrong class.
 
 Per image, the model's boxes at or above the pre-label threshold (what labelers are shown),
 best score first, each take the unmatched labeled box of any class with the highest IoU at or
-above `iou` (0.5), the same matching as the mistakes ranking (`image_errors`). Only images
-marked done count: elsewhere a missing box may just not be drawn yet.
+above `iou` (0.5), the same matching as the mistakes ranking (`image_errors`). A segmenter's
+objects are its instances (masks, polygons) and the labeled masks and polygons, matched by the
+IoU of their pixels (core/engine/mask_objects.py). Only images marked done count: elsewhere a
+missing object may just not be drawn yet.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from s2ide.core.engine.compare import ALL_SPLITS
 from s2ide.core.engine.detection_metrics import ImageBoxes, box_iou
+from s2ide.core.engine.mask_objects import ImageMasks, mask_iou, object_masks
 from s2ide.core.engine.ml_settings import load_loop_settings
 from s2ide.core.errors import S2Error
 from s2ide.core.geometry import bounds
@@ -41,6 +44,12 @@ class DetectionConfusion:
     cells: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # sample ids, most objects first
     images: int = 0
     score_floor: float = 0.5
+    kind: str = "box"  # what the model draws: "box" (detector) or "mask" (segmenter)
+
+    @property
+    def plural(self) -> str:
+        """What the model draws, plural: "boxes" or "masks"."""
+        return "boxes" if self.kind == "box" else f"{self.kind}s"
 
     @property
     def names(self) -> list[str]:
@@ -56,12 +65,13 @@ class DetectionConfusion:
         if true_index == k and predicted_index == k:
             return f"{self.version}: nothing"
         if true_index == k:
-            return f"{self.version}: spurious {names[predicted_index]} boxes (over background)"
+            return f"{self.version}: spurious {names[predicted_index]} {self.plural} (over background)"
         if predicted_index == k:
             return f"{self.version}: missed {names[true_index]} objects"
         if true_index == predicted_index:
             return f"{self.version}: {names[true_index]} found"
-        return f"{self.version}: {names[true_index]} boxed as {names[predicted_index]}"
+        verb = "boxed" if self.kind == "box" else "masked"
+        return f"{self.version}: {names[true_index]} {verb} as {names[predicted_index]}"
 
     def errors(self) -> dict[str, int]:
         """Objects missed, boxes spurious, boxes with the wrong class, boxes right."""
@@ -76,19 +86,27 @@ class DetectionConfusion:
 
 
 def match_objects(
-    truth: ImageBoxes, det: ImageBoxes, score_floor: float, iou: float = MATCH_IOU
+    truth: ImageBoxes | ImageMasks, det: ImageBoxes | ImageMasks, score_floor: float, iou: float = MATCH_IOU
 ) -> list[tuple[int, int]]:
     """(labeled class, predicted class) per object of one image, -1 standing for background:
-    matched pairs, missed labeled objects (predicted -1) and spurious boxes (labeled -1)."""
-    scores = np.asarray(det.scores if det.scores is not None else np.ones(len(det.boxes)), dtype=np.float64)
+    matched pairs, missed labeled objects (predicted -1) and spurious boxes (labeled -1).
+    Boxes match by box IoU, a segmenter's masks and polygons by the IoU of their pixels."""
+    n_det = len(det.classes)
+    scores = np.asarray(det.scores if det.scores is not None else np.ones(n_det), dtype=np.float64)
     keep = scores >= score_floor
     order = np.argsort(-scores[keep], kind="mergesort")
-    dt, dt_classes = det.boxes[keep][order], det.classes[keep][order]
-    ious = box_iou(dt, truth.boxes)
-    taken = np.zeros(len(truth.boxes), bool)
+    dt_classes = det.classes[keep][order]
+    if isinstance(det, ImageMasks) and isinstance(truth, ImageMasks):
+        ious = mask_iou(det.masks[keep][order], truth.masks)
+    elif isinstance(det, ImageBoxes) and isinstance(truth, ImageBoxes):
+        ious = box_iou(det.boxes[keep][order], truth.boxes)
+    else:
+        raise TypeError("labeled and predicted objects must be of one kind (boxes or masks)")
+    n_truth = len(truth.classes)
+    taken = np.zeros(n_truth, bool)
     pairs: list[tuple[int, int]] = []
-    for d in range(len(dt)):
-        candidates = np.where(~taken & (ious[d] >= iou))[0] if len(truth.boxes) else np.zeros(0, int)
+    for d in range(len(dt_classes)):
+        candidates = np.where(~taken & (ious[d] >= iou))[0] if n_truth else np.zeros(0, int)
         if len(candidates) == 0:
             pairs.append((-1, int(dt_classes[d])))
             continue
@@ -134,11 +152,12 @@ def confusion_from(
     version: str,
     split: str,
     names: Sequence[str],
-    images: Sequence[tuple[int, ImageBoxes, ImageBoxes]],
+    images: Sequence[tuple[int, ImageBoxes, ImageBoxes] | tuple[int, ImageMasks, ImageMasks]],
     score_floor: float,
     iou: float = MATCH_IOU,
+    kind: str = "box",
 ) -> DetectionConfusion:
-    """The matrix and its cells from (sample id, labeled boxes, predicted boxes) per image."""
+    """The matrix and its cells from (sample id, labeled objects, predicted objects) per image."""
     k = len(names)
     matrix = np.zeros((k + 1, k + 1), dtype=np.int64)
     per_cell: dict[tuple[int, int], dict[int, int]] = {}
@@ -152,27 +171,51 @@ def confusion_from(
         cell: [sample_id for sample_id, _n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
         for cell, counts in per_cell.items()
     }
-    return DetectionConfusion(version, split, list(names), matrix, cells, len(images), score_floor)
+    return DetectionConfusion(version, split, list(names), matrix, cells, len(images), score_floor, kind)
+
+
+def _truth_masks(store: Store, sample_id: int, column: dict[int, int], width: int, height: int) -> ImageMasks:
+    objects = [
+        (a.kind, a.geometry, a.data, column[a.label_id], None)
+        for a in store.annotations.for_sample(sample_id)
+        if a.label_id in column and a.kind in ("mask", "polygon")
+    ]
+    return object_masks(objects, width, height)
+
+
+def _predicted_masks(text: str, width: int, height: int, column: dict[int, int]) -> ImageMasks:
+    objects = [
+        (shape.kind, shape.geometry, shape.mask, column[shape.label_id], shape.score)
+        for shape in parse(text, None, None, width, height)
+        if shape.label_id in column
+    ]
+    return object_masks(objects, width, height)
 
 
 def detection_confusion(
     store: Store, version: str, split: str = "test", iou: float = MATCH_IOU, score_floor: float | None = None
 ) -> DetectionConfusion:
-    """The confusion of detector `version` over the done images of `split` ("all": every split)
-    that it predicted, at the project's pre-label threshold unless `score_floor` is given."""
+    """The confusion of detector or segmenter `version` over the done images of `split` ("all":
+    every split) that it predicted, at the project's pre-label threshold unless `score_floor`
+    is given. A segmenter's objects are its instances (masks, polygons), matched by pixels."""
     model = store.models.get(version)
     label_ids = model.label_ids
     column = {label_id: index for index, label_id in enumerate(label_ids)}
     names = [str(entry.get("name", entry.get("id"))) for entry in model.label_map]
     floor = load_loop_settings(store).confidence_threshold if score_floor is None else score_floor
     geometry = store.predictions.geometry_of(version)
-    images = []
+    segmenter = model.task == "segment"
+    images: list = []
     for row in store.samples.rows():
         if row["status"] not in DONE or row["id"] not in geometry:
             continue
         if split != ALL_SPLITS and row["split"] != split:
             continue
-        truth = _truth(store, row["id"], column)
-        det = _predicted(geometry[row["id"]], int(row["width"] or 0), int(row["height"] or 0), column)
-        images.append((row["id"], truth, det))
-    return confusion_from(version, split, names, images, floor, iou)
+        width, height = int(row["width"] or 0), int(row["height"] or 0)
+        if segmenter:
+            truth_masks = _truth_masks(store, row["id"], column, width, height)
+            images.append((row["id"], truth_masks, _predicted_masks(geometry[row["id"]], width, height, column)))
+        else:
+            truth = _truth(store, row["id"], column)
+            images.append((row["id"], truth, _predicted(geometry[row["id"]], width, height, column)))
+    return confusion_from(version, split, names, images, floor, iou, "mask" if segmenter else "box")

@@ -2,9 +2,9 @@
 and a comparison with a second version (samples fixed, samples broken, metrics side by side).
 
 Clicking a confusion-matrix cell shows its samples in the gallery and opens the first one on
-the canvas, where the prediction is drawn beside the label. For a detector the matrix counts
-objects (core/engine/detection_confusion.py): a background row for spurious boxes and a
-background column for missed objects; a cell's images open the same way.
+the canvas, where the prediction is drawn beside the label. For a detector or a segmenter the
+matrix counts objects (core/engine/detection_confusion.py): a background row for spurious boxes
+or masks and a background column for missed objects; a cell's images open the same way.
 """
 
 from __future__ import annotations
@@ -274,15 +274,14 @@ class EvaluationView(QWidget):
         except S2Error:
             return
         split = self.split_combo.currentText()
-        detector = model.task == "detect"
-        self.detector_version = version if detector else ""
+        shapes = is_shape_model(model)
+        self.detector_version = version if shapes else ""
         self.detection_refresher.query = functools.partial(_detection_query, version, split)
-        if not detector:
+        if not shapes:
             self.detection = None
-        if is_shape_model(model):  # detectors and segmenters: their stored COCO-style / mIoU report
+        if shapes:  # detectors and segmenters: their stored COCO-style / mIoU report
             show_shape_metrics(model, split, self.table, self.accuracy)
-            if detector:  # and the object confusion, measured now from the stored boxes
-                self.detection_refresher.schedule()
+            self.detection_refresher.schedule()  # and the object confusion, from the stored shapes
             return
         self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "support"])
         other = self.other_combo.currentText()
@@ -324,10 +323,11 @@ class EvaluationView(QWidget):
         errors = result.errors()
         plot = self.confusion.plot
         plot.setTitle(
-            f"Objects in {result.images} done images (IoU ≥ {MATCH_IOU:g}, boxes ≥ {result.score_floor:.2f}): "
-            f"{errors['missed']} missed, {errors['spurious']} spurious, {errors['wrong_class']} wrong class"
+            f"Objects in {result.images} done images (IoU ≥ {MATCH_IOU:g}, {result.plural} ≥ "
+            f"{result.score_floor:.2f}): {errors['missed']} missed, {errors['spurious']} spurious, "
+            f"{errors['wrong_class']} wrong class"
         )
-        plot.setLabel("left", "label (background: a box over nothing)")
+        plot.setLabel("left", f"label (background: a {result.kind} over nothing)")
         plot.setLabel("bottom", "prediction (background: missed)")
         self.confusion.set_matrix(result.matrix, result.names)
         self.reliability.clear()

@@ -170,3 +170,31 @@ def test_detector_object_confusion_and_click_through(qtbot, filled_project) -> N
         assert blocker.args == [[ids[0]], f"{version}: {labels[1].name} boxed as {labels[0].name}"]
     finally:
         view.shutdown()
+
+
+def test_segmenter_object_confusion_and_click_through(qtbot, filled_project) -> None:
+    from tests.core.engine.test_mask_confusion import segment_project_with_masks
+
+    ids, labels, version = segment_project_with_masks(filled_project)
+    store = filled_project.store
+    with store.transaction():
+        store.models.set_active(version)
+    context = AppContext()
+    context.project = filled_project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    try:
+        view.select(version, "test")
+        qtbot.waitUntil(lambda: view.detection is not None, timeout=10000)
+        k = len(labels)
+        assert view.detection.kind == "mask"
+        assert "masks ≥" in view.confusion.plot.titleLabel.text
+        assert "1 missed, 1 spurious, 0 wrong class" in view.confusion.plot.titleLabel.text
+        point = view.graphics.mapFromScene(view.confusion.scene_point(1, k))  # the missed tree
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            qtbot.mouseClick(view.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert blocker.args == [[ids[1]], f"{version}: missed {labels[1].name} objects"]
+    finally:
+        view.shutdown()
