@@ -124,6 +124,7 @@ class Foundation:
             QMessageBox.warning(self.window, "Open project", str(exc))
             return False
         ensure_user(self.window)
+        start_on_a_sample(self.window)
         return True
 
     def open_project_dialog(self) -> None:
@@ -231,6 +232,23 @@ def ensure_user(window: MainWindow) -> None:
         from s2ide.ui.review.user_dialog import QtUserDialog
 
         QtUserDialog(ctx, window).exec()
+
+
+def start_on_a_sample(window: MainWindow) -> None:
+    """A project just opened faces its first sample, never an empty canvas: a labeler the next
+    one to label (the engine's choice, leased in a team project), the other roles the gallery's
+    first. Nothing changes when a sample is already open, nobody is signed in, or a big view
+    (a lead's escalation queue) is in front."""
+    ctx = window.context
+    if ctx.project is None or ctx.user is None or ctx.current_sample_id is not None:
+        return
+    if window.tabs.currentWidget() is not window.view:
+        return
+    if ctx.user.role == "labeler" and ctx.next_sample() is not None:
+        return
+    model = window.foundation.gallery.model  # type: ignore[attr-defined]
+    if model.rowCount() > 0:
+        ctx.open_sample(model.sample_id(0))
 
 
 def attach(window: MainWindow) -> None:

@@ -17,7 +17,7 @@ from s2ide.core.errors import S2Error
 from s2ide.core.resources import resource_path
 from s2ide.core.settings import Settings
 from s2ide.core.store.postgres import is_url
-from s2ide.ui.gallery.feature import ensure_user
+from s2ide.ui.gallery.feature import ensure_user, start_on_a_sample
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.main_window import MainWindow
 
@@ -57,6 +57,7 @@ def start(argv: Sequence[str] | None = None) -> tuple[QApplication, MainWindow]:
         QMessageBox.critical(window, "s2ide", str(exc))
     else:
         ensure_user(window)
+        start_on_a_sample(window)
     return app, window
 
 

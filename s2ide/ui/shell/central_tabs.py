@@ -9,13 +9,16 @@ window's own saveState/restoreState: sizes, tab stacks, tool bars). Every big vi
 keeps the QDockWidget face the features already use (`show`, `hide`, `raise_`, `isVisible`,
 `setWindowTitle`, `toggleViewAction`, `visibilityChanged`): `TabDock` is a dock that is never
 docked itself; showing it opens its tab. Each page sits in a scroll area, so a view's minimum
-size never widens the window past the screen.
+size never widens the window past the screen. A tab's right-click menu (or `setFloating(True)`)
+moves the view into a window of its own, so a lead can keep the escalation queue on a second
+screen beside the canvas; closing that window closes the view, the next opening is a tab again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, QPoint, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from s2ide.ui.shell.layouts import Dock, DockScroll
 
@@ -38,6 +41,8 @@ class CentralTabs(QTabWidget):
         for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
             bar.setTabButton(0, side, None)  # the canvas stays
         bar.setAutoHide(True)  # the canvas alone: no tab bar taking its height
+        bar.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        bar.customContextMenuRequested.connect(self._tab_menu)
         self.tabCloseRequested.connect(self._close_requested)
         self.currentChanged.connect(self._on_current_changed)
 
@@ -73,11 +78,39 @@ class CentralTabs(QTabWidget):
         if state is not None:
             self.main_window.restoreState(state)
 
-    def _close_requested(self, index: int) -> None:
+    def owner_of(self, index: int) -> TabDock | None:
         page = self.widget(index)
-        for owner in self.main_window.findChildren(TabDock):
-            if owner.page is page:
-                owner.hide()
+        return next((owner for owner in self.main_window.findChildren(TabDock) if owner.page is page), None)
+
+    def _close_requested(self, index: int) -> None:
+        owner = self.owner_of(index)
+        if owner is not None:
+            owner.hide()
+
+    def _tab_menu(self, position: QPoint) -> None:
+        owner = self.owner_of(self.tabBar().tabAt(position))
+        if owner is None:
+            return  # the canvas's tab, or no tab
+        menu = QMenu(self)
+        menu.addAction("Open in its own window", lambda: owner.setFloating(True))
+        menu.addAction("Close", owner.hide)
+        menu.exec(self.tabBar().mapToGlobal(position))
+
+
+class ViewWindow(QWidget):
+    """A big view in a window of its own (beside the main window, or on a second screen)."""
+
+    closed = Signal()
+
+    def __init__(self, title: str, parent: QWidget) -> None:
+        super().__init__(parent, Qt.WindowType.Window)  # a child of the main window: it closes with it
+        self.setWindowTitle(title)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        super().closeEvent(event)
+        self.closed.emit()
 
 
 class TabDock(Dock):
@@ -88,6 +121,7 @@ class TabDock(Dock):
         self.tabs = tabs
         self._open = False
         self._page: DockScroll | None = None
+        self._window: ViewWindow | None = None  # while the view is in a window of its own
         QDockWidget.setVisible(self, False)  # the dock itself is never shown
         self.windowTitleChanged.connect(self._retitle)
         # Qt's own handler compares with the dock's real (always hidden) state: closing needs this
@@ -111,19 +145,41 @@ class TabDock(Dock):
             self.tabs.addTab(self._page, self.windowTitle())
             self.tabs.setCurrentWidget(self._page)
         elif visible:
-            self.tabs.setCurrentWidget(self._page)
+            self.raise_()
         elif self._open:
             self._open = False
-            index = self.tabs.indexOf(self._page)
-            if index >= 0:
-                self.tabs.removeTab(index)  # the page is kept, hidden, for the next opening
+            if self._window is not None:
+                self._leave_window()
+            else:
+                index = self.tabs.indexOf(self._page)
+                if index >= 0:
+                    self.tabs.removeTab(index)  # the page is kept, hidden, for the next opening
         else:
             return
+        self._sync_action()
+        self.visibilityChanged.emit(self._open)
+
+    def _sync_action(self) -> None:
         action = self.toggleViewAction()
         action.blockSignals(True)
         action.setChecked(self._open)
         action.blockSignals(False)
-        self.visibilityChanged.emit(self._open)
+
+    def _leave_window(self) -> None:
+        """Take the page back out of its window (hidden, kept for the next opening)."""
+        window, self._window = self._window, None
+        if window is None or self._page is None:
+            return
+        window.box.removeWidget(self._page)
+        self._page.hide()
+        self._page.setParent(self.tabs)
+        window.closed.disconnect()
+        window.close()
+        window.deleteLater()
+
+    def _window_closed(self) -> None:
+        if self._window is not None:
+            self.hide()  # closing the view's window closes the view
 
     def isVisible(self) -> bool:
         return self._open
@@ -135,17 +191,44 @@ class TabDock(Dock):
         return not self._open
 
     def raise_(self) -> None:
-        if self._open and self._page is not None:
+        if self._window is not None:
+            self._window.show()
+            self._window.raise_()
+            self._window.activateWindow()
+        elif self._open and self._page is not None:
             self.tabs.setCurrentWidget(self._page)
 
     def isFloating(self) -> bool:
-        return False
+        return self._window is not None
 
-    def setFloating(self, _floating: bool) -> None:
-        """A tab does not float; a saved layout or a feature asking for it opens the tab."""
+    def setFloating(self, floating: bool) -> None:
+        """True: the view in a window of its own (opened if it was closed); False: back to a tab.
+        A saved layout asking for a floating big view gets its tab."""
+        if self._page is None or floating == (self._window is not None):
+            return
+        if not floating:
+            self._leave_window()
+            self._open = False
+            self.setVisible(True)
+            return
+        if not self._open:
+            self.setVisible(True)
+        index = self.tabs.indexOf(self._page)
+        size = self.tabs.size()
+        if index >= 0:
+            self.tabs.removeTab(index)
+        window = ViewWindow(self.windowTitle(), self.tabs.main_window)
+        window.box.addWidget(self._page)
+        self._page.show()
+        window.resize(max(640, size.width()), max(480, size.height()))
+        window.closed.connect(self._window_closed)
+        self._window = window
+        window.show()
 
     def _retitle(self, title: str) -> None:
-        if self._open and self._page is not None:
+        if self._window is not None:
+            self._window.setWindowTitle(title)
+        elif self._open and self._page is not None:
             self.tabs.setTabText(self.tabs.indexOf(self._page), title)
 
 

@@ -137,3 +137,33 @@ def test_recent_projects_menu_opens_one(qtbot, window, tmp_path, filled_project,
     foundation.recent_menu.actions()[1].trigger()
     assert ctx.project is not None and ctx.project.path == (tmp_path / "third").resolve()
     assert len(asked) == 1 and ctx.user is None  # nobody remembered there: the dialog asked
+
+
+def test_a_project_opens_on_a_sample_not_an_empty_canvas(qtbot, window, tmp_path, filled_project, monkeypatch):
+    """A labeler faces the next sample to label; an engineer the gallery's first; an open
+    sample or a lead's queue in front is left alone."""
+    from s2ide.core.labeling.tags import set_tag
+
+    monkeypatch.setattr(QtUserDialog, "exec", lambda dialog: 0)  # nobody signs in on the other project
+    from s2ide.core.review.users import add_user
+
+    ctx = window.context
+    store = filled_project.store
+    ids = store.samples.ids()
+    add_user(store, "eve", "engineer")
+    for sid in ids[1:]:
+        set_tag(store, sid, None, "lara")  # the first stays labeled, the rest are to do
+    other = Project.create(tmp_path / "other", ["x"])
+    other.close()
+    for who, expected in (("lara", ids[1]), ("eve", ids[0])):
+        window.foundation.open_project(tmp_path / "other")
+        ctx.settings.remember_user(filled_project.path, who)
+        assert window.foundation.open_project(filled_project.path)
+        assert ctx.user is not None and ctx.user.name == who
+        assert ctx.current_sample_id == expected, who
+        assert window.view.has_image() or window.tabs.currentWidget() is window.view
+    ctx.open_sample(ids[3])
+    from s2ide.ui.gallery.feature import start_on_a_sample
+
+    start_on_a_sample(window)  # a sample is open: nothing changes
+    assert ctx.current_sample_id == ids[3]

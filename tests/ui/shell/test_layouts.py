@@ -142,3 +142,31 @@ def test_a_laptop_screen_gives_the_gallery_two_thumbnails_a_row_and_the_canvas_t
     assert window.frameGeometry().width() >= available.width() - 16  # a new window fills the work area
     thumbs = gallery.widget().view  # two thumbnail cells fit side by side
     assert thumbs.viewport().width() >= 2 * window.foundation.gallery.delegate.thumb
+
+
+def test_a_big_view_moves_to_a_window_of_its_own_beside_the_canvas_and_closes_with_it(qtbot, window):
+    """A lead keeps the escalation queue in its own window (a second screen) while the canvas
+    stays in the main window; closing that window closes the view, and it reopens as a tab."""
+    docks = {d.windowTitle().split(" (")[0]: d for d in window.findChildren(QDockWidget)}
+    queue = docks["Escalations"]
+    tabs = window.tabs
+    queue.show()
+    assert tabs.currentWidget() is queue.page
+    queue.setFloating(True)
+    floating = queue.page.window()
+    assert queue.isFloating() and queue.isVisible() and floating is not window and floating.isVisible()
+    assert tabs.indexOf(queue.page) < 0 and tabs.currentWidget() is window.view  # the canvas is back in front
+    assert floating.windowTitle() == queue.windowTitle()
+    window.context.open_sample(window.context.store.samples.ids()[0])
+    assert floating.isVisible()  # opening a sample leaves the queue's window alone
+    queue.setWindowTitle("Escalations (3)")
+    assert floating.windowTitle() == "Escalations (3)"
+    with qtbot.waitSignal(queue.visibilityChanged) as closed:
+        floating.close()
+    assert closed.args == [False] and not queue.isVisible() and not queue.isFloating()
+    assert not queue.toggleViewAction().isChecked()
+    queue.show()
+    assert tabs.indexOf(queue.page) > 0 and not queue.isFloating()
+    queue.setFloating(True)
+    queue.setFloating(False)  # and back to a tab
+    assert tabs.indexOf(queue.page) > 0 and tabs.currentWidget() is queue.page
