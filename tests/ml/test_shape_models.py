@@ -136,3 +136,20 @@ def test_detector_predicts_a_1080p_image_fast():
     started = time.perf_counter()
     detect_images(network, image, hyper)
     assert time.perf_counter() - started < 1.0  # well under 200 ms when the machine is not shared
+
+
+def test_segmenter_versions_without_a_depth_load_with_three_levels_and_new_ones_have_four():
+    import torch
+
+    from s2ide.ml.segment.net import DEPTH, SEGMENTER, build_segmenter
+
+    hyper = {"in_channels": 3, "num_classes": 2, "width": 8}
+    old = build_segmenter(SEGMENTER, hyper)  # a version saved before `depth` existed
+    new = build_segmenter(SEGMENTER, {**hyper, "depth": DEPTH})
+    assert old.deep is None and new.deep is not None and DEPTH == 4
+    assert not any(name.startswith(("deep.", "up3.")) for name in old.state_dict())
+    old.load_state_dict(build_segmenter(SEGMENTER, hyper).state_dict())  # its weights still fit
+    x = torch.zeros(1, 3, 48, 48)
+    for net in (old.eval(), new.eval()):
+        logits, features = net.forward_with_features(x)
+        assert logits.shape == (1, 3, 48, 48) and features.shape == (1, 64)

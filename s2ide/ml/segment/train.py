@@ -30,7 +30,7 @@ from s2ide.ml.inference import pick_device
 from s2ide.ml.results import EpochCallback, EpochStats, TrainResult
 from s2ide.ml.run_guard import guarded_run
 from s2ide.ml.segment.data import MaskSnapshot, load_masks, take_mask_snapshot
-from s2ide.ml.segment.net import SEGMENTER, UNet, build_segmenter
+from s2ide.ml.segment.net import DEPTH, SEGMENTER, UNet, build_segmenter
 from s2ide.ml.shape_runs import finish_run
 
 
@@ -234,6 +234,7 @@ def _fit_and_register(
         "in_channels": 3,
         "num_classes": len(snapshot.label_map),
         "width": shape.width,
+        "depth": DEPTH,
         "input_size": size,
         "mean": float(unit.mean()),
         "std": max(float(unit.std()), 1e-3),
