@@ -17,7 +17,9 @@ from s2ide.ml.data import TrainingDataError
 from tests.ml.shape_data import add_truth, build_shape_project
 
 TINY = TrainConfig(epochs=2, threads=1, activation="always")
-TINY_SHAPE = ShapeModelConfig(input_size=64, width=4, head=8, batch_size=4, min_steps_per_epoch=2)
+TINY_SHAPE = ShapeModelConfig(
+    input_size=64, width=4, head=8, batch_size=4, min_steps_per_epoch=2, segmenter_min_steps=8
+)
 
 
 def _project(tmp_path, task, labeled=8):
@@ -153,3 +155,21 @@ def test_segmenter_versions_without_a_depth_load_with_three_levels_and_new_ones_
     for net in (old.eval(), new.eval()):
         logits, features = net.forward_with_features(x)
         assert logits.shape == (1, 3, 48, 48) and features.shape == (1, 64)
+
+
+def test_a_segmenter_on_few_images_takes_at_least_its_floor_of_steps_and_says_so(tmp_path):
+    from s2ide.ml.segment.train import train_segmenter
+
+    project, truth = build_shape_project(tmp_path / "p", 6, 3, task="segment", size=96)
+    store = project.store
+    label_ids = [label.id for label in store.labels.list()]
+    for row in store.samples.rows():
+        if row["split"] != "test":
+            add_truth(store, row["id"], truth[row["id"]], "segment", label_ids, encode_mask)
+            mark_done(store, row["id"], "lara")
+    shape = ShapeModelConfig(input_size=96, width=4, batch_size=4, min_steps_per_epoch=2, segmenter_min_steps=24)
+    result = train_segmenter(project, TrainConfig(epochs=2, threads=1, activation="always"), shape_config=shape)
+    seen = result.model.metrics["images_per_second"] * result.model.metrics["train_seconds"]
+    assert round(seen) == 24 * 4  # 12 steps an epoch, not 2
+    assert any("segmenter_min_steps" in note for note in result.model.metrics["notes"])
+    project.close()

@@ -23,6 +23,10 @@ class ShapeModelConfig:
     batch_size: int = 16
     lr: float = 2e-3
     min_steps_per_epoch: int = 10
+    # A U-Net from scratch needs about this many optimizer steps before its classes separate: on
+    # the digits benchmark (200 images) 390 steps gave test mIoU 0.18, 1,170 steps 0.84. A run
+    # on few images takes more steps per epoch to reach it; large sets pass it anyway.
+    segmenter_min_steps: int = 1200
     score_floor: float = 0.05  # detections below this score are not stored
 
     def validate(self) -> ShapeModelConfig:
@@ -30,8 +34,8 @@ class ShapeModelConfig:
             raise InvalidInputError("input_size must be a multiple of 16 between 64 and 2048")
         if not 4 <= self.width <= 128 or not 8 <= self.head <= 256:
             raise InvalidInputError("width must be in 4..128 and head in 8..256")
-        if self.batch_size < 1 or self.lr <= 0 or self.min_steps_per_epoch < 1:
-            raise InvalidInputError("batch_size, lr and min_steps_per_epoch must be positive")
+        if self.batch_size < 1 or self.lr <= 0 or self.min_steps_per_epoch < 1 or self.segmenter_min_steps < 1:
+            raise InvalidInputError("batch_size, lr, min_steps_per_epoch and segmenter_min_steps must be positive")
         return self
 
     def as_dict(self) -> dict[str, Any]:

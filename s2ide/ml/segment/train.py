@@ -161,7 +161,9 @@ def fit_segmenter(
     y = torch.from_numpy(maps).to(device)
     n = len(images)
     batch = min(shape.batch_size, n)
-    per_epoch = steps_per_epoch(n, batch, shape.min_steps_per_epoch)
+    # at least segmenter_min_steps in all: a few images' epochs are too short to converge
+    floor = max(shape.min_steps_per_epoch, math.ceil(shape.segmenter_min_steps / max(1, config.epochs)))
+    per_epoch = steps_per_epoch(n, batch, floor)
     total = per_epoch * config.epochs
     optimizer = torch.optim.AdamW(network.parameters(), lr=shape.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=shape.lr, total_steps=total, pct_start=0.15)
@@ -255,6 +257,10 @@ def _fit_and_register(
     notes = [f"images scaled so the long side is {size} px (input_size); masks compared at that size"]
     for kind, count in sorted(snapshot.unused.items()):
         notes.append(f"{count} {kind} shapes are not regions and were not used")
+    batch = max(1, min(shape.batch_size, len(images)))
+    steps = fit.images_seen // batch
+    if steps >= shape.segmenter_min_steps > math.ceil(len(images) / batch) * config.epochs:
+        notes.append(f"few images: each epoch repeats them so the run takes {steps:,} steps (segmenter_min_steps)")
     metrics: dict[str, Any] = dict(reports[chosen])
     metrics.update(
         evaluated_on=chosen,
