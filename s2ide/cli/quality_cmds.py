@@ -14,6 +14,7 @@ from s2ide.cli._common import add_json_arg, add_project_arg, open_project, print
 from s2ide.core.engine.model_tests import pin_sample, save_filter_slice, save_slice
 from s2ide.core.errors import S2Error
 from s2ide.core.labeling.tags import find_sample
+from s2ide.core.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -199,10 +200,30 @@ def cmd_export_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_shapes(args: argparse.Namespace, store: Store) -> int:
+    """Two detectors or segmenters: headline figures, per-class AP50 or IoU, images fixed and
+    broken by object errors."""
+    from s2ide.core.engine.shape_compare import shape_version_report
+
+    shapes = shape_version_report(store, args.a, args.b, args.split)
+    if args.json:
+        print_json(shapes.as_json())
+        return 0
+    errors = shapes.as_json()["errors"]
+    print(f"{args.split}: object errors {errors['a']} -> {errors['b']} on {len(shapes.errors)} common images; "  # type: ignore[index]
+          f"{len(shapes.fixed)} fixed, {len(shapes.broken)} broken")  # fmt: skip
+    rows = [{"what": name, "a": f"{a:.3f}", "b": f"{b:.3f}"} for name, a, b in shapes.metric_rows()]
+    print_table(rows, ["what", "a", "b"])
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from s2ide.core.engine.compare import version_report
+    from s2ide.core.engine.shape_compare import SHAPE_TASKS
 
     project = open_project(args.project)
+    if project.store.models.get(args.a).task in SHAPE_TASKS:
+        return _compare_shapes(args, project.store)
     report = version_report(project.store, args.a, args.b, args.split)
     if args.json:
         print_json(report.as_json())

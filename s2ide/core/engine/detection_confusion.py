@@ -192,17 +192,13 @@ def _predicted_masks(text: str, width: int, height: int, column: dict[int, int])
     return object_masks(objects, width, height)
 
 
-def detection_confusion(
-    store: Store, version: str, split: str = "test", iou: float = MATCH_IOU, score_floor: float | None = None
-) -> DetectionConfusion:
-    """The confusion of detector or segmenter `version` over the done images of `split` ("all":
-    every split) that it predicted, at the project's pre-label threshold unless `score_floor`
-    is given. A segmenter's objects are its instances (masks, polygons), matched by pixels."""
+def image_objects(store: Store, version: str, split: str) -> tuple[list[str], list, str]:
+    """(class names, [(sample id, labeled objects, predicted objects)] over the done images of
+    `split` that `version` predicted, "box" or "mask"): what the confusion and the version
+    comparison match."""
     model = store.models.get(version)
-    label_ids = model.label_ids
-    column = {label_id: index for index, label_id in enumerate(label_ids)}
+    column = {label_id: index for index, label_id in enumerate(model.label_ids)}
     names = [str(entry.get("name", entry.get("id"))) for entry in model.label_map]
-    floor = load_loop_settings(store).confidence_threshold if score_floor is None else score_floor
     geometry = store.predictions.geometry_of(version)
     segmenter = model.task == "segment"
     images: list = []
@@ -218,4 +214,15 @@ def detection_confusion(
         else:
             truth = _truth(store, row["id"], column)
             images.append((row["id"], truth, _predicted(geometry[row["id"]], width, height, column)))
-    return confusion_from(version, split, names, images, floor, iou, "mask" if segmenter else "box")
+    return names, images, "mask" if segmenter else "box"
+
+
+def detection_confusion(
+    store: Store, version: str, split: str = "test", iou: float = MATCH_IOU, score_floor: float | None = None
+) -> DetectionConfusion:
+    """The confusion of detector or segmenter `version` over the done images of `split` ("all":
+    every split) that it predicted, at the project's pre-label threshold unless `score_floor`
+    is given. A segmenter's objects are its instances (masks, polygons), matched by pixels."""
+    floor = load_loop_settings(store).confidence_threshold if score_floor is None else score_floor
+    names, images, kind = image_objects(store, version, split)
+    return confusion_from(version, split, names, images, floor, iou, kind)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from s2ide.core.engine.compare import ALL_SPLITS, Comparison, Evaluation, VersionReport, evaluate, version_report
 from s2ide.core.engine.detection_confusion import MATCH_IOU, DetectionConfusion, detection_confusion
+from s2ide.core.engine.shape_compare import ShapeComparison, shape_version_report
 from s2ide.core.errors import S2Error
 from s2ide.core.store import Store
 from s2ide.ui.insight.common import Refresher
@@ -58,8 +59,16 @@ def _query(version: str, split: str, other: str | None, store: Store) -> Result:
     return evaluate(store, version, split), None, None
 
 
-def _detection_query(version: str, split: str, store: Store) -> DetectionConfusion:
-    return detection_confusion(store, version, split)
+ShapeResult = tuple[DetectionConfusion, ShapeComparison | None]
+
+
+def _detection_query(version: str, split: str, other: str | None, store: Store) -> ShapeResult:
+    """The object confusion of `version`, and its comparison with `other` (the baseline) when
+    that is a model of the same task."""
+    confusion = detection_confusion(store, version, split)
+    if other is None or store.models.get(other).task != store.models.get(version).task:
+        return confusion, None
+    return confusion, shape_version_report(store, other, version, split)
 
 
 CLASSIFY_TITLE = "Confusion matrix (rows: label, columns: prediction)"
@@ -212,8 +221,9 @@ class EvaluationView(QWidget):
         )
         self.detection: DetectionConfusion | None = None  # shown while a detector is chosen
         self.detector_version = ""  # the chosen version when it is a detector
-        self.detection_refresher: Refresher[DetectionConfusion] = Refresher(
-            self, context, functools.partial(_detection_query, "", "test"), self.apply_detection
+        self.shape_comparison: ShapeComparison | None = None  # a detector or segmenter against another
+        self.detection_refresher: Refresher[ShapeResult] = Refresher(
+            self, context, functools.partial(_detection_query, "", "test", None), self.apply_detection
         )
         for combo in (self.model_combo, self.split_combo, self.other_combo):
             combo.currentIndexChanged.connect(self.schedule)
@@ -275,17 +285,18 @@ class EvaluationView(QWidget):
             return
         split = self.split_combo.currentText()
         shapes = is_shape_model(model)
+        other = self.other_combo.currentText()
+        other_version = None if other in ("", NO_COMPARISON) or other == version else other
         self.detector_version = version if shapes else ""
-        self.detection_refresher.query = functools.partial(_detection_query, version, split)
+        self.detection_refresher.query = functools.partial(_detection_query, version, split, other_version)
         if not shapes:
             self.detection = None
+            self.shape_comparison = None
         if shapes:  # detectors and segmenters: their stored COCO-style / mIoU report
             show_shape_metrics(model, split, self.table, self.accuracy)
             self.detection_refresher.schedule()  # and the object confusion, from the stored shapes
             return
         self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "support"])
-        other = self.other_combo.currentText()
-        other_version = None if other in ("", NO_COMPARISON) or other == version else other
         self.refresher.query = functools.partial(_query, version, self.split_combo.currentText(), other_version)
         self.refresher.schedule()
 
@@ -315,8 +326,9 @@ class EvaluationView(QWidget):
         self._draw_reliability(evaluation)
         self._draw_comparison(comparison)
 
-    def apply_detection(self, result: DetectionConfusion) -> None:
+    def apply_detection(self, shape_result: ShapeResult) -> None:
         """A detector's object confusion: rows labeled, columns predicted, background last."""
+        result, comparison = shape_result
         if self.detector_version != result.version:
             return  # another version was chosen meanwhile
         self.detection = result
@@ -332,7 +344,24 @@ class EvaluationView(QWidget):
         self.confusion.set_matrix(result.matrix, result.names)
         self.reliability.clear()
         self.reliability.setTitle("Reliability (classifiers)")
-        self.compare_box.hide()
+        self._draw_shape_comparison(comparison)
+
+    def _draw_shape_comparison(self, comparison: ShapeComparison | None) -> None:
+        """Images fixed and broken by object errors, and the figures of both versions."""
+        self.shape_comparison = comparison
+        self.compare_box.setVisible(comparison is not None)
+        if comparison is None:
+            return
+        for button in (self.changed_button, self.flipped_button):
+            button.hide()  # classifier-only: changed top labels, pinned sample tests
+        self.fixed_button.setText(f"Fixed by {comparison.b}: {len(comparison.fixed)}")
+        self.broken_button.setText(f"Broken by {comparison.b}: {len(comparison.broken)}")
+        rows = comparison.metric_rows()
+        self.compare_table.setRowCount(len(rows))
+        self.compare_table.setHorizontalHeaderLabels(["metric", comparison.a, comparison.b, "change"])
+        for row, (name, a, b) in enumerate(rows):
+            for col, value in enumerate((name, f"{a:.3f}", f"{b:.3f}", f"{b - a:+.3f}")):
+                self.compare_table.setItem(row, col, QTableWidgetItem(value))
 
     def _draw_reliability(self, evaluation: Evaluation) -> None:
         cal = evaluation.calibration
@@ -357,6 +386,8 @@ class EvaluationView(QWidget):
         self.compare_box.setVisible(comparison is not None)
         if comparison is None:
             return
+        for button in (self.changed_button, self.flipped_button):
+            button.show()
         self.fixed_button.setText(f"Fixed by {comparison.b.version}: {len(comparison.fixed)}")
         self.broken_button.setText(f"Broken by {comparison.b.version}: {len(comparison.broken)}")
         rows = comparison.metric_rows()
@@ -393,6 +424,14 @@ class EvaluationView(QWidget):
             self.context.open_sample(ids[0])
 
     def _show_change(self, which: str) -> None:
+        shapes = self.shape_comparison
+        if shapes is not None and self.detection is not None:  # a detector or segmenter: by object errors
+            ids = shapes.fixed if which == "fixed" else shapes.broken if which == "broken" else []
+            fewer = "fewer" if which == "fixed" else "more"
+            self.context.show_samples(ids, f"{which} by {shapes.b}: {fewer} object errors than {shapes.a}")
+            if ids:
+                self.context.open_sample(ids[0])
+            return
         comparison = self.comparison
         if comparison is None:
             return

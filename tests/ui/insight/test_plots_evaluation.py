@@ -198,3 +198,33 @@ def test_segmenter_object_confusion_and_click_through(qtbot, filled_project) -> 
         assert blocker.args == [[ids[1]], f"{version}: missed {labels[1].name} objects"]
     finally:
         view.shutdown()
+
+
+def test_two_detectors_compared_with_fixed_images_click_through(qtbot, filled_project) -> None:
+    from tests.core.engine.test_detection_confusion import detect_project_with_boxes
+    from tests.core.engine.test_shape_compare import second_detector
+
+    ids, labels, v1 = detect_project_with_boxes(filled_project)
+    v2 = second_detector(filled_project, ids, labels, {"test": {"map": 0.4, "ap50": 0.8, "ap75": 0.3}})
+    context = AppContext()
+    context.project = filled_project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    try:
+        view.select(v2, "test", other=v1)
+        qtbot.waitUntil(lambda: view.shape_comparison is not None, timeout=10000)
+        assert view.compare_box.isVisible() and not view.changed_button.isVisible()
+        assert view.fixed_button.text() == f"Fixed by {v2}: 1"
+        assert view.broken_button.text() == f"Broken by {v2}: 0"
+        names = [view.compare_table.item(r, 0).text() for r in range(view.compare_table.rowCount())]
+        assert "ap50" not in names  # v1 stored no figures: only rows both versions have
+        with qtbot.waitSignal(context.showSamplesRequested, timeout=2000) as blocker:
+            view.fixed_button.click()
+        assert blocker.args[0] == [ids[1]] and "fewer object errors" in blocker.args[1]
+        view.select(v2, "test")  # no comparison: the box goes
+        qtbot.waitUntil(lambda: view.shape_comparison is None, timeout=10000)
+        assert not view.compare_box.isVisible()
+    finally:
+        view.shutdown()
