@@ -66,7 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_export_model)
 
     p = sub.add_parser(
-        "compare", help="version report: per class and slice, tests flipped, predictions changed (A is the baseline)"
+        "compare",
+        help="version report: per class and slice, tests flipped, predictions changed (A is the baseline); "
+        "detectors and segmenters: images fixed and broken by object errors, mAP/AP50 or mIoU/Dice",
     )
     add_project_arg(p)
     p.add_argument("a", metavar="VERSION_A")
