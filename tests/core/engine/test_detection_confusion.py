@@ -72,26 +72,37 @@ def detect_project_with_boxes(project):
         store.samples.set_split(ids[3:], "train")
         for sid, label, (x, y, w, h) in truth:
             store.annotations.add(sid, "box", label, "lara", geometry={"x": x, "y": y, "w": w, "h": h, "angle": 0})
-        model = store.models.add(
-            NewModel("detect", "s2ide-centernet", label_map=[{"id": lb.id, "name": lb.name} for lb in labels],
-                     state="ready")
-        )  # fmt: skip
-        store.predictions.put_many(model.version, [{"sample_id": sid, "label_id": car} for sid in ids[:3]])
 
-        def box(label, x, y, w, h, score):
-            return {"kind": "box", "label_id": label, "score": score, "x": x, "y": y, "w": w, "h": h, "angle": 0}
+    def box(label, x, y, w, h, score):
+        return {"kind": "box", "label_id": label, "score": score, "x": x, "y": y, "w": w, "h": h, "angle": 0}
 
-        store.predictions.put_geometry(
-            model.version,
-            [
-                (ids[0], json.dumps([box(car, 0, 0, 10, 10, 0.9), box(car, 20, 20, 20, 20, 0.8)])),
-                (ids[1], json.dumps([])),
-                (ids[2], json.dumps([box(tree, 0, 0, 5, 5, 0.9)])),  # not done: left out
-            ],
-        )
+    version = add_shape_model(
+        store,
+        "detect",
+        {
+            ids[0]: [box(car, 0, 0, 10, 10, 0.9), box(car, 20, 20, 20, 20, 0.8)],
+            ids[1]: [],
+            ids[2]: [box(tree, 0, 0, 5, 5, 0.9)],  # not done: left out
+        },
+    )
     for sid in ids[:2]:
         mark_done(store, sid, "lara")
-    return ids, labels, model.version
+    return ids, labels, version
+
+
+def add_shape_model(store, task: str, shapes: dict[int, list[dict]], metrics: dict | None = None) -> str:
+    """A ready detector or segmenter version over the project's labels whose stored predictions
+    are `shapes` per sample id; its version."""
+    labels = store.labels.list()
+    architecture = "s2ide-centernet" if task == "detect" else "s2ide-unet"
+    label_map = [{"id": label.id, "name": label.name} for label in labels]
+    with store.transaction():
+        model = store.models.add(
+            NewModel(task, architecture, label_map=label_map, state="ready", metrics=metrics or {})
+        )
+        store.predictions.put_many(model.version, [{"sample_id": sid, "label_id": labels[0].id} for sid in shapes])
+        store.predictions.put_geometry(model.version, [(sid, json.dumps(items)) for sid, items in shapes.items()])
+    return model.version
 
 
 def test_from_a_project_counts_done_images_of_the_split(filled_project) -> None:

@@ -4,7 +4,6 @@ of their pixels, on hand-made masks and from a segment project's stored predicti
 from __future__ import annotations
 
 import base64
-import json
 
 import numpy as np
 
@@ -13,7 +12,7 @@ from s2ide.core.engine.mask_objects import GRID, mask_iou, object_masks
 from s2ide.core.geometry import encode_mask
 from s2ide.core.labeling.done import mark_done
 from s2ide.core.labeling.tags import set_tag
-from s2ide.core.store.models import NewModel
+from tests.core.engine.test_detection_confusion import add_shape_model
 
 CAR, TREE = 0, 1
 
@@ -87,21 +86,17 @@ def segment_project_with_masks(project):
         store.samples.set_split(ids[2:], "train")
         store.annotations.add(ids[0], "mask", car, "lara", data=encode_mask(half))
         store.annotations.add(ids[1], "mask", tree, "lara", data=encode_mask(half))
-        model = store.models.add(
-            NewModel("segment", "s2ide-unet", label_map=[{"id": lb.id, "name": lb.name} for lb in labels],
-                     state="ready")
-        )  # fmt: skip
-        store.predictions.put_many(model.version, [{"sample_id": sid, "label_id": car} for sid in ids[:2]])
-        store.predictions.put_geometry(
-            model.version,
-            [
-                (ids[0], json.dumps([{"kind": "mask", "label_id": car, "score": 0.9, "png": _png(half)}])),
-                (ids[1], json.dumps([{"kind": "mask", "label_id": car, "score": 0.9, "png": _png(~half)}])),
-            ],
-        )
+    version = add_shape_model(
+        store,
+        "segment",
+        {
+            ids[0]: [{"kind": "mask", "label_id": car, "score": 0.9, "png": _png(half)}],
+            ids[1]: [{"kind": "mask", "label_id": car, "score": 0.9, "png": _png(~half)}],
+        },
+    )
     for sid in ids[:2]:
         mark_done(store, sid, "lara")
-    return ids, labels, model.version
+    return ids, labels, version
 
 
 def test_from_a_segment_project_counts_done_images(filled_project) -> None:

@@ -11,7 +11,7 @@ from s2ide.cli import main
 from s2ide.core.engine.shape_compare import shape_version_report
 from s2ide.core.errors import InvalidInputError
 from s2ide.core.store.models import NewModel
-from tests.core.engine.test_detection_confusion import detect_project_with_boxes
+from tests.core.engine.test_detection_confusion import add_shape_model, detect_project_with_boxes
 
 
 def _box(label, x, y, w, h, score=0.9):
@@ -21,22 +21,12 @@ def _box(label, x, y, w, h, score=0.9):
 def second_detector(project, ids, labels, metrics):
     """v2 finds the car of image 1 that v1 missed, boxes image 0's tree as a tree (v1: as a car)
     and adds a spurious car on image 0. Object errors: image 0 1 -> 1, image 1 1 -> 0."""
-    store = project.store
     car, tree = labels[0].id, labels[1].id
-    with store.transaction():
-        model = store.models.add(
-            NewModel("detect", "s2ide-centernet", label_map=[{"id": lb.id, "name": lb.name} for lb in labels],
-                     state="ready", metrics=metrics)
-        )  # fmt: skip
-        store.predictions.put_many(model.version, [{"sample_id": sid, "label_id": car} for sid in ids[:2]])
-        store.predictions.put_geometry(
-            model.version,
-            [
-                (ids[0], json.dumps([_box(car, 0, 0, 10, 10), _box(tree, 20, 20, 20, 20), _box(car, 60, 60, 5, 5)])),
-                (ids[1], json.dumps([_box(car, 5, 5, 10, 10)])),
-            ],
-        )
-    return model.version
+    shapes = {
+        ids[0]: [_box(car, 0, 0, 10, 10), _box(tree, 20, 20, 20, 20), _box(car, 60, 60, 5, 5)],
+        ids[1]: [_box(car, 5, 5, 10, 10)],
+    }
+    return add_shape_model(project.store, "detect", shapes, metrics)
 
 
 def test_fixed_and_broken_images_by_object_errors_and_the_stored_figures(filled_project) -> None:

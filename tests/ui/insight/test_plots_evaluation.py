@@ -11,6 +11,20 @@ from s2ide.ui.shell.context import AppContext
 from tests.engineer_data import add_model, add_samples, tag_all
 
 
+def shown_view(qtbot, project, active: str | None = None) -> tuple[AppContext, EvaluationView]:
+    """The Evaluation view on `project` (with `active` made the active version), shown."""
+    if active is not None:
+        with project.store.transaction():
+            project.store.models.set_active(active)
+    context = AppContext()
+    context.project = project
+    view = EvaluationView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    return context, view
+
+
 @pytest.fixture
 def two_models(project):
     store = project.store
@@ -26,12 +40,7 @@ def two_models(project):
 
 def test_metrics_cell_click_and_comparison(qtbot, two_models) -> None:
     project, ids = two_models
-    context = AppContext()
-    context.project = project
-    view = EvaluationView(context)
-    qtbot.addWidget(view)
-    view.resize(1100, 700)
-    view.show()
+    context, view = shown_view(qtbot, project)
     try:
         assert view.model_combo.currentText() == "v2"  # the active model by default
         view.select("v1")
@@ -142,15 +151,7 @@ def test_detector_object_confusion_and_click_through(qtbot, filled_project) -> N
     from tests.core.engine.test_detection_confusion import detect_project_with_boxes
 
     ids, labels, version = detect_project_with_boxes(filled_project)
-    store = filled_project.store
-    with store.transaction():
-        store.models.set_active(version)
-    context = AppContext()
-    context.project = filled_project
-    view = EvaluationView(context)
-    qtbot.addWidget(view)
-    view.resize(1100, 700)
-    view.show()
+    context, view = shown_view(qtbot, filled_project, version)
     try:
         view.select(version, "test")
         qtbot.waitUntil(lambda: view.detection is not None, timeout=10000)
@@ -176,15 +177,7 @@ def test_segmenter_object_confusion_and_click_through(qtbot, filled_project) -> 
     from tests.core.engine.test_mask_confusion import segment_project_with_masks
 
     ids, labels, version = segment_project_with_masks(filled_project)
-    store = filled_project.store
-    with store.transaction():
-        store.models.set_active(version)
-    context = AppContext()
-    context.project = filled_project
-    view = EvaluationView(context)
-    qtbot.addWidget(view)
-    view.resize(1100, 700)
-    view.show()
+    context, view = shown_view(qtbot, filled_project, version)
     try:
         view.select(version, "test")
         qtbot.waitUntil(lambda: view.detection is not None, timeout=10000)
@@ -206,12 +199,7 @@ def test_two_detectors_compared_with_fixed_images_click_through(qtbot, filled_pr
 
     ids, labels, v1 = detect_project_with_boxes(filled_project)
     v2 = second_detector(filled_project, ids, labels, {"test": {"map": 0.4, "ap50": 0.8, "ap75": 0.3}})
-    context = AppContext()
-    context.project = filled_project
-    view = EvaluationView(context)
-    qtbot.addWidget(view)
-    view.resize(1100, 700)
-    view.show()
+    context, view = shown_view(qtbot, filled_project)
     try:
         view.select(v2, "test", other=v1)
         qtbot.waitUntil(lambda: view.shape_comparison is not None, timeout=10000)
