@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -210,6 +211,32 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawText(inner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
 
+class ChipButton(QPushButton):
+    """The "showing: …" chip: its text shortened in the middle to the gallery's width (the ✕
+    stays in sight), the full title in its tooltip; `text()` is the full title."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(f"{text}\nclick to show all samples again")
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(40, self.width() - 24)
+        QPushButton.setText(self, self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, room))
+
+
 class QtGallery(QWidget):
     """Filter bar + thumbnail grid; talks to the rest of the app only through the context."""
 
@@ -239,8 +266,7 @@ class QtGallery(QWidget):
         self.search.setPlaceholderText("search file names")
         self.search.setClearButtonEnabled(True)
         self.shown = QLabel()
-        self.chip = QPushButton()
-        self.chip.setToolTip("Show all samples again")
+        self.chip = ChipButton()
         self.chip.hide()
         self.chip.clicked.connect(self.clear_shown)
 
@@ -276,8 +302,8 @@ class QtGallery(QWidget):
         search_row = QHBoxLayout()
         search_row.addWidget(self.search, 1)
         search_row.addWidget(self.shown)
-        search_row.addWidget(self.chip)
         layout.addLayout(search_row)
+        layout.addWidget(self.chip)  # a row of its own: a long title never squeezes the search box
         layout.addWidget(self.view, 1)
 
         self._search_timer = QTimer(self)

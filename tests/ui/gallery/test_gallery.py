@@ -74,6 +74,24 @@ def test_show_samples_chip(qtbot, context):
     gallery.shutdown()
 
 
+def test_a_long_chip_title_is_shortened_and_never_squeezes_the_search_box(qtbot, context):
+    from PySide6.QtWidgets import QPushButton
+
+    gallery = QtGallery(context)
+    qtbot.addWidget(gallery)
+    gallery.resize(268, 600)  # a laptop's gallery, two thumbnails wide
+    gallery.show()
+    search_width = gallery.search.width()
+    title = "v1: spurious three masks (over background) " * 3
+    context.show_samples(context.store.samples.ids()[:2], title)
+    qtbot.wait(10)
+    shown = QPushButton.text(gallery.chip)
+    assert "…" in shown and shown.endswith("✕")  # shortened in the middle, the ✕ in sight
+    assert gallery.chip.text() == f"showing: {title} ✕" and title in gallery.chip.toolTip()
+    assert gallery.search.width() == search_width and gallery.width() == 268
+    gallery.shutdown()
+
+
 def test_annotation_change_refreshes_only_that_row(qtbot, context):
     gallery = QtGallery(context)
     qtbot.addWidget(gallery)
