@@ -1,7 +1,8 @@
 """A segmenter version scores every sample: instances as pre-labels, pixel entropy for the queue.
 
-The class map is predicted at the input size, cropped out of the letterbox and enlarged to the
-image (nearest); each class's connected components of at least MIN_PIXELS become instances,
+The class map is predicted at the input size, cropped out of the letterbox, cleaned of small
+slivers of another class inside a region (ml/segment/cleanup.py) and enlarged to the image
+(nearest); each class's connected components of at least MIN_PIXELS become instances,
 scored by their mean class probability. Stored as prediction shapes: one mask (a 1-bit PNG of
 the image) per instance, or, in projects whose regions were drawn as polygons, the instance's
 outer contour simplified to a polygon. Uncertainty is the mean pixel entropy over the predicted
@@ -36,6 +37,7 @@ from s2ide.ml.detect.data import DONE_STATUSES, letterbox
 from s2ide.ml.detect.predict import needs_label
 from s2ide.ml.registry import load_network, read_train_ids, weights_path
 from s2ide.ml.results import PredictResult
+from s2ide.ml.segment.cleanup import absorb_fragments
 from s2ide.ml.segment.data import class_map
 from s2ide.ml.segment.train import segment_images
 from s2ide.ml.tta import augment, pick_view, probabilities_back
@@ -151,9 +153,9 @@ def predict_segmenter(
             scale, (width, height) = metas[i]
             shown_w, shown_h = max(1, round(width * scale)), max(1, round(height * scale))
             crop = probs[i][:, :shown_h, :shown_w]
-            small = crop.argmax(axis=0).astype(np.uint8)
+            small = absorb_fragments(crop.argmax(axis=0).astype(np.uint8), k)
             if i in changed:
-                other = changed[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8)
+                other = absorb_fragments(changed[i][:, :shown_h, :shown_w].argmax(axis=0).astype(np.uint8), k)
                 unstable.append((row["id"], instance_disagreement(components(small, k)[0], components(other, k)[0])))
             full_map = np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.NEAREST))
             instance_map, owner = components(full_map, k)

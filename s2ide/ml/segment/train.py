@@ -29,6 +29,7 @@ from s2ide.ml.detect.train import Fit, normalize, steps_per_epoch
 from s2ide.ml.inference import pick_device
 from s2ide.ml.results import EpochCallback, EpochStats, TrainResult
 from s2ide.ml.run_guard import guarded_run
+from s2ide.ml.segment.cleanup import absorb_fragments
 from s2ide.ml.segment.data import MaskSnapshot, load_masks, take_mask_snapshot
 from s2ide.ml.segment.net import DEPTH, SEGMENTER, UNet, build_segmenter
 from s2ide.ml.shape_runs import finish_run
@@ -136,10 +137,14 @@ def segment_images(
 
 
 def evaluate_maps(network: UNet, images: np.ndarray, maps: np.ndarray, names: list[str], hyper: dict[str, Any]):
+    """mIoU and Dice of the class maps as the pre-labels get them (slivers absorbed)."""
     predicted = np.concatenate(
         [segment_images(network, images[i : i + 16], hyper)[0].argmax(axis=1) for i in range(0, len(images), 16)]
     ) if len(images) else np.zeros((0, *maps.shape[1:]), np.int64)  # fmt: skip
-    return segmentation_report(maps, predicted, names)
+    cleaned = (
+        np.stack([absorb_fragments(m.astype(np.uint8), len(names)) for m in predicted]) if len(predicted) else predicted
+    )
+    return segmentation_report(maps, cleaned, names)
 
 
 def fit_segmenter(
