@@ -21,7 +21,7 @@ its limit or baseline measured in the same run:
 6. the longest GUI event-loop stall while a detector trains and predicts in the model child
    process, as the app runs it (limit: < 50 ms).
 
-    $P tests/bench/bench_detect_loop.py [--pool 600 --test 150 --epochs 30 --threads 2]
+    $P tests/bench/bench_detect_loop.py [--pool 600 --test 150 --epochs 30 --threads 2 --seed 0]
     $P tests/bench/bench_detect_loop.py --quick      # a reduced run for a shared machine
 """
 
@@ -121,7 +121,7 @@ def run_loop(
     reached = None
     share = None
     while labeled < args.max_labels:
-        queue = build_queue(store, strategy, args.batch, seed=labeled)
+        queue = build_queue(store, strategy, args.batch, seed=labeled + 100_000 * args.seed)
         if not queue:
             break
         for entry in queue:
@@ -271,6 +271,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seg-labels", type=int, default=200)
     parser.add_argument("--threads", type=int, default=max(1, min(4, os.cpu_count() or 1)))
+    parser.add_argument("--seed", type=int, default=0, help="another draw of the detection set and random queue")
     parser.add_argument("--quick", action="store_true", help="a reduced run: small pool, few epochs")
     parser.add_argument("--skip-loop", action="store_true")
     parser.add_argument(
@@ -287,11 +288,11 @@ def main() -> None:
           f"{predict_1080p(args.threads):.0f} ms (limit 200 ms)", flush=True)  # fmt: skip
 
     base = work / "base"
-    project, truth = build_shape_project(base, args.pool, args.test, task="detect")
+    project, truth = build_shape_project(base, args.pool, args.test, task="detect", seed=args.seed)
     save_shape_config(project.store, ShapeModelConfig(input_size=160))
     save_train_config(project.store, TrainConfig(epochs=args.epochs, threads=args.threads, activation="always"), "eng")
     # a first model needs labels: the first batch is the same random images for both strategies
-    first = build_queue(project.store, Strategy.RANDOM, args.batch)
+    first = build_queue(project.store, Strategy.RANDOM, args.batch, seed=args.seed)
     session = Session(project.store, "lara")
     for entry in first:
         label_like_a_person(project, session, entry.sample_id, truth[entry.sample_id], 0.5)
