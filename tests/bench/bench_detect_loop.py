@@ -274,6 +274,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="another draw of the detection set and random queue")
     parser.add_argument("--quick", action="store_true", help="a reduced run: small pool, few epochs")
     parser.add_argument("--skip-loop", action="store_true")
+    parser.add_argument("--skip-segmenter", action="store_true")
     parser.add_argument(
         "--strategies", default="least-confidence,random", help="queues to compare (random is the baseline)"
     )
@@ -323,8 +324,9 @@ def main() -> None:
             if share is not None:
                 print(f"pre-labels accepted unchanged after {args.share_after} images ({strategy.value}): {share:.1%}")
 
-    miou = segmenter_miou(work, args)
-    print(f"segmenter on {args.seg_labels} labeled images: test mIoU {miou:.3f}")
+    if not args.skip_segmenter:
+        miou = segmenter_miou(work, args)
+        print(f"segmenter on {args.seg_labels} labeled images: test mIoU {miou:.3f}")
 
 
 if __name__ == "__main__":
