@@ -293,6 +293,9 @@ class MainWindow(QMainWindow):
         self.context.message("Layout reset")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for dock in self.findChildren(TabDock):
+            if dock.isFloating():
+                dock.hide()  # a view in a window of its own closes with the main window
         self.change_watcher.timer.stop()
         for runner in self.runners:
             runner.shutdown()

@@ -170,3 +170,12 @@ def test_a_big_view_moves_to_a_window_of_its_own_beside_the_canvas_and_closes_wi
     queue.setFloating(True)
     queue.setFloating(False)  # and back to a tab
     assert tabs.indexOf(queue.page) > 0 and tabs.currentWidget() is queue.page
+
+
+def test_closing_the_main_window_closes_a_view_in_its_own_window(qtbot, window):
+    queue = next(d for d in window.findChildren(QDockWidget) if d.windowTitle().startswith("Escalations"))
+    queue.setFloating(True)
+    floating = queue.page.window()
+    assert floating.isVisible()
+    window.close()
+    assert not floating.isVisible() and not queue.isVisible()  # nothing keeps the app running
