@@ -234,3 +234,11 @@ class TabDock(Dock):
 
 def tab_docks(window: QMainWindow) -> list[TabDock]:
     return window.findChildren(TabDock)
+
+
+def close_floating_views(window: QMainWindow) -> None:
+    """Close the big views that are in windows of their own (with the main window: none may
+    outlive it and keep the application running)."""
+    for dock in tab_docks(window):
+        if dock.isFloating():
+            dock.hide()

@@ -34,6 +34,9 @@ BIG_VIEWS = frozenset(
     }
 )
 DOCK_MIN_WIDTH = 80
+WIDE_SCREEN = 1600  # narrower screens (1366, 1440, 1536) get the narrow side panels
+NARROW_GALLERY, WIDE_GALLERY = 268, 392  # two or three thumbnails a row
+RIGHT_COLUMN = 300  # room for the right-hand tab stack's titles (Layers, Objects, Training, Guidelines)
 
 
 def layout_key(project: str | None, role: str | None) -> str | None:
@@ -111,6 +114,20 @@ def wrap_toolbars_to_fit(window: QMainWindow, width: int) -> None:
             layout = window.layout()
             if layout is not None:
                 layout.activate()
+
+
+def size_side_docks(window: QMainWindow, screen_width: int) -> None:
+    """On a laptop screen the side panels take their narrow widths (two thumbnails a row in
+    the gallery), so the canvas keeps over half the window; wider screens get three a row."""
+    docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
+    narrow = screen_width < WIDE_SCREEN
+    pairs = [
+        (docks.get("dock_gallery"), NARROW_GALLERY if narrow else WIDE_GALLERY),
+        (docks.get("dock_labels"), RIGHT_COLUMN),
+    ]
+    kept = [(dock, width) for dock, width in pairs if dock is not None and not dock.isFloating()]
+    if kept:
+        window.resizeDocks([d for d, _w in kept], [w for _d, w in kept], Qt.Orientation.Horizontal)
 
 
 def clamp_to_screen(window: QMainWindow) -> None:

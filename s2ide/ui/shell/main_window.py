@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from s2ide.core.tasks import Progress
 from s2ide.ui.canvas.view import ImageView
 from s2ide.ui.shell import layouts
-from s2ide.ui.shell.central_tabs import CentralTabs, TabDock
+from s2ide.ui.shell.central_tabs import CentralTabs, TabDock, close_floating_views
 from s2ide.ui.shell.change_watcher import ChangeWatcher
 from s2ide.ui.shell.context import AppContext
 from s2ide.ui.shell.features import attach_all
@@ -74,9 +74,6 @@ class TaskStatus(QWidget):
 
 LABELS_HEIGHT = 290
 MAX_SIZE = (2560, 1440)  # a new window fills the screen's work area up to this size
-WIDE_SCREEN = 1600  # narrower screens (1366, 1440, 1536) get the narrow side panels
-NARROW_GALLERY, WIDE_GALLERY = 268, 392  # two or three thumbnails a row
-RIGHT_COLUMN = 300  # room for the right-hand tab stack's titles (Layers, Objects, Training, Guidelines)
 
 
 class MainWindow(QMainWindow):
@@ -179,21 +176,8 @@ class MainWindow(QMainWindow):
             layout.activate()  # apply the tab stacks first, or the old, taller minimum wins
         available = self.screen().availableGeometry()
         self.resize(min(MAX_SIZE[0], available.width()), min(MAX_SIZE[1], available.height()))
-        self._size_side_docks(available.width())
+        layouts.size_side_docks(self, available.width())
         layouts.clamp_to_screen(self)
-
-    def _size_side_docks(self, screen_width: int) -> None:
-        """On a laptop screen the side panels take their narrow widths (two thumbnails a row in
-        the gallery), so the canvas keeps over half the window; wider screens get three a row."""
-        narrow = screen_width < WIDE_SCREEN
-        docks = {d.objectName(): d for d in self.findChildren(QDockWidget) if not isinstance(d, TabDock)}
-        pairs = [
-            (docks.get("dock_gallery"), NARROW_GALLERY if narrow else WIDE_GALLERY),
-            (docks.get("dock_labels"), RIGHT_COLUMN),
-        ]
-        kept = [(dock, width) for dock, width in pairs if dock is not None and not dock.isFloating()]
-        if kept:
-            self.resizeDocks([d for d, _w in kept], [w for _d, w in kept], Qt.Orientation.Horizontal)
 
     def showEvent(self, event: QShowEvent) -> None:
         layouts.clamp_to_screen(self)
@@ -293,9 +277,7 @@ class MainWindow(QMainWindow):
         self.context.message("Layout reset")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for dock in self.findChildren(TabDock):
-            if dock.isFloating():
-                dock.hide()  # a view in a window of its own closes with the main window
+        close_floating_views(self)  # a view in a window of its own closes with the main window
         self.change_watcher.timer.stop()
         for runner in self.runners:
             runner.shutdown()

@@ -131,7 +131,7 @@ def test_the_layout_saved_beside_a_big_view_keeps_the_docks(qtbot, window):
 
 
 def test_a_laptop_screen_gives_the_gallery_two_thumbnails_a_row_and_the_canvas_the_rest(qtbot, window):
-    from s2ide.ui.shell.main_window import NARROW_GALLERY, WIDE_SCREEN
+    from s2ide.ui.shell.layouts import NARROW_GALLERY, WIDE_SCREEN
 
     available = window.screen().availableGeometry()
     assert available.width() < WIDE_SCREEN  # the offscreen screen is a narrow one
