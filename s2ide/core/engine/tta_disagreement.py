@@ -19,25 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from s2ide.core.engine.detection_metrics import box_iou
+
 MIN_MATCH_IOU = 0.1
 SCORE_FLOOR = 0.25  # fainter boxes come and go under any change; counting them is noise
-
-
-def box_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in `a` (n, 4) with every box in `b` (m, 4), both x1 y1 x2 y2."""
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
-    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
 def instance_iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -91,7 +76,7 @@ def box_disagreement(
     """The disagreement of a detector's boxes on an image and on its changed copy (mapped back)."""
     a = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)[np.asarray(scores) >= floor]
     b = np.asarray(other_boxes, dtype=np.float64).reshape(-1, 4)[np.asarray(other_scores) >= floor]
-    return disagreement(box_iou_matrix(a, b))
+    return disagreement(box_iou(a, b))
 
 
 def instance_disagreement(instances: np.ndarray, other_instances: np.ndarray) -> float:

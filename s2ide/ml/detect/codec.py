@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from s2ide.core.engine.detection_metrics import box_iou
 from s2ide.ml.detect.net import STRIDE
 
 GAUSS_ALPHA = 0.54  # TTFNet's ratio of the Gaussian's extent to the box
@@ -105,25 +106,11 @@ def decode(
     return out
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every x1y1x2y2 box in `a` with every one in `b`."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, threshold: float) -> np.ndarray:
     """Indices kept by greedy per-class non-maximum suppression, highest score first."""
     order = np.argsort(-scores, kind="stable")
     keep: list[int] = []
-    ious = iou_matrix(boxes, boxes)
+    ious = box_iou(boxes, boxes)
     suppressed = np.zeros(len(boxes), bool)
     for i in order:
         if suppressed[i]:

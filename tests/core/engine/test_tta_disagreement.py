@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from s2ide.core.engine.detection_metrics import box_iou
 from s2ide.core.engine.sampling import Strategy, build_queue, set_strategy
 from s2ide.core.engine.tta_disagreement import (
     box_disagreement,
-    box_iou_matrix,
     disagreement,
     instance_disagreement,
     instance_iou_matrix,
@@ -23,7 +23,7 @@ SCORES = np.array([0.9, 0.8])
 
 
 def test_iou_matrices() -> None:
-    iou = box_iou_matrix(BOXES, np.array([[10, 10, 50, 40], [30, 10, 70, 40]]))
+    iou = box_iou(BOXES, np.array([[10, 10, 50, 40], [30, 10, 70, 40]]))
     assert iou[0, 0] == pytest.approx(1.0) and iou[1, 0] == 0.0
     assert iou[0, 1] == pytest.approx(20 * 30 / (2 * 40 * 30 - 20 * 30))
     a = np.zeros((4, 6), np.int32)
@@ -36,7 +36,7 @@ def test_iou_matrices() -> None:
 
 def test_boxes_both_passes_agree_on_score_near_zero_moved_and_lost_ones_score_high() -> None:
     same = box_disagreement(BOXES, SCORES, BOXES + 0.5, SCORES)
-    assert same == pytest.approx(1 - np.mean(box_iou_matrix(BOXES, BOXES + 0.5).diagonal()))
+    assert same == pytest.approx(1 - np.mean(box_iou(BOXES, BOXES + 0.5).diagonal()))
     assert same < 0.1
     moved = BOXES.copy()
     moved[0] += [12, 0, 12, 0]  # the first box slides by a third of its width
