@@ -313,7 +313,30 @@ class MaskEdit(Edit):
         return 256 + sum(d.nbytes for d in self.deltas)
 
 
-class MoveMask(Edit):
+class CompositeEdit(Edit):
+    """Several edits of one sample as one gesture: one transaction, one undo step. Subclasses
+    fill `parts` in the order they apply."""
+
+    def __init__(self, sample_id: int) -> None:
+        super().__init__(sample_id)
+        self.parts: list[Edit] = []
+
+    def apply(self, session: Session) -> None:
+        with session.store.transaction():
+            for part in self.parts:
+                part.apply(session)
+
+    def revert(self, session: Session) -> None:
+        with session.store.transaction():
+            for part in reversed(self.parts):
+                part.revert(session)
+
+    @property
+    def cost(self) -> int:
+        return sum(part.cost for part in self.parts)
+
+
+class MoveMask(CompositeEdit):
     """A mask's class changed: one label's pixels join another label's mask and leave their
     own, as one gesture (one transaction, one undo step). Built from two tile-delta MaskEdits,
     so undo costs kilobytes like a stroke's."""
@@ -335,20 +358,6 @@ class MoveMask(Edit):
             MaskEdit(doc.sample_id, to_label, deltas_to(target, box, merged), self.text, False),
             MaskEdit(doc.sample_id, from_label, deltas_to(source.array, box, False), self.text, False),
         ]
-
-    def apply(self, session: Session) -> None:
-        with session.store.transaction():
-            for part in self.parts:
-                part.apply(session)
-
-    def revert(self, session: Session) -> None:
-        with session.store.transaction():
-            for part in reversed(self.parts):
-                part.revert(session)
-
-    @property
-    def cost(self) -> int:
-        return sum(part.cost for part in self.parts)
 
 
 def keep_within_budget(costs: Sequence[int], budget: int = DEFAULT_BUDGET_BYTES) -> int:

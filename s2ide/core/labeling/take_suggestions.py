@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from s2ide.core.labeling.document import SampleDocument
-from s2ide.core.labeling.history import AddShapes, Edit, MaskEdit, Session
+from s2ide.core.labeling.history import AddShapes, CompositeEdit, MaskEdit
 from s2ide.core.labeling.selection.regions import mask_deltas
 
 
-class TakeSuggestions(Edit):
+class TakeSuggestions(CompositeEdit):
     """Suggested shapes added (source model-accepted) and suggested masks merged, as one step."""
 
     def __init__(
@@ -27,7 +27,6 @@ class TakeSuggestions(Edit):
         masks: Sequence[tuple[int, np.ndarray]],
     ) -> None:
         super().__init__(doc.sample_id)
-        self.parts: list[Edit] = []
         if shapes:
             self.parts.append(AddShapes(doc.sample_id, shapes, source="model-accepted"))
         merged: dict[int, np.ndarray] = {}
@@ -44,17 +43,3 @@ class TakeSuggestions(Edit):
     def empty(self) -> bool:
         """Nothing would change (every suggested pixel is in its label's mask already)."""
         return not self.parts
-
-    def apply(self, session: Session) -> None:
-        with session.store.transaction():
-            for part in self.parts:
-                part.apply(session)
-
-    def revert(self, session: Session) -> None:
-        with session.store.transaction():
-            for part in reversed(self.parts):
-                part.revert(session)
-
-    @property
-    def cost(self) -> int:
-        return sum(part.cost for part in self.parts)
